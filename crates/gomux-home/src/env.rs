@@ -1,0 +1,68 @@
+//! Every `GOMUX_*` environment variable, declared once with its doc line.
+//!
+//! Code reads variables through these constants; `docs/environment.md` is generated from
+//! [`VARS`] (`cargo xtask docs`), so the list and the docs cannot drift apart.
+
+/// A documented environment variable.
+#[derive(Clone, Copy, Debug)]
+pub struct EnvVar {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! vars {
+    ($($(#[doc = $doc:literal])+ $ident:ident;)+) => {
+        $(
+            $(#[doc = $doc])+
+            pub const $ident: &str = stringify!($ident);
+        )+
+        /// Every variable, in declaration order.
+        pub const VARS: &[EnvVar] = &[$(EnvVar { name: stringify!($ident), doc: concat!($($doc),+) }),+];
+    };
+}
+
+vars! {
+    /// The gomux home folder (toolchains, proxies, settings, default cache root). Any absolute path, on any drive. Default: `~/.gomux`.
+    GOMUX_HOME;
+    /// Selects the toolchain for every `go` call, above GOTOOLCHAIN and the project's files (`1.22.3`, `go1.22.3`, `1.22`).
+    GOMUX_TOOLCHAIN;
+    /// `0` turns automatic installs of a missing toolchain off (the proxy then prints the command to run). Default: on.
+    GOMUX_AUTO_INSTALL;
+    /// The cache policy: `project` (default), `shared`, `toolchain`, `job` or `off`.
+    GOMUX_CACHE_MODE;
+    /// The cache root for GOCACHE/GOMODCACHE: any absolute folder. Default: `$GOMUX_HOME/cache`.
+    GOMUX_CACHE_DIR;
+    /// The CI job id used by the `job` cache policy when the CI system's own variable is not set.
+    GOMUX_JOB_ID;
+    /// A mirror of the Go downloads: archives at `BASE/<file>`, the index at `BASE/?mode=json&include=all` (`BASE/index.json` for `file://`).
+    GOMUX_DIST_SERVER;
+    /// The release index location alone, overriding the one derived from the download server.
+    GOMUX_DIST_INDEX;
+    /// `1` allows a plain `http://` mirror that is not on loopback.
+    GOMUX_DIST_ALLOW_HTTP;
+    /// Seconds to wait for another gomux that is installing the same toolchain. Default: 600.
+    GOMUX_LOCK_TIMEOUT;
+    /// Seconds before a network read with no progress is abandoned. Default: 30.
+    GOMUX_HTTP_TIMEOUT;
+    /// Set by the proxy in the environment of the SDK it runs, to stop a proxy that finds itself from looping. Internal.
+    GOMUX_RECURSION_DEPTH;
+}
+
+/// Looks a variable up by name.
+pub fn find(name: &str) -> Option<&'static EnvVar> {
+    VARS.iter().find(|v| v.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_complete_and_documented() {
+        assert_eq!(find(GOMUX_HOME).map(|v| v.name), Some("GOMUX_HOME"));
+        for v in VARS {
+            assert!(v.name.starts_with("GOMUX_"), "{}", v.name);
+            assert!(!v.doc.trim().is_empty(), "{} has no doc", v.name);
+        }
+    }
+}
