@@ -44,9 +44,20 @@ impl fmt::Display for Value {
 /// An error reading the settings file, with its path and line.
 #[derive(Debug)]
 pub enum SettingsError {
-    Io { path: PathBuf, source: io::Error },
-    Syntax { path: PathBuf, line: usize, message: String },
-    Type { path: PathBuf, key: String, expected: &'static str },
+    Io {
+        path: PathBuf,
+        source: io::Error,
+    },
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    Type {
+        path: PathBuf,
+        key: String,
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for SettingsError {
@@ -104,12 +115,30 @@ pub mod keys {
     /// Every key above, with a one-line description (for `gomux settings` and the docs).
     pub const ALL: &[(&str, &str)] = &[
         (DEFAULT_TOOLCHAIN, "the default toolchain (`gomux default`)"),
-        (AUTO_INSTALL, "install a missing toolchain on first use (true/false)"),
-        (CACHE_MODE, "cache policy: project, shared, toolchain, job or off"),
-        (CACHE_ROOT, "absolute folder holding the GOCACHE/GOMODCACHE folders"),
-        (CACHE_FORCE, "gomux's caches win over GOCACHE/GOMODCACHE from the environment"),
-        (DIST_SERVER, "mirror of the Go downloads (https://, http:// on loopback, file://)"),
-        (DIST_INDEX, "release index URL, overriding the one derived from dist.server"),
+        (
+            AUTO_INSTALL,
+            "install a missing toolchain on first use (true/false)",
+        ),
+        (
+            CACHE_MODE,
+            "cache policy: project, shared, toolchain, job or off",
+        ),
+        (
+            CACHE_ROOT,
+            "absolute folder holding the GOCACHE/GOMODCACHE folders",
+        ),
+        (
+            CACHE_FORCE,
+            "gomux's caches win over GOCACHE/GOMODCACHE from the environment",
+        ),
+        (
+            DIST_SERVER,
+            "mirror of the Go downloads (https://, http:// on loopback, file://)",
+        ),
+        (
+            DIST_INDEX,
+            "release index URL, overriding the one derived from dist.server",
+        ),
     ];
 }
 
@@ -244,8 +273,7 @@ enum Line {
 
 fn is_bare_key(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
@@ -279,7 +307,9 @@ fn parse_line(raw: &str) -> Result<Line, String> {
     let (value, rest) = parse_value(value.trim())?;
     let rest = rest.trim();
     if !(rest.is_empty() || rest.starts_with('#')) {
-        return Err(format!("unexpected text after the value of `{key}`: `{rest}`"));
+        return Err(format!(
+            "unexpected text after the value of `{key}`: `{rest}`"
+        ));
     }
     Ok(Line::Entry(key, value))
 }
@@ -311,7 +341,9 @@ fn parse_value(s: &str) -> Result<(Value, &str), String> {
             .ok_or_else(|| "a string needs a closing `'`".to_string())?;
         return Ok((Value::String(rest[..end].to_string()), &rest[end + 1..]));
     }
-    let end = s.find(|c: char| c.is_whitespace() || c == '#').unwrap_or(s.len());
+    let end = s
+        .find(|c: char| c.is_whitespace() || c == '#')
+        .unwrap_or(s.len());
     let (word, rest) = s.split_at(end);
     match word {
         "true" => Ok((Value::Bool(true), rest)),
@@ -380,9 +412,7 @@ fn edit_text(text: &str, key: &str, value: Option<&Value>) -> String {
             Some(_) => {
                 // Insert after the last non-blank line of the table.
                 let mut at = table_end;
-                while at > 0
-                    && at > table_header_at.unwrap_or(0)
-                    && lines[at - 1].trim().is_empty()
+                while at > 0 && at > table_header_at.unwrap_or(0) && lines[at - 1].trim().is_empty()
                 {
                     at -= 1;
                 }
@@ -444,18 +474,37 @@ mod tests {
     #[test]
     fn edits_keep_other_lines() {
         let original = "# mine\ndefault_toolchain = \"go1.21.0\"\n\n[cache]\nmode = \"shared\" # keep\n\n[other]\nx = 1\n";
-        let t = edit_text(original, "default_toolchain", Some(&Value::String("go1.22.3".into())));
+        let t = edit_text(
+            original,
+            "default_toolchain",
+            Some(&Value::String("go1.22.3".into())),
+        );
         assert_eq!(t, original.replace("go1.21.0", "go1.22.3"));
         let t = edit_text(original, "cache.root", Some(&Value::String("/data".into())));
         let s = parse(&t).unwrap();
         assert_eq!(s.get_str("cache.root").unwrap(), Some("/data"));
         assert_eq!(s.get_str("cache.mode").unwrap(), Some("shared"));
-        assert!(t.contains("mode = \"shared\" # keep\nroot = \"/data\"\n\n[other]"), "{t}");
-        let t = edit_text(original, "dist.server", Some(&Value::String("file:///m".into())));
+        assert!(
+            t.contains("mode = \"shared\" # keep\nroot = \"/data\"\n\n[other]"),
+            "{t}"
+        );
+        let t = edit_text(
+            original,
+            "dist.server",
+            Some(&Value::String("file:///m".into())),
+        );
         assert!(t.ends_with("[dist]\nserver = \"file:///m\"\n"), "{t}");
-        let t = edit_text("", "default_toolchain", Some(&Value::String("go1.22.0".into())));
+        let t = edit_text(
+            "",
+            "default_toolchain",
+            Some(&Value::String("go1.22.0".into())),
+        );
         assert_eq!(t, "default_toolchain = \"go1.22.0\"\n");
-        let t = edit_text("[cache]\nmode = \"off\"\n", "auto_install", Some(&Value::Bool(false)));
+        let t = edit_text(
+            "[cache]\nmode = \"off\"\n",
+            "auto_install",
+            Some(&Value::Bool(false)),
+        );
         let s = parse(&t).unwrap();
         assert_eq!(s.get_bool("auto_install").unwrap(), Some(false));
         assert_eq!(s.get_str("cache.mode").unwrap(), Some("off"));
@@ -467,8 +516,12 @@ mod tests {
     fn update_round_trips_through_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("settings.toml");
-        Settings::update(&path, "default_toolchain", Some(&Value::String("go1.22.3".into())))
-            .unwrap();
+        Settings::update(
+            &path,
+            "default_toolchain",
+            Some(&Value::String("go1.22.3".into())),
+        )
+        .unwrap();
         Settings::update(&path, "cache.mode", Some(&Value::String("job".into()))).unwrap();
         let s = Settings::load(&path).unwrap();
         assert_eq!(s.default_toolchain().unwrap(), Some("go1.22.3"));

@@ -152,7 +152,11 @@ pub fn compare(x: &str, y: &str) -> Ordering {
 
 /// Returns the larger of two versions; ties go to `x`, as Go's `gover.Max`.
 pub fn max<'a>(x: &'a str, y: &'a str) -> &'a str {
-    if compare(x, y) == Ordering::Less { y } else { x }
+    if compare(x, y) == Ordering::Less {
+        y
+    } else {
+        x
+    }
 }
 
 /// True when `x` is a valid Go version.
@@ -283,11 +287,15 @@ impl Request {
         let parsed = Version::parse(version)
             .ok_or_else(|| err("expected a Go version such as `1.22.3`, `1.22` or `go1.21rc2`"))?;
         if !version.contains('.') {
-            return Err(err("expected at least a major and a minor version, such as `1.22`"));
+            return Err(err(
+                "expected at least a major and a minor version, such as `1.22`",
+            ));
         }
         if let Some(suffix) = suffix {
             if suffix.is_empty() || !is_safe_name(input) {
-                return Err(err("a custom suffix may only use letters, digits, `.`, `_` and `-`"));
+                return Err(err(
+                    "a custom suffix may only use letters, digits, `.`, `_` and `-`",
+                ));
             }
             return Ok(Request::Exact(format!("go{bare}")));
         }
@@ -299,7 +307,9 @@ impl Request {
             return Ok(Request::Family(parsed.lang().to_string()));
         }
         // `1.20.0` is the release `go1.20`.
-        Ok(Request::Exact(release_name(version).unwrap_or_else(|| format!("go{version}"))))
+        Ok(Request::Exact(
+            release_name(version).unwrap_or_else(|| format!("go{version}")),
+        ))
     }
 
     /// True when `name` (a toolchain name) satisfies this request.

@@ -4,15 +4,47 @@ use std::cmp::Ordering::{Equal, Greater, Less};
 #[test]
 fn parse_valid_and_invalid() {
     for ok in [
-        "1", "1.2", "1.21", "1.21.0", "1.21rc1", "1.21rc", "1.20", "1.9beta2", "1.999testmod",
-        "1.21pre3", "1.99999999999999999", "0", "1.0", "1.0.0", "2.0.0",
+        "1",
+        "1.2",
+        "1.21",
+        "1.21.0",
+        "1.21rc1",
+        "1.21rc",
+        "1.20",
+        "1.9beta2",
+        "1.999testmod",
+        "1.21pre3",
+        "1.99999999999999999",
+        "0",
+        "1.0",
+        "1.0.0",
+        "2.0.0",
     ] {
         assert!(is_valid(ok), "{ok} should be valid");
     }
     for bad in [
-        "", "x", "v1.21", "go1.21", "1.", "1.21.", "01.2", "1.021", "1.21.00", "1.21.0rc1",
-        "1.21RC1", "1.21 ", " 1.21", "1.600+auto", "1.21.0-bigcorp", "1.21rc01", "1.21rc1x",
-        "1..2", ".1", "1.2.3.4", "1.21-rc1", "-1.2",
+        "",
+        "x",
+        "v1.21",
+        "go1.21",
+        "1.",
+        "1.21.",
+        "01.2",
+        "1.021",
+        "1.21.00",
+        "1.21.0rc1",
+        "1.21RC1",
+        "1.21 ",
+        " 1.21",
+        "1.600+auto",
+        "1.21.0-bigcorp",
+        "1.21rc01",
+        "1.21rc1x",
+        "1..2",
+        ".1",
+        "1.2.3.4",
+        "1.21-rc1",
+        "-1.2",
     ] {
         assert!(!is_valid(bad), "{bad:?} should be invalid");
     }
@@ -39,8 +71,16 @@ fn assert_ordered(chain: &[&str]) {
 #[test]
 fn ordering_within_a_modern_family() {
     assert_ordered(&[
-        "1.21", "1.21alpha1", "1.21beta1", "1.21rc", "1.21rc1", "1.21rc2", "1.21.0", "1.21.1",
-        "1.21.10", "1.22",
+        "1.21",
+        "1.21alpha1",
+        "1.21beta1",
+        "1.21rc",
+        "1.21rc1",
+        "1.21rc2",
+        "1.21.0",
+        "1.21.1",
+        "1.21.10",
+        "1.22",
     ]);
 }
 
@@ -54,7 +94,11 @@ fn ordering_within_an_old_family() {
 fn ordering_edges() {
     assert_eq!(compare("1.9", "1.10"), Less);
     assert_eq!(compare("1.99999999999999999", "1.100000000000000000"), Less);
-    assert_eq!(compare("1.3", "1.3rc1"), Greater, "pre-1.21 1.3 == 1.3.0 > rc");
+    assert_eq!(
+        compare("1.3", "1.3rc1"),
+        Greater,
+        "pre-1.21 1.3 == 1.3.0 > rc"
+    );
     assert_eq!(compare("1", "1.0.0"), Equal);
     assert_eq!(compare("1.0", "1"), Equal);
     assert_eq!(compare("2", "1.999"), Greater);
@@ -140,10 +184,26 @@ fn requests() {
     assert_eq!(Request::parse("1.20"), Ok(family("1.20")));
     assert_eq!(Request::parse("1.20.0"), Ok(exact("go1.20")));
     assert_eq!(Request::parse("1.21rc2"), Ok(exact("go1.21rc2")));
-    assert_eq!(Request::parse("go1.22.3-bigcorp"), Ok(exact("go1.22.3-bigcorp")));
+    assert_eq!(
+        Request::parse("go1.22.3-bigcorp"),
+        Ok(exact("go1.22.3-bigcorp"))
+    );
     for bad in [
-        "", "-1.22", "1.22/../x", "..", "1.22\\x", "1.22 3", "latest", "1", "go", "go1.22.3-",
-        "go1.22.3-a/b", "1.22.3-x y", "v1.22", "1.22.3rc1", "go1.22.3-..",
+        "",
+        "-1.22",
+        "1.22/../x",
+        "..",
+        "1.22\\x",
+        "1.22 3",
+        "latest",
+        "1",
+        "go",
+        "go1.22.3-",
+        "go1.22.3-a/b",
+        "1.22.3-x y",
+        "v1.22",
+        "1.22.3rc1",
+        "go1.22.3-..",
     ] {
         assert!(Request::parse(bad).is_err(), "{bad:?} should be refused");
     }
@@ -152,13 +212,26 @@ fn requests() {
 #[test]
 fn request_pick() {
     let names = [
-        "go1.22.1", "go1.22.10", "go1.22.2", "go1.22rc1", "go1.22.11-bigcorp", "go1.23.0", "go1.20",
-        "go1.20.3", "system",
+        "go1.22.1",
+        "go1.22.10",
+        "go1.22.2",
+        "go1.22rc1",
+        "go1.22.11-bigcorp",
+        "go1.23.0",
+        "go1.20",
+        "go1.20.3",
+        "system",
     ];
-    assert_eq!(Request::Family("1.22".into()).pick(names), Some("go1.22.10"));
+    assert_eq!(
+        Request::Family("1.22".into()).pick(names),
+        Some("go1.22.10")
+    );
     assert_eq!(Request::Family("1.20".into()).pick(names), Some("go1.20.3"));
     assert_eq!(Request::Family("1.21".into()).pick(names), None);
-    assert_eq!(Request::Exact("go1.22.2".into()).pick(names), Some("go1.22.2"));
+    assert_eq!(
+        Request::Exact("go1.22.2".into()).pick(names),
+        Some("go1.22.2")
+    );
     assert_eq!(Request::Exact("system".into()).pick(names), Some("system"));
 }
 
@@ -166,7 +239,18 @@ fn request_pick() {
 fn safe_names() {
     assert!(is_safe_name("go1.22.3"));
     assert!(is_safe_name("go1.22.3-bigcorp"));
-    for bad in ["", ".", "..", "a/b", "-x", ".hidden", "a..b", "a b", "a\\b", "go1.21.0 X:boringcrypto"] {
+    for bad in [
+        "",
+        ".",
+        "..",
+        "a/b",
+        "-x",
+        ".hidden",
+        "a..b",
+        "a b",
+        "a\\b",
+        "go1.21.0 X:boringcrypto",
+    ] {
         assert!(!is_safe_name(bad), "{bad:?}");
     }
 }
@@ -182,8 +266,9 @@ mod prop {
                 Some(c) => format!("{a}.{b}.{c}"),
                 None => format!("{a}.{b}"),
             }),
-            (0u32..30, "(alpha|beta|rc|)", proptest::option::of(0u32..5))
-                .prop_map(|(b, k, p)| format!("1.{b}{k}{}", p.map(|p| p.to_string()).unwrap_or_default())),
+            (0u32..30, "(alpha|beta|rc|)", proptest::option::of(0u32..5)).prop_map(
+                |(b, k, p)| format!("1.{b}{k}{}", p.map(|p| p.to_string()).unwrap_or_default())
+            ),
         ]
     }
 

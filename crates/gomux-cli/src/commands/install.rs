@@ -1,0 +1,10 @@
+use std::process::ExitCode;
+
+use crate::Context;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`gomux install` is not implemented yet")
+}

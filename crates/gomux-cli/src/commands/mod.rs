@@ -1,0 +1,14 @@
+pub mod cache;
+pub mod completions;
+pub mod default;
+pub mod doctor;
+pub mod env;
+pub mod install;
+pub mod link;
+pub mod list;
+pub mod pin;
+pub mod run;
+pub mod setup;
+pub mod show;
+pub mod uninstall;
+pub mod which;
