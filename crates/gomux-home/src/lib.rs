@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod env;
+pub mod goenv;
 pub mod settings;
 
 use std::ffi::{OsStr, OsString};

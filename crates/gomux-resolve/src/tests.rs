@@ -1,0 +1,440 @@
+use super::*;
+use std::collections::HashMap;
+
+/// A sandbox folder tree plus an environment, a default and an installed list.
+struct T {
+    dir: tempfile::TempDir,
+    env: HashMap<String, String>,
+    default: Option<String>,
+    installed: Vec<String>,
+}
+
+impl T {
+    fn new() -> T {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let mut env = HashMap::new();
+        env.insert("HOME".to_string(), root.join("home").display().to_string());
+        env.insert("TMPDIR".to_string(), root.join("tmp").display().to_string());
+        std::fs::create_dir_all(root.join("home")).unwrap();
+        T {
+            dir,
+            env,
+            default: Some("go1.23.4".to_string()),
+            installed: vec![],
+        }
+    }
+    fn root(&self) -> PathBuf {
+        self.dir.path().canonicalize().unwrap()
+    }
+    fn file(&self, rel: &str, text: &str) -> &T {
+        let p = self.root().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+    fn set(&mut self, k: &str, v: &str) -> &mut T {
+        self.env.insert(k.to_string(), v.to_string());
+        self
+    }
+    fn run_tool(&self, cwd: &str, args: &[&str], tool: Tool) -> Result<Selection, ResolveError> {
+        let cwd = self.root().join(cwd);
+        std::fs::create_dir_all(&cwd).unwrap();
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let env = |k: &str| self.env.get(k).map(OsString::from);
+        let settings_path = self.root().join("gomux/settings.toml");
+        let default = || {
+            Ok(self
+                .default
+                .as_ref()
+                .map(|d| (Request::parse(d).unwrap(), settings_path.clone())))
+        };
+        let installed = |r: &Request| r.pick(self.installed.iter().map(String::as_str)).map(str::to_string);
+        resolve(&Input {
+            cwd: &cwd,
+            args: &args,
+            tool,
+            proxy_toolchain: None,
+            env: &env,
+            default: &default,
+            installed: &installed,
+        })
+    }
+    fn run(&self, cwd: &str, args: &[&str]) -> Result<Selection, ResolveError> {
+        self.run_tool(cwd, args, Tool::Go)
+    }
+    /// The chosen toolchain name and the source kind.
+    fn pick(&self, cwd: &str, args: &[&str]) -> (String, &'static str) {
+        let s = self.run(cwd, args).unwrap_or_else(|e| panic!("{e}"));
+        (s.request.to_string(), s.source.kind())
+    }
+    fn err(&self, cwd: &str, args: &[&str]) -> String {
+        self.run(cwd, args).unwrap_err().to_string()
+    }
+}
+
+fn p(name: &str, kind: &'static str) -> (String, &'static str) {
+    (name.to_string(), kind)
+}
+
+#[test]
+fn plus_arg_wins_and_is_stripped() {
+    let mut t = T::new();
+    t.file("p/.go-version", "1.21.0\n").file("p/go.mod", "go 1.22\n");
+    t.set("GOMUX_TOOLCHAIN", "1.20.3").set("GOTOOLCHAIN", "go1.19.1");
+    let s = t.run("p", &["+1.22.3", "build"]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.22.3".into()));
+    assert_eq!(s.source, Source::Arg);
+    assert!(s.strip_first_arg);
+    assert_eq!(t.pick("p", &["+1.22", "build"]), p("1.22 (newest 1.22.x)", "arg"));
+    let e = t.err("p", &["+../x", "build"]);
+    assert!(e.contains("`../x`") && e.contains("the argument `+../x`"), "{e}");
+}
+
+#[test]
+fn gomux_toolchain_beats_gotoolchain_and_files() {
+    let mut t = T::new();
+    t.file("p/.go-version", "1.21.0\n");
+    t.set("GOMUX_TOOLCHAIN", "go1.20.3").set("GOTOOLCHAIN", "go1.19.1");
+    assert_eq!(t.pick("p", &["build"]), p("go1.20.3", "env"));
+    t.set("GOMUX_TOOLCHAIN", "");
+    assert_eq!(t.pick("p", &["build"]), p("go1.19.1", "gotoolchain"));
+    t.set("GOMUX_TOOLCHAIN", "1.22.3.4");
+    assert!(t.err("p", &[]).contains("GOMUX_TOOLCHAIN"));
+}
+
+#[test]
+fn exact_gotoolchain_ignores_module_files_and_pins() {
+    let mut t = T::new();
+    t.file("p/go.mod", "go 1.30.0\n").file("p/.go-version", "1.21.0");
+    t.set("GOTOOLCHAIN", "go1.26.0");
+    let s = t.run("p/sub", &["version"]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.26.0".into()));
+    assert_eq!(s.source, Source::GoToolchain(Origin::Env));
+    assert_eq!(s.child_gotoolchain(), "go1.26.0", "the user's value passes through");
+    t.set("GOTOOLCHAIN", "go1.800-bigcorp");
+    assert_eq!(t.pick("p", &[]), p("go1.800-bigcorp", "gotoolchain"));
+}
+
+#[test]
+fn gotoolchain_from_the_go_env_file() {
+    let mut t = T::new();
+    t.file("home/.config/go/env", "GOTOOLCHAIN=go1.21.5\n").file("p/go.mod", "go 1.22\n");
+    let s = t.run("p", &["build"]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.21.5".into()));
+    let file = t.root().join("home/.config/go/env");
+    assert_eq!(s.source, Source::GoToolchain(Origin::File(file)));
+    assert_eq!(s.child_gotoolchain(), "local");
+    // An empty variable counts as unset: the file still applies.
+    t.set("GOTOOLCHAIN", "");
+    assert_eq!(t.pick("p", &[]), p("go1.21.5", "gotoolchain"));
+    // The environment wins over the file.
+    t.set("GOTOOLCHAIN", "auto");
+    assert_eq!(t.pick("p", &[]), p("go1.23.4", "default"));
+    // GOENV moves the file; GOENV=off disables it.
+    t.set("GOTOOLCHAIN", "");
+    t.file("elsewhere/env", "GOTOOLCHAIN=go1.20.1\n");
+    let goenv = t.root().join("elsewhere/env").display().to_string();
+    t.set("GOENV", &goenv);
+    assert_eq!(t.pick("p", &[]), p("go1.20.1", "gotoolchain"));
+    t.set("GOENV", "off");
+    assert_eq!(t.pick("p", &[]), p("go1.23.4", "default"));
+}
+
+#[test]
+fn gotoolchain_errors_use_go_texts() {
+    let mut t = T::new();
+    t.file("p/go.mod", "go 1.22\n");
+    for (value, msg) in [
+        ("asdf", r#"invalid GOTOOLCHAIN "asdf""#),
+        ("1.26.0", r#"invalid GOTOOLCHAIN "1.26.0""#),
+        ("go1.26.0+foo", r#"invalid GOTOOLCHAIN "go1.26.0+foo": only version suffixes are +auto and +path"#),
+        ("auto+auto", r#"invalid GOTOOLCHAIN "auto+auto": invalid minimum toolchain "auto""#),
+        ("go2.0.0", r#"invalid GOTOOLCHAIN "go2.0.0""#),
+    ] {
+        t.set("GOTOOLCHAIN", value);
+        assert_eq!(t.err("p", &["build"]), msg);
+        let e = t.run("p", &["build"]).unwrap_err();
+        assert!(e.hints()[0].contains("environment"), "{:?}", e.hints());
+    }
+    // The escape hatches ignore a bad GOTOOLCHAIN.
+    t.set("GOTOOLCHAIN", "asdf");
+    assert_eq!(t.pick("p", &["env", "GOTOOLCHAIN"]).1, "default");
+    assert_eq!(t.pick("p", &["env", "-w", "GOTOOLCHAIN=auto"]).1, "default");
+    assert!(t.run("p", &["env", "GOTOOLCHAIN", "GOMOD"]).is_err());
+}
+
+#[test]
+fn gotoolchain_plus_forms_set_the_default() {
+    let mut t = T::new();
+    t.file("new/go.mod", "go 1.22\n").file("old/go.mod", "go 1.20\n");
+    t.set("GOTOOLCHAIN", "go1.21.0+auto");
+    assert_eq!(t.pick("new", &[]), p("go1.22.0", "go-mod"));
+    let s = t.run("old", &[]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.21.0".into()));
+    assert_eq!(s.source, Source::Default(DefaultSource::GoToolchain(Origin::Env)));
+    assert!(!s.path_only);
+    // The minimum may be older than gomux's default.
+    t.set("GOTOOLCHAIN", "go1.19.0+path");
+    let s = t.run("old", &[]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.20".into()));
+    assert!(s.path_only);
+    t.set("GOTOOLCHAIN", "local+auto");
+    assert_eq!(t.pick("old", &[]), p("go1.23.4", "default"));
+    t.set("GOTOOLCHAIN", "path");
+    assert!(t.run("old", &[]).unwrap().path_only);
+    // local: the default, without reading module files.
+    t.set("GOTOOLCHAIN", "local");
+    t.file("newest/go.mod", "go 1.30.0\n");
+    assert_eq!(t.pick("newest", &[]), p("go1.23.4", "default"));
+}
+
+#[test]
+fn pin_file_inside_the_project_pins_exactly() {
+    let t = T::new();
+    t.file("p/go.mod", "module x\ngo 1.25.0\n").file("p/.go-version", "\u{feff}# team pin\r\ngo1.22.3\r\n");
+    let s = t.run("p/a/b", &["build"]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.22.3".into()));
+    assert_eq!(
+        s.source,
+        Source::PinFile {
+            path: t.root().join("p/.go-version"),
+            line: 2
+        }
+    );
+    assert_eq!(s.project_root, Some(t.root().join("p")));
+    assert_eq!(s.child_gotoolchain(), "local");
+    // Below the module root counts as inside too.
+    t.file("q/go.mod", "go 1.25.0\n").file("q/cmd/.tool-versions", "nodejs 20\ngolang 1.21.3\n");
+    assert_eq!(t.pick("q/cmd/x", &[]), p("go1.21.3", "pin-file"));
+    // A .tool-versions without Go is skipped.
+    t.file("r/.go-version", "1.20.1\n").file("r/s/.tool-versions", "python 3.11\n");
+    assert_eq!(t.pick("r/s", &[]), p("go1.20.1", "pin-file"));
+}
+
+#[test]
+fn pin_file_above_the_project_sets_the_default() {
+    let mut t = T::new();
+    t.default = None;
+    t.file(".go-version", "1.21.5\n")
+        .file("w/old/go.mod", "go 1.20\n")
+        .file("w/new/go.mod", "go 1.22.1\n");
+    let s = t.run("w/old", &[]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.21.5".into()));
+    assert!(matches!(s.source, Source::Default(DefaultSource::PinAbove { .. })), "{:?}", s.source);
+    assert_eq!(s.project_root, Some(t.root().join("w/old")));
+    assert_eq!(s.child_gotoolchain(), "path");
+    assert_eq!(t.pick("w/new", &[]), p("go1.22.1", "go-mod"));
+    // Outside any module the pin file pins.
+    assert_eq!(t.pick("w", &[]), p("go1.21.5", "pin-file"));
+}
+
+#[test]
+fn go_and_toolchain_lines_follow_go() {
+    let mut t = T::new(); // default go1.23.4
+    let cases: &[(&str, (&str, &str))] = &[
+        ("go 1.22\n", ("go1.23.4", "default")),
+        ("go 1.24\n", ("go1.24.0", "go-mod")),
+        ("go 1.24.0\n", ("go1.24.0", "go-mod")),
+        ("go 1.25rc1\n", ("go1.25rc1", "go-mod")),
+        ("go 1.300\n", ("go1.300.0", "go-mod")),
+        ("go 1.22\ntoolchain go1.24.1\n", ("go1.24.1", "go-mod")),
+        // The toolchain line is a minimum: an older one is ignored.
+        ("go 1.22\ntoolchain go1.23.0\n", ("go1.23.4", "default")),
+        ("go 1.22\ntoolchain go1.23.4\n", ("go1.23.4", "default")),
+        // A newer go line overrides the toolchain line.
+        ("go 1.25.3\ntoolchain go1.25.1\n", ("go1.25.3", "go-mod")),
+        ("go 1.30\ntoolchain default\n", ("go1.23.4", "default")),
+        ("toolchain go1.25.0-custom\n", ("go1.25.0-custom", "go-mod")),
+        ("go \"1.25.0\"\n", ("go1.23.4", "default")),
+        ("go banana\n", ("go1.23.4", "default")),
+        ("// go 1.30.0\ngodebug default=go1.30\n", ("go1.23.4", "default")),
+        ("module m\n", ("go1.23.4", "default")),
+    ];
+    for (i, (gomod, want)) in cases.iter().enumerate() {
+        let dir = format!("m{i}");
+        t.file(&format!("{dir}/go.mod"), gomod);
+        assert_eq!(t.pick(&dir, &["build"]), p(want.0, want.1), "go.mod {gomod:?}");
+    }
+    // Pre-1.21 go lines name releases directly.
+    t.default = Some("go1.14".into());
+    t.file("old/go.mod", "go 1.15\n");
+    assert_eq!(t.pick("old", &[]), p("go1.15", "go-mod"));
+    // A language-version toolchain line stays as written (Go fails to download it).
+    t.file("lang/go.mod", "toolchain go1.22\n");
+    assert_eq!(t.pick("lang", &[]), p("go1.22", "go-mod"));
+    // Line numbers and the file are reported.
+    t.default = Some("go1.21.0".into());
+    t.file("l/go.mod", "module x\n\ngo 1.22.1\n");
+    let s = t.run("l/deep/er", &[]).unwrap();
+    assert_eq!(
+        s.source,
+        Source::GoMod {
+            path: t.root().join("l/go.mod"),
+            line: 3
+        }
+    );
+    assert_eq!(s.project_root, Some(t.root().join("l")));
+}
+
+#[test]
+fn invalid_toolchain_lines_fail_like_go() {
+    let t = T::new();
+    for bad in ["banana", "1.25.0", "gccgo-go1.25.0"] {
+        t.file("b/go.mod", &format!("go 1.21\ntoolchain {bad}\n"));
+        assert_eq!(t.err("b", &[]), format!("invalid toolchain {bad:?} in go.mod"));
+        assert_eq!(t.err("b/sub", &[]), format!("invalid toolchain {bad:?} in ../go.mod"));
+    }
+    let e = t.run("b", &[]).unwrap_err();
+    assert!(matches!(e, ResolveError::InvalidToolchainLine { line: 2, .. }), "{e:?}");
+}
+
+#[test]
+fn no_default_and_no_files_is_an_error() {
+    let mut t = T::new();
+    t.default = None;
+    let e = t.run("nowhere", &[]).unwrap_err();
+    assert!(matches!(e, ResolveError::NoToolchain { .. }));
+    assert!(e.hints()[0].contains("gomux default"));
+    // With no default, the go line decides.
+    t.file("m/go.mod", "go 1.21\n");
+    assert_eq!(t.pick("m", &[]), p("go1.21.0", "go-mod"));
+    t.file("n/go.mod", "module n\n");
+    assert!(t.run("n", &[]).is_err());
+}
+
+#[test]
+fn family_default_compares_by_installed_version() {
+    let mut t = T::new();
+    t.default = Some("1.22".into());
+    t.installed = vec!["go1.22.1".into(), "go1.22.7".into()];
+    t.file("a/go.mod", "go 1.22.5\n").file("b/go.mod", "go 1.22.9\n");
+    assert_eq!(t.pick("a", &[]), p("1.22 (newest 1.22.x)", "default"));
+    assert_eq!(t.pick("b", &[]), p("go1.22.9", "go-mod"));
+}
+
+#[test]
+fn go_work_wins_over_go_mod() {
+    let mut t = T::new();
+    t.file("ws/go.work", "go 1.24.0\n\nuse ./m\n").file("ws/m/go.mod", "go 1.25.0\n");
+    let s = t.run("ws/m/pkg", &["build"]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.24.0".into()));
+    assert_eq!(
+        s.source,
+        Source::GoWork {
+            path: t.root().join("ws/go.work"),
+            line: 1
+        }
+    );
+    assert_eq!(s.project_root, Some(t.root().join("ws")));
+    // A go.work without a go line still wins.
+    t.file("ws2/go.work", "use ./m\n").file("ws2/m/go.mod", "go 1.25.0\n");
+    assert_eq!(t.pick("ws2/m", &[]), p("go1.23.4", "default"));
+    // GOWORK=off: the go.mod decides.
+    t.set("GOWORK", "off");
+    assert_eq!(t.pick("ws/m", &[]), p("go1.25.0", "go-mod"));
+    // GOWORK=absolute path.
+    t.file("elsewhere/x.work", "go 1.24.2\n");
+    let abs = t.root().join("elsewhere/x.work").display().to_string();
+    t.set("GOWORK", &abs);
+    assert_eq!(t.pick("ws/m", &[]), p("go1.24.2", "go-work"));
+    // A missing GOWORK file is ignored for selection.
+    let missing = t.root().join("nope.work").display().to_string();
+    t.set("GOWORK", &missing);
+    assert_eq!(t.pick("ws/m", &[]), p("go1.25.0", "go-mod"));
+    t.set("GOWORK", "rel/go.work");
+    assert_eq!(t.err("ws/m", &[]), "invalid GOWORK: not an absolute path");
+    // GOWORK from the go env file counts too.
+    t.set("GOWORK", "");
+    t.file("home/.config/go/env", "GOWORK=off\n");
+    assert_eq!(t.pick("ws/m", &[]), p("go1.25.0", "go-mod"));
+}
+
+#[test]
+fn chdir_flag_in_all_spellings() {
+    let t = T::new();
+    t.file("a/go.mod", "go 1.24.1\n").file("b/go.mod", "go 1.25.1\n");
+    for args in [
+        vec!["-C", "../b", "build"],
+        vec!["-C=../b", "build"],
+        vec!["--C", "../b", "build"],
+        vec!["--C=../b", "build"],
+        vec!["build", "-C", "../b", "./..."],
+        vec!["build", "--C=../b"],
+        vec!["mod", "tidy", "-C", "../b"],
+        vec!["mod", "tidy", "-C=../b"],
+    ] {
+        assert_eq!(t.pick("a", &args), p("go1.25.1", "go-mod"), "{args:?}");
+    }
+    assert_eq!(t.pick("a", &["build", "./...", "-C", "../b"]), p("go1.24.1", "go-mod"));
+    // gofmt has no -C.
+    let s = t.run_tool("a", &["-C", "../b"], Tool::Gofmt).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.24.1".into()));
+}
+
+#[test]
+fn modules_disabled() {
+    let mut t = T::new();
+    t.file("m/go.mod", "go 1.25.0\n");
+    t.set("GO111MODULE", "off");
+    assert_eq!(t.pick("m", &[]), p("go1.23.4", "default"));
+    // Modules off skips GOTOOLCHAIN too, as in Go.
+    t.set("GOTOOLCHAIN", "go1.22.0");
+    assert_eq!(t.pick("m", &[]), p("go1.23.4", "default"));
+    t.set("GO111MODULE", "auto");
+    assert_eq!(t.pick("m", &[]), p("go1.22.0", "gotoolchain"));
+    t.set("GOTOOLCHAIN", "");
+    assert_eq!(t.pick("m", &[]), p("go1.25.0", "go-mod"));
+    t.set("GOTOOLCHAIN", "go1.22.0");
+    assert_eq!(t.pick("outside", &[]), p("go1.23.4", "default"));
+}
+
+#[test]
+fn go_mod_in_tmpdir_is_ignored() {
+    let t = T::new();
+    t.file("tmp/go.mod", "go 1.25.0\n");
+    assert_eq!(t.pick("tmp", &[]), p("go1.23.4", "default"));
+    assert_eq!(t.pick("tmp/sub", &[]), p("go1.23.4", "default"));
+}
+
+#[test]
+fn install_at_version_runs_outside_the_module() {
+    let t = T::new();
+    t.file("m/go.mod", "go 1.30.0\n");
+    assert_eq!(t.pick("m", &["install", "example.com/foo@v1.0.0"]), p("go1.23.4", "default"));
+    assert_eq!(t.pick("m", &["run", "example.com/foo@latest", "x"]), p("go1.23.4", "default"));
+    assert_eq!(t.pick("m", &["install", "./cmd/x"]), p("go1.30.0", "go-mod"));
+    assert_eq!(t.pick("m", &["install", "./x@v1"]), p("go1.30.0", "go-mod"));
+}
+
+#[test]
+fn child_gotoolchain() {
+    let mut t = T::new();
+    t.file("m/go.mod", "go 1.25.0\n").file("pinned/.go-version", "1.22.1\n");
+    assert_eq!(t.run("m", &[]).unwrap().child_gotoolchain(), "path");
+    assert_eq!(t.run("x", &[]).unwrap().child_gotoolchain(), "path");
+    assert_eq!(t.run("pinned", &[]).unwrap().child_gotoolchain(), "local");
+    assert_eq!(t.run("m", &["+1.22.1"]).unwrap().child_gotoolchain(), "local");
+    t.set("GOTOOLCHAIN", "auto");
+    assert_eq!(t.run("pinned", &[]).unwrap().child_gotoolchain(), "auto");
+}
+
+#[test]
+fn bad_pin_files_name_file_and_line() {
+    let t = T::new();
+    t.file("p/.go-version", "# c\n1.22.3; rm -rf /\n");
+    let e = t.run("p", &[]).unwrap_err();
+    let path = t.root().join("p/.go-version");
+    assert!(e.to_string().starts_with(&format!("{}:2: ", path.display())), "{e}");
+}
+
+#[test]
+fn chdir_parsing() {
+    let os = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+    assert_eq!(chdir_flag(&os(&["-C", "d"])), Some(OsStr::new("d")));
+    assert_eq!(chdir_flag(&os(&["build", "-x", "-C", "d"])), None);
+    assert_eq!(chdir_flag(&os(&["-x", "-C", "d"])), None);
+    assert_eq!(chdir_flag(&os(&["-C"])), None);
+    assert_eq!(chdir_flag(&os(&["work", "use", "--C=d"])), Some(OsStr::new("d")));
+    assert_eq!(chdir_flag(&os(&[])), None);
+}
