@@ -1,1 +1,3 @@
+//! End-to-end tests: the real gomux binaries in a sandbox (one test binary for the whole suite).
 
+mod foundation;

@@ -4,8 +4,10 @@
 //! `run(&Context, Args) -> anyhow::Result<ExitCode>`. Errors are printed by [`report`] as
 //! `error: ...`, the cause chain, then `hint: ...` lines.
 
+mod cache;
 mod commands;
 mod context;
+mod proxies;
 mod render;
 
 use std::process::ExitCode;
@@ -81,5 +83,13 @@ fn main() -> ExitCode {
             render::report(&err);
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

@@ -46,6 +46,8 @@ vars! {
     GOMUX_HTTP_TIMEOUT;
     /// Set by the proxy in the environment of the SDK it runs, to stop a proxy that finds itself from looping. Internal.
     GOMUX_RECURSION_DEPTH;
+    /// Set by `gomux install --for-proxy` when it runs the proxy again after installing, so a toolchain still missing afterwards is an error, not a loop. Internal.
+    GOMUX_AUTO_INSTALLED;
 }
 
 /// Looks a variable up by name.

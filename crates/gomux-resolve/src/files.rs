@@ -113,7 +113,10 @@ pub fn parse_go_version(path: &Path, text: &str) -> Result<Lined<Request>, Resol
 }
 
 /// Parses `.tool-versions`: the `golang` (or `go`) line, if any. Other tools' lines are ignored.
-pub fn parse_tool_versions(path: &Path, text: &str) -> Result<Option<Lined<Request>>, ResolveError> {
+pub fn parse_tool_versions(
+    path: &Path,
+    text: &str,
+) -> Result<Option<Lined<Request>>, ResolveError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (i, raw) in text.lines().enumerate() {
         let line = clean_line(raw);
@@ -157,7 +160,8 @@ mod tests {
         );
         assert_eq!(m.go, lined("1.25.0", 5));
         assert_eq!(m.toolchain, lined("go1.25.1", 7));
-        let m = scan_module_text("require (\n\tgo.opentelemetry.io/otel v1\n)\ntool x\ntoolchain\n");
+        let m =
+            scan_module_text("require (\n\tgo.opentelemetry.io/otel v1\n)\ntool x\ntoolchain\n");
         assert_eq!(m, ModuleLines::default());
         let m = scan_module_text("go \"1.25.0\"\n");
         assert_eq!(m.go, lined("\"1.25.0\"", 1));
@@ -172,24 +176,37 @@ mod tests {
         let exact = |s: &str| Request::Exact(s.to_string());
         assert_eq!(ok("1.22.3\n"), exact("go1.22.3"));
         assert_eq!(ok("\u{feff}go1.22.3\r\n"), exact("go1.22.3"));
-        assert_eq!(ok("# pinned by the team\n\n  go 1.22.3  # lts\r\n"), exact("go1.22.3"));
+        assert_eq!(
+            ok("# pinned by the team\n\n  go 1.22.3  # lts\r\n"),
+            exact("go1.22.3")
+        );
         assert_eq!(ok("1.22"), Request::Family("1.22".into()));
         let l = parse_go_version(p, "# c\n\n1.21.0\n").unwrap();
         assert_eq!(l.line, 3);
-        for (text, line) in [("1.22.3\n1.21.0\n", 2), ("\n\nbanana\n", 3), ("../../x\n", 1), ("", 1)] {
+        for (text, line) in [
+            ("1.22.3\n1.21.0\n", 2),
+            ("\n\nbanana\n", 3),
+            ("../../x\n", 1),
+            ("", 1),
+        ] {
             let e = parse_go_version(p, text).unwrap_err();
             match &e {
                 ResolveError::PinFile { line: l, .. } => assert_eq!(*l, line, "{e}"),
                 other => panic!("{other:?}"),
             }
-            assert!(e.to_string().starts_with(&format!("/p/.go-version:{line}: ")), "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("/p/.go-version:{line}: ")),
+                "{e}"
+            );
         }
     }
 
     #[test]
     fn tool_versions_files() {
         let p = Path::new("/p/.tool-versions");
-        let r = parse_tool_versions(p, "nodejs 20.1.0\r\n# x\ngolang 1.22.3 1.21.0 # two\n").unwrap();
+        let r =
+            parse_tool_versions(p, "nodejs 20.1.0\r\n# x\ngolang 1.22.3 1.21.0 # two\n").unwrap();
         assert_eq!(
             r,
             Some(Lined {
@@ -197,7 +214,10 @@ mod tests {
                 line: 3
             })
         );
-        assert_eq!(parse_tool_versions(p, "nodejs 20\npython 3.11\n").unwrap(), None);
+        assert_eq!(
+            parse_tool_versions(p, "nodejs 20\npython 3.11\n").unwrap(),
+            None
+        );
         assert_eq!(
             parse_tool_versions(p, "go 1.23").unwrap().map(|l| l.value),
             Some(Request::Family("1.23".into()))

@@ -12,6 +12,7 @@
 //! `docs/version-selection.md`. This crate reads only small files and never touches the network.
 
 pub mod files;
+pub mod launch;
 pub use gomux_home::goenv;
 
 use std::cmp::Ordering;
@@ -139,7 +140,9 @@ impl fmt::Display for Source {
             Source::GoToolchain(Origin::File(p)) => {
                 write!(f, "GOTOOLCHAIN in `{}` (go env -w)", p.display())
             }
-            Source::PinFile { path, line } | Source::GoWork { path, line } | Source::GoMod { path, line } => {
+            Source::PinFile { path, line }
+            | Source::GoWork { path, line }
+            | Source::GoMod { path, line } => {
                 write!(f, "{}:{line}", path.display())
             }
             Source::Default(d) => match d {
@@ -207,11 +210,19 @@ pub enum ResolveError {
     /// `GOWORK` is a relative path.
     RelativeGoWork { value: String, origin: Origin },
     /// A go.mod/go.work `toolchain` line is invalid; `message` is Go's text.
-    InvalidToolchainLine { message: String, path: PathBuf, line: usize },
+    InvalidToolchainLine {
+        message: String,
+        path: PathBuf,
+        line: usize,
+    },
     /// A toolchain name cannot name a folder (spaces, `/`, ...).
     UnusableName { name: String, origin: String },
     /// A bad line in a pin file.
-    PinFile { path: PathBuf, line: usize, message: String },
+    PinFile {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     /// A file could not be read.
     Read { path: PathBuf, message: String },
     /// Nothing selects a toolchain here and no default is set.
@@ -225,7 +236,9 @@ impl fmt::Display for ResolveError {
         match self {
             ResolveError::BadRequest { origin, error } => write!(f, "{error} (from {origin})"),
             ResolveError::InvalidGoToolchain { message, .. } => f.write_str(message),
-            ResolveError::RelativeGoWork { .. } => f.write_str("invalid GOWORK: not an absolute path"),
+            ResolveError::RelativeGoWork { .. } => {
+                f.write_str("invalid GOWORK: not an absolute path")
+            }
             ResolveError::InvalidToolchainLine { message, .. } => f.write_str(message),
             ResolveError::UnusableName { name, origin } => write!(
                 f,
@@ -300,36 +313,34 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
         user_gotoolchain: user_gotoolchain.clone(),
     };
 
-    // 0. A versioned proxy (`go1.22.3`) means exactly that toolchain.
-    if let Some(name) = input.proxy_toolchain {
-        check_name(name, "the proxy's name")?;
-        return Ok(sel(Request::Exact(name.to_string()), Source::ProxyName, false));
-    }
-
-    // 1. `+VERSION` as the first argument.
+    // 0-2. The proxy's own name, `+VERSION`, GOMUX_TOOLCHAIN: explicit choices that need no
+    // files (the walk below still finds the project root, for the caches).
     let plus = input
         .args
         .first()
         .and_then(|a| a.to_str())
         .and_then(|a| a.strip_prefix('+'));
-    if let Some(v) = plus {
+    let explicit = if let Some(name) = input.proxy_toolchain {
+        check_name(name, "the proxy's name")?;
+        Some((Request::Exact(name.to_string()), Source::ProxyName))
+    } else if let Some(v) = plus {
         let request = Request::parse(v).map_err(|error| ResolveError::BadRequest {
             origin: format!("the argument `+{v}`"),
             error,
         })?;
-        return Ok(sel(request, Source::Arg, true));
-    }
-    let args: &[OsString] = input.args;
-
-    // 2. GOMUX_TOOLCHAIN.
-    if let Some(v) = (input.env)(gomux_env::GOMUX_TOOLCHAIN).filter(|v| !v.is_empty()) {
+        Some((request, Source::Arg))
+    } else if let Some(v) = (input.env)(gomux_env::GOMUX_TOOLCHAIN).filter(|v| !v.is_empty()) {
         let v = v.to_string_lossy();
         let request = Request::parse(&v).map_err(|error| ResolveError::BadRequest {
             origin: "GOMUX_TOOLCHAIN".to_string(),
             error,
         })?;
-        return Ok(sel(request, Source::Env, false));
-    }
+        Some((request, Source::Env))
+    } else {
+        None
+    };
+    let strip = plus.is_some() && input.proxy_toolchain.is_none();
+    let args: &[OsString] = if strip { &input.args[1..] } else { input.args };
 
     // Where the files are looked for: the working directory after `-C`.
     let start = match (input.tool, chdir_flag(args)) {
@@ -341,8 +352,15 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
     };
 
     let modules = modules_mode(&settings);
-    let gowork = gowork_mode(&settings)?;
-    let found = walk(&start, &gowork, modules != ModulesMode::Off, input.env)?;
+    let found = gowork_mode(&settings)
+        .and_then(|gowork| walk(&start, &gowork, modules != ModulesMode::Off, input.env));
+    if let Some((request, source)) = explicit {
+        // A bad file must not stand in the way of an explicit choice.
+        let mut s = sel(request, source, strip);
+        s.project_root = found.ok().and_then(|f| f.project_root());
+        return Ok(s);
+    }
+    let found = found?;
     let modules_enabled = match modules {
         ModulesMode::On => true,
         ModulesMode::Off => false,
@@ -354,21 +372,26 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
         modules_enabled && !(input.tool == Tool::Go && ignores_module_files(args));
     let mut default_override: Option<(Request, DefaultSource)> = None;
     let mut path_only = false;
-    if modules_enabled && !(input.tool == Tool::Go && gotoolchain_exempt(args)) {
-        if let Some((value, origin)) = settings.get("GOTOOLCHAIN") {
-            match parse_gotoolchain(&value, &origin)? {
-                GoToolchain::Exact(name) => {
-                    check_name(&name, "GOTOOLCHAIN")?;
-                    return Ok(sel(Request::Exact(name), Source::GoToolchain(origin), false));
-                }
-                GoToolchain::Local => use_module_files = false,
-                GoToolchain::Switch { min, path } => {
-                    path_only = path;
-                    if let Some(min) = min {
-                        check_name(&min, "GOTOOLCHAIN")?;
-                        default_override =
-                            Some((Request::Exact(min), DefaultSource::GoToolchain(origin)));
-                    }
+    let gotoolchain = if modules_enabled && !(input.tool == Tool::Go && gotoolchain_exempt(args)) {
+        settings.get("GOTOOLCHAIN")
+    } else {
+        None
+    };
+    if let Some((value, origin)) = gotoolchain {
+        match parse_gotoolchain(&value, &origin)? {
+            GoToolchain::Exact(name) => {
+                check_name(&name, "GOTOOLCHAIN")?;
+                let mut s = sel(Request::Exact(name), Source::GoToolchain(origin), false);
+                s.project_root = found.project_root();
+                return Ok(s);
+            }
+            GoToolchain::Local => use_module_files = false,
+            GoToolchain::Switch { min, path } => {
+                path_only = path;
+                if let Some(min) = min {
+                    check_name(&min, "GOTOOLCHAIN")?;
+                    default_override =
+                        Some((Request::Exact(min), DefaultSource::GoToolchain(origin)));
                 }
             }
         }
@@ -487,9 +510,13 @@ fn select_with_module(
     };
     // The default's version: an exact name's version, or the installed best of a family.
     let default_version: String = match &default {
-        Some((Request::Exact(name), _)) => gomux_version::from_toolchain(name).unwrap_or("").to_string(),
+        Some((Request::Exact(name), _)) => gomux_version::from_toolchain(name)
+            .unwrap_or("")
+            .to_string(),
         Some((family @ Request::Family(lang), _)) => match (input.installed)(family) {
-            Some(name) => gomux_version::from_toolchain(&name).unwrap_or("").to_string(),
+            Some(name) => gomux_version::from_toolchain(&name)
+                .unwrap_or("")
+                .to_string(),
             None => lang.clone(),
         },
         None => String::new(),
@@ -501,7 +528,11 @@ fn select_with_module(
     {
         // `toolchain default`: never upgrade past the default.
         return match default {
-            Some((request, from)) => Ok(base(request.clone(), Source::Default(from.clone()), Some((request, from)))),
+            Some((request, from)) => Ok(base(
+                request.clone(),
+                Source::Default(from.clone()),
+                Some((request, from)),
+            )),
             None => Err(ResolveError::NoToolchain {
                 cwd: input.cwd.to_path_buf(),
             }),
@@ -539,7 +570,11 @@ fn select_with_module(
     }
     match (chosen, default) {
         (Some((request, source)), default) => Ok(base(request, source, default)),
-        (None, Some((request, from))) => Ok(base(request.clone(), Source::Default(from.clone()), Some((request, from)))),
+        (None, Some((request, from))) => Ok(base(
+            request.clone(),
+            Source::Default(from.clone()),
+            Some((request, from)),
+        )),
         (None, None) => Err(ResolveError::NoToolchain {
             cwd: input.cwd.to_path_buf(),
         }),
@@ -605,7 +640,9 @@ fn parse_gotoolchain(value: &str, origin: &Origin) -> Result<GoToolchain, Resolv
     } else {
         if gomux_version::from_toolchain(min).is_none() {
             return Err(invalid(match suffix {
-                Some(_) => format!("invalid GOTOOLCHAIN {value:?}: invalid minimum toolchain {min:?}"),
+                Some(_) => {
+                    format!("invalid GOTOOLCHAIN {value:?}: invalid minimum toolchain {min:?}")
+                }
                 None => format!("invalid GOTOOLCHAIN {value:?}"),
             }));
         }
@@ -643,7 +680,11 @@ enum ModulesMode {
 }
 
 fn modules_mode(settings: &GoSettings<'_>) -> ModulesMode {
-    match settings.get("GO111MODULE").as_ref().map(|(v, _)| v.as_str()) {
+    match settings
+        .get("GO111MODULE")
+        .as_ref()
+        .map(|(v, _)| v.as_str())
+    {
         None | Some("on") => ModulesMode::On,
         Some("auto") => ModulesMode::Auto,
         Some(_) => ModulesMode::Off,
@@ -677,6 +718,17 @@ struct Found {
     pin: Option<(PathBuf, Lined<Request>)>,
     gowork: Option<PathBuf>,
     gomod: Option<PathBuf>,
+}
+
+impl Found {
+    /// The folder of the go.work, else the go.mod, else the pin file.
+    fn project_root(&self) -> Option<PathBuf> {
+        self.gowork
+            .as_ref()
+            .or(self.gomod.as_ref())
+            .or(self.pin.as_ref().map(|(p, _)| p))
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+    }
 }
 
 fn is_file(p: &Path) -> bool {
@@ -736,7 +788,8 @@ fn walk(
             }
             buf.pop();
         }
-        let modules_done = !look_for_modules || (found.gomod.is_some() && (!search_work || found.gowork.is_some()));
+        let modules_done = !look_for_modules
+            || (found.gomod.is_some() && (!search_work || found.gowork.is_some()));
         if found.pin.is_some() && modules_done {
             break;
         }
@@ -774,7 +827,11 @@ pub fn chdir_flag(args: &[OsString]) -> Option<&OsStr> {
     if first.starts_with('-') {
         return None;
     }
-    let sub = if matches!(first, "mod" | "work") && args.len() > 2 { 2 } else { 1 };
+    let sub = if matches!(first, "mod" | "work") && args.len() > 2 {
+        2
+    } else {
+        1
+    };
     at(sub).or_else(|| if sub == 2 { at(1) } else { None })
 }
 

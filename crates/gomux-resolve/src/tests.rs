@@ -49,7 +49,10 @@ impl T {
                 .as_ref()
                 .map(|d| (Request::parse(d).unwrap(), settings_path.clone())))
         };
-        let installed = |r: &Request| r.pick(self.installed.iter().map(String::as_str)).map(str::to_string);
+        let installed = |r: &Request| {
+            r.pick(self.installed.iter().map(String::as_str))
+                .map(str::to_string)
+        };
         resolve(&Input {
             cwd: &cwd,
             args: &args,
@@ -80,22 +83,41 @@ fn p(name: &str, kind: &'static str) -> (String, &'static str) {
 #[test]
 fn plus_arg_wins_and_is_stripped() {
     let mut t = T::new();
-    t.file("p/.go-version", "1.21.0\n").file("p/go.mod", "go 1.22\n");
-    t.set("GOMUX_TOOLCHAIN", "1.20.3").set("GOTOOLCHAIN", "go1.19.1");
+    t.file("p/.go-version", "1.21.0\n")
+        .file("p/go.mod", "go 1.22\n");
+    t.set("GOMUX_TOOLCHAIN", "1.20.3")
+        .set("GOTOOLCHAIN", "go1.19.1");
     let s = t.run("p", &["+1.22.3", "build"]).unwrap();
     assert_eq!(s.request, Request::Exact("go1.22.3".into()));
     assert_eq!(s.source, Source::Arg);
     assert!(s.strip_first_arg);
-    assert_eq!(t.pick("p", &["+1.22", "build"]), p("1.22 (newest 1.22.x)", "arg"));
+    assert_eq!(
+        s.project_root,
+        Some(t.root().join("p")),
+        "explicit choices still know the project"
+    );
+    assert_eq!(
+        t.pick("p", &["+1.22", "build"]),
+        p("1.22 (newest 1.22.x)", "arg")
+    );
+    // A broken pin file does not stand in the way of an explicit choice.
+    let t2 = T::new();
+    t2.file("bad/.go-version", "nonsense here\n");
+    assert_eq!(t2.pick("bad", &["+1.21.1"]), p("go1.21.1", "arg"));
+    assert!(t2.run("bad", &[]).is_err());
     let e = t.err("p", &["+../x", "build"]);
-    assert!(e.contains("`../x`") && e.contains("the argument `+../x`"), "{e}");
+    assert!(
+        e.contains("`../x`") && e.contains("the argument `+../x`"),
+        "{e}"
+    );
 }
 
 #[test]
 fn gomux_toolchain_beats_gotoolchain_and_files() {
     let mut t = T::new();
     t.file("p/.go-version", "1.21.0\n");
-    t.set("GOMUX_TOOLCHAIN", "go1.20.3").set("GOTOOLCHAIN", "go1.19.1");
+    t.set("GOMUX_TOOLCHAIN", "go1.20.3")
+        .set("GOTOOLCHAIN", "go1.19.1");
     assert_eq!(t.pick("p", &["build"]), p("go1.20.3", "env"));
     t.set("GOMUX_TOOLCHAIN", "");
     assert_eq!(t.pick("p", &["build"]), p("go1.19.1", "gotoolchain"));
@@ -106,12 +128,17 @@ fn gomux_toolchain_beats_gotoolchain_and_files() {
 #[test]
 fn exact_gotoolchain_ignores_module_files_and_pins() {
     let mut t = T::new();
-    t.file("p/go.mod", "go 1.30.0\n").file("p/.go-version", "1.21.0");
+    t.file("p/go.mod", "go 1.30.0\n")
+        .file("p/.go-version", "1.21.0");
     t.set("GOTOOLCHAIN", "go1.26.0");
     let s = t.run("p/sub", &["version"]).unwrap();
     assert_eq!(s.request, Request::Exact("go1.26.0".into()));
     assert_eq!(s.source, Source::GoToolchain(Origin::Env));
-    assert_eq!(s.child_gotoolchain(), "go1.26.0", "the user's value passes through");
+    assert_eq!(
+        s.child_gotoolchain(),
+        "go1.26.0",
+        "the user's value passes through"
+    );
     t.set("GOTOOLCHAIN", "go1.800-bigcorp");
     assert_eq!(t.pick("p", &[]), p("go1.800-bigcorp", "gotoolchain"));
 }
@@ -119,7 +146,8 @@ fn exact_gotoolchain_ignores_module_files_and_pins() {
 #[test]
 fn gotoolchain_from_the_go_env_file() {
     let mut t = T::new();
-    t.file("home/.config/go/env", "GOTOOLCHAIN=go1.21.5\n").file("p/go.mod", "go 1.22\n");
+    t.file("home/.config/go/env", "GOTOOLCHAIN=go1.21.5\n")
+        .file("p/go.mod", "go 1.22\n");
     let s = t.run("p", &["build"]).unwrap();
     assert_eq!(s.request, Request::Exact("go1.21.5".into()));
     let file = t.root().join("home/.config/go/env");
@@ -148,8 +176,14 @@ fn gotoolchain_errors_use_go_texts() {
     for (value, msg) in [
         ("asdf", r#"invalid GOTOOLCHAIN "asdf""#),
         ("1.26.0", r#"invalid GOTOOLCHAIN "1.26.0""#),
-        ("go1.26.0+foo", r#"invalid GOTOOLCHAIN "go1.26.0+foo": only version suffixes are +auto and +path"#),
-        ("auto+auto", r#"invalid GOTOOLCHAIN "auto+auto": invalid minimum toolchain "auto""#),
+        (
+            "go1.26.0+foo",
+            r#"invalid GOTOOLCHAIN "go1.26.0+foo": only version suffixes are +auto and +path"#,
+        ),
+        (
+            "auto+auto",
+            r#"invalid GOTOOLCHAIN "auto+auto": invalid minimum toolchain "auto""#,
+        ),
         ("go2.0.0", r#"invalid GOTOOLCHAIN "go2.0.0""#),
     ] {
         t.set("GOTOOLCHAIN", value);
@@ -167,12 +201,16 @@ fn gotoolchain_errors_use_go_texts() {
 #[test]
 fn gotoolchain_plus_forms_set_the_default() {
     let mut t = T::new();
-    t.file("new/go.mod", "go 1.22\n").file("old/go.mod", "go 1.20\n");
+    t.file("new/go.mod", "go 1.22\n")
+        .file("old/go.mod", "go 1.20\n");
     t.set("GOTOOLCHAIN", "go1.21.0+auto");
     assert_eq!(t.pick("new", &[]), p("go1.22.0", "go-mod"));
     let s = t.run("old", &[]).unwrap();
     assert_eq!(s.request, Request::Exact("go1.21.0".into()));
-    assert_eq!(s.source, Source::Default(DefaultSource::GoToolchain(Origin::Env)));
+    assert_eq!(
+        s.source,
+        Source::Default(DefaultSource::GoToolchain(Origin::Env))
+    );
     assert!(!s.path_only);
     // The minimum may be older than gomux's default.
     t.set("GOTOOLCHAIN", "go1.19.0+path");
@@ -192,7 +230,8 @@ fn gotoolchain_plus_forms_set_the_default() {
 #[test]
 fn pin_file_inside_the_project_pins_exactly() {
     let t = T::new();
-    t.file("p/go.mod", "module x\ngo 1.25.0\n").file("p/.go-version", "\u{feff}# team pin\r\ngo1.22.3\r\n");
+    t.file("p/go.mod", "module x\ngo 1.25.0\n")
+        .file("p/.go-version", "\u{feff}# team pin\r\ngo1.22.3\r\n");
     let s = t.run("p/a/b", &["build"]).unwrap();
     assert_eq!(s.request, Request::Exact("go1.22.3".into()));
     assert_eq!(
@@ -205,10 +244,12 @@ fn pin_file_inside_the_project_pins_exactly() {
     assert_eq!(s.project_root, Some(t.root().join("p")));
     assert_eq!(s.child_gotoolchain(), "local");
     // Below the module root counts as inside too.
-    t.file("q/go.mod", "go 1.25.0\n").file("q/cmd/.tool-versions", "nodejs 20\ngolang 1.21.3\n");
+    t.file("q/go.mod", "go 1.25.0\n")
+        .file("q/cmd/.tool-versions", "nodejs 20\ngolang 1.21.3\n");
     assert_eq!(t.pick("q/cmd/x", &[]), p("go1.21.3", "pin-file"));
     // A .tool-versions without Go is skipped.
-    t.file("r/.go-version", "1.20.1\n").file("r/s/.tool-versions", "python 3.11\n");
+    t.file("r/.go-version", "1.20.1\n")
+        .file("r/s/.tool-versions", "python 3.11\n");
     assert_eq!(t.pick("r/s", &[]), p("go1.20.1", "pin-file"));
 }
 
@@ -221,7 +262,11 @@ fn pin_file_above_the_project_sets_the_default() {
         .file("w/new/go.mod", "go 1.22.1\n");
     let s = t.run("w/old", &[]).unwrap();
     assert_eq!(s.request, Request::Exact("go1.21.5".into()));
-    assert!(matches!(s.source, Source::Default(DefaultSource::PinAbove { .. })), "{:?}", s.source);
+    assert!(
+        matches!(s.source, Source::Default(DefaultSource::PinAbove { .. })),
+        "{:?}",
+        s.source
+    );
     assert_eq!(s.project_root, Some(t.root().join("w/old")));
     assert_eq!(s.child_gotoolchain(), "path");
     assert_eq!(t.pick("w/new", &[]), p("go1.22.1", "go-mod"));
@@ -248,13 +293,20 @@ fn go_and_toolchain_lines_follow_go() {
         ("toolchain go1.25.0-custom\n", ("go1.25.0-custom", "go-mod")),
         ("go \"1.25.0\"\n", ("go1.23.4", "default")),
         ("go banana\n", ("go1.23.4", "default")),
-        ("// go 1.30.0\ngodebug default=go1.30\n", ("go1.23.4", "default")),
+        (
+            "// go 1.30.0\ngodebug default=go1.30\n",
+            ("go1.23.4", "default"),
+        ),
         ("module m\n", ("go1.23.4", "default")),
     ];
     for (i, (gomod, want)) in cases.iter().enumerate() {
         let dir = format!("m{i}");
         t.file(&format!("{dir}/go.mod"), gomod);
-        assert_eq!(t.pick(&dir, &["build"]), p(want.0, want.1), "go.mod {gomod:?}");
+        assert_eq!(
+            t.pick(&dir, &["build"]),
+            p(want.0, want.1),
+            "go.mod {gomod:?}"
+        );
     }
     // Pre-1.21 go lines name releases directly.
     t.default = Some("go1.14".into());
@@ -282,11 +334,20 @@ fn invalid_toolchain_lines_fail_like_go() {
     let t = T::new();
     for bad in ["banana", "1.25.0", "gccgo-go1.25.0"] {
         t.file("b/go.mod", &format!("go 1.21\ntoolchain {bad}\n"));
-        assert_eq!(t.err("b", &[]), format!("invalid toolchain {bad:?} in go.mod"));
-        assert_eq!(t.err("b/sub", &[]), format!("invalid toolchain {bad:?} in ../go.mod"));
+        assert_eq!(
+            t.err("b", &[]),
+            format!("invalid toolchain {bad:?} in go.mod")
+        );
+        assert_eq!(
+            t.err("b/sub", &[]),
+            format!("invalid toolchain {bad:?} in ../go.mod")
+        );
     }
     let e = t.run("b", &[]).unwrap_err();
-    assert!(matches!(e, ResolveError::InvalidToolchainLine { line: 2, .. }), "{e:?}");
+    assert!(
+        matches!(e, ResolveError::InvalidToolchainLine { line: 2, .. }),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -308,7 +369,8 @@ fn family_default_compares_by_installed_version() {
     let mut t = T::new();
     t.default = Some("1.22".into());
     t.installed = vec!["go1.22.1".into(), "go1.22.7".into()];
-    t.file("a/go.mod", "go 1.22.5\n").file("b/go.mod", "go 1.22.9\n");
+    t.file("a/go.mod", "go 1.22.5\n")
+        .file("b/go.mod", "go 1.22.9\n");
     assert_eq!(t.pick("a", &[]), p("1.22 (newest 1.22.x)", "default"));
     assert_eq!(t.pick("b", &[]), p("go1.22.9", "go-mod"));
 }
@@ -316,7 +378,8 @@ fn family_default_compares_by_installed_version() {
 #[test]
 fn go_work_wins_over_go_mod() {
     let mut t = T::new();
-    t.file("ws/go.work", "go 1.24.0\n\nuse ./m\n").file("ws/m/go.mod", "go 1.25.0\n");
+    t.file("ws/go.work", "go 1.24.0\n\nuse ./m\n")
+        .file("ws/m/go.mod", "go 1.25.0\n");
     let s = t.run("ws/m/pkg", &["build"]).unwrap();
     assert_eq!(s.request, Request::Exact("go1.24.0".into()));
     assert_eq!(
@@ -328,7 +391,8 @@ fn go_work_wins_over_go_mod() {
     );
     assert_eq!(s.project_root, Some(t.root().join("ws")));
     // A go.work without a go line still wins.
-    t.file("ws2/go.work", "use ./m\n").file("ws2/m/go.mod", "go 1.25.0\n");
+    t.file("ws2/go.work", "use ./m\n")
+        .file("ws2/m/go.mod", "go 1.25.0\n");
     assert_eq!(t.pick("ws2/m", &[]), p("go1.23.4", "default"));
     // GOWORK=off: the go.mod decides.
     t.set("GOWORK", "off");
@@ -353,7 +417,8 @@ fn go_work_wins_over_go_mod() {
 #[test]
 fn chdir_flag_in_all_spellings() {
     let t = T::new();
-    t.file("a/go.mod", "go 1.24.1\n").file("b/go.mod", "go 1.25.1\n");
+    t.file("a/go.mod", "go 1.24.1\n")
+        .file("b/go.mod", "go 1.25.1\n");
     for args in [
         vec!["-C", "../b", "build"],
         vec!["-C=../b", "build"],
@@ -366,7 +431,10 @@ fn chdir_flag_in_all_spellings() {
     ] {
         assert_eq!(t.pick("a", &args), p("go1.25.1", "go-mod"), "{args:?}");
     }
-    assert_eq!(t.pick("a", &["build", "./...", "-C", "../b"]), p("go1.24.1", "go-mod"));
+    assert_eq!(
+        t.pick("a", &["build", "./...", "-C", "../b"]),
+        p("go1.24.1", "go-mod")
+    );
     // gofmt has no -C.
     let s = t.run_tool("a", &["-C", "../b"], Tool::Gofmt).unwrap();
     assert_eq!(s.request, Request::Exact("go1.24.1".into()));
@@ -401,20 +469,33 @@ fn go_mod_in_tmpdir_is_ignored() {
 fn install_at_version_runs_outside_the_module() {
     let t = T::new();
     t.file("m/go.mod", "go 1.30.0\n");
-    assert_eq!(t.pick("m", &["install", "example.com/foo@v1.0.0"]), p("go1.23.4", "default"));
-    assert_eq!(t.pick("m", &["run", "example.com/foo@latest", "x"]), p("go1.23.4", "default"));
-    assert_eq!(t.pick("m", &["install", "./cmd/x"]), p("go1.30.0", "go-mod"));
+    assert_eq!(
+        t.pick("m", &["install", "example.com/foo@v1.0.0"]),
+        p("go1.23.4", "default")
+    );
+    assert_eq!(
+        t.pick("m", &["run", "example.com/foo@latest", "x"]),
+        p("go1.23.4", "default")
+    );
+    assert_eq!(
+        t.pick("m", &["install", "./cmd/x"]),
+        p("go1.30.0", "go-mod")
+    );
     assert_eq!(t.pick("m", &["install", "./x@v1"]), p("go1.30.0", "go-mod"));
 }
 
 #[test]
 fn child_gotoolchain() {
     let mut t = T::new();
-    t.file("m/go.mod", "go 1.25.0\n").file("pinned/.go-version", "1.22.1\n");
+    t.file("m/go.mod", "go 1.25.0\n")
+        .file("pinned/.go-version", "1.22.1\n");
     assert_eq!(t.run("m", &[]).unwrap().child_gotoolchain(), "path");
     assert_eq!(t.run("x", &[]).unwrap().child_gotoolchain(), "path");
     assert_eq!(t.run("pinned", &[]).unwrap().child_gotoolchain(), "local");
-    assert_eq!(t.run("m", &["+1.22.1"]).unwrap().child_gotoolchain(), "local");
+    assert_eq!(
+        t.run("m", &["+1.22.1"]).unwrap().child_gotoolchain(),
+        "local"
+    );
     t.set("GOTOOLCHAIN", "auto");
     assert_eq!(t.run("pinned", &[]).unwrap().child_gotoolchain(), "auto");
 }
@@ -425,7 +506,11 @@ fn bad_pin_files_name_file_and_line() {
     t.file("p/.go-version", "# c\n1.22.3; rm -rf /\n");
     let e = t.run("p", &[]).unwrap_err();
     let path = t.root().join("p/.go-version");
-    assert!(e.to_string().starts_with(&format!("{}:2: ", path.display())), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{}:2: ", path.display())),
+        "{e}"
+    );
 }
 
 #[test]
@@ -435,6 +520,9 @@ fn chdir_parsing() {
     assert_eq!(chdir_flag(&os(&["build", "-x", "-C", "d"])), None);
     assert_eq!(chdir_flag(&os(&["-x", "-C", "d"])), None);
     assert_eq!(chdir_flag(&os(&["-C"])), None);
-    assert_eq!(chdir_flag(&os(&["work", "use", "--C=d"])), Some(OsStr::new("d")));
+    assert_eq!(
+        chdir_flag(&os(&["work", "use", "--C=d"])),
+        Some(OsStr::new("d"))
+    );
     assert_eq!(chdir_flag(&os(&[])), None);
 }

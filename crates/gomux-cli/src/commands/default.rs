@@ -1,10 +1,73 @@
+//! `gomux default [VERSION]`: show or set the default toolchain.
+
 use std::process::ExitCode;
 
-use crate::Context;
+use gomux_home::settings::{Settings, Value, keys};
+use gomux_resolve::launch;
+use gomux_version::Request;
+
+use crate::context::install_command;
+use crate::{Context, with_hint};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The new default: `1.22.3`, `go1.22.3`, `1.22` (newest 1.22.x) or a linked name
+    #[arg(value_name = "VERSION")]
+    toolchain: Option<String>,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gomux default` is not implemented yet")
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let Some(version) = args.toolchain else {
+        let settings = ctx.settings()?;
+        match launch::default_toolchain(&settings).map_err(crate::context::resolve_error)? {
+            Some((request, _)) => {
+                let installed = ctx.installed(&request);
+                match installed {
+                    Some(name) if Request::Exact(name.clone()) != request => {
+                        println!("{request} (currently {name})")
+                    }
+                    Some(_) => println!("{request}"),
+                    None => println!("{request} (not installed)"),
+                }
+            }
+            None => {
+                return Err(with_hint(
+                    "no default toolchain is set",
+                    &["set one with `gomux default 1.23`"],
+                ));
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let request = parse_request(ctx, &version)?;
+    let stored = match &request {
+        Request::Exact(name) => name.clone(),
+        Request::Family(f) => f.clone(),
+    };
+    Settings::update(
+        &ctx.home.settings_file(),
+        keys::DEFAULT_TOOLCHAIN,
+        Some(&Value::String(stored.clone())),
+    )?;
+    println!("default toolchain set to {stored}");
+    if ctx.installed(&request).is_none() {
+        eprintln!(
+            "note: {request} is not installed yet; it is installed on first use, or now with `{}`",
+            install_command(&request)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A version request, or the name of a linked toolchain (`system`, `corp-go`).
+pub fn parse_request(ctx: &Context, input: &str) -> anyhow::Result<Request> {
+    if gomux_version::is_safe_name(input) && ctx.home.toolchain_root(input).is_some() {
+        return Ok(Request::Exact(input.to_string()));
+    }
+    Request::parse(input).map_err(|e| {
+        with_hint(
+            e.to_string(),
+            &["use a version such as `1.22.3`, `go1.22.3` or `1.22`, or a name from `gomux list`"],
+        )
+    })
 }

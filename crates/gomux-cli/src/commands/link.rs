@@ -1,10 +1,152 @@
-use std::process::ExitCode;
+//! `gomux link [NAME] PATH`: register a GOROOT that is already on disk.
 
-use crate::Context;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::Context as _;
+use gomux_home::{env as vars, exe, read_version_file};
+
+use crate::{Context, proxies, with_hint};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The name to register it under (default: the toolchain's own name from its VERSION file)
+    #[arg(value_name = "NAME")]
+    first: String,
+    /// The SDK folder (a GOROOT: it holds `bin/go` and `VERSION`)
+    #[arg(value_name = "PATH")]
+    second: Option<PathBuf>,
+    /// Replace an existing link of the same name
+    #[arg(long)]
+    force: bool,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gomux link` is not implemented yet")
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let (name, path) = match args.second {
+        Some(p) => (Some(args.first), p),
+        None => (None, PathBuf::from(args.first)),
+    };
+    let path = if path.is_absolute() {
+        path
+    } else {
+        ctx.cwd.join(path)
+    };
+    let root = std::fs::canonicalize(&path).map_err(|e| {
+        with_hint(
+            format!("cannot use `{}` as a Go SDK: {e}", path.display()),
+            &["give the folder that holds `bin/go`, such as `/usr/local/go` or `D:\\go-1.22.0`"],
+        )
+    })?;
+    let go = root.join("bin").join(exe("go"));
+    if !go.is_file() {
+        return Err(with_hint(
+            format!(
+                "`{}` is not a Go SDK: `{}` does not exist",
+                root.display(),
+                go.display()
+            ),
+            &[
+                "give the GOROOT folder (the one with `bin/` and `VERSION` in it), not `bin/` itself",
+            ],
+        ));
+    }
+    let version = read_version_file(&root).map_err(|e| {
+        with_hint(
+            format!("`{}` has no readable `VERSION` file: {e}", root.display()),
+            &["a Go SDK built from a release has `VERSION`; a source checkout of Go's tip cannot be linked"],
+        )
+    })?;
+    check_runs(&go, &version)?;
+    let name = match name {
+        Some(n) => n,
+        None => version
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    if !gomux_version::is_safe_name(&name) {
+        return Err(with_hint(
+            format!("`{name}` cannot be a toolchain name"),
+            &["use letters, digits, `.`, `_` and `-`, such as `go1.22.3` or `corp-go1.22`"],
+        ));
+    }
+    let dir = ctx.home.toolchain_dir(&name);
+    if std::fs::symlink_metadata(&dir).is_ok() {
+        if !ctx.home.is_linked(&name) {
+            return Err(with_hint(
+                format!("`{name}` is already installed at `{}`", dir.display()),
+                &["choose another name, or remove it first with `gomux uninstall`"],
+            ));
+        }
+        if !args.force {
+            let target = std::fs::read_link(&dir).unwrap_or_default();
+            return Err(with_hint(
+                format!("`{name}` is already linked to `{}`", target.display()),
+                &["pass `--force` to point it at the new folder"],
+            ));
+        }
+        std::fs::remove_file(&dir)
+            .with_context(|| format!("cannot replace `{}`", dir.display()))?;
+    }
+    std::fs::create_dir_all(ctx.home.toolchains_dir())
+        .with_context(|| format!("cannot create `{}`", ctx.home.toolchains_dir().display()))?;
+    make_link(&root, &dir)?;
+    proxies::sync(&ctx.home)?;
+    println!("linked {name} -> {}", root.display());
+    if name != version {
+        eprintln!("note: the SDK calls itself `{version}`; `go version` there prints that name");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `bin/go version` to prove the SDK works and is not a gomux proxy.
+fn check_runs(go: &Path, version: &str) -> anyhow::Result<()> {
+    let out = Command::new(go)
+        .arg("version")
+        .env_remove("GOROOT")
+        .env("GOTOOLCHAIN", "local")
+        // A gomux proxy refuses to run at this depth, which is how a proxy is recognised.
+        .env(vars::GOMUX_RECURSION_DEPTH, "1000")
+        .output()
+        .with_context(|| format!("cannot run `{} version`", go.display()))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.starts_with("gomux:") {
+        return Err(with_hint(
+            format!("`{}` is a gomux proxy, not a Go SDK", go.display()),
+            &["link the real SDK folder; `gomux which --goroot` prints the one in use"],
+        ));
+    }
+    if !out.status.success() {
+        return Err(with_hint(
+            format!("`{} version` failed: {}", go.display(), stderr.trim()),
+            &["check that the SDK is complete and built for this machine"],
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let wanted = version.split_whitespace().next().unwrap_or_default();
+    if !stdout.split_whitespace().any(|w| w == wanted) {
+        eprintln!(
+            "warning: `{} version` printed `{}`, but its VERSION file says `{version}`",
+            go.display(),
+            stdout.trim()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_link(target: &Path, link: &Path) -> anyhow::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+        .with_context(|| format!("cannot create the link `{}`", link.display()))
+}
+
+#[cfg(windows)]
+fn make_link(target: &Path, link: &Path) -> anyhow::Result<()> {
+    std::os::windows::fs::symlink_dir(target, link).map_err(|e| {
+        with_hint(
+            format!("cannot create the link `{}`: {e}", link.display()),
+            &["creating links on Windows needs Developer Mode or an elevated shell"],
+        )
+    })
 }

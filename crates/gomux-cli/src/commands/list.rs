@@ -1,10 +1,87 @@
+//! `gomux list [--json]`: installed and linked toolchains, with the default and the active one
+//! marked. `--remote` lists releases from the index.
+
 use std::process::ExitCode;
+
+use gomux_resolve::{Tool, launch};
+use serde_json::json;
 
 use crate::Context;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+    /// List the releases available for download instead
+    #[arg(long)]
+    remote: bool,
+    /// With `--remote`: include unstable and archived releases
+    #[arg(long, requires = "remote")]
+    all: bool,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gomux list` is not implemented yet")
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    if args.remote {
+        return super::list_remote::list_remote(ctx, args.all, args.json);
+    }
+    let settings = ctx.settings()?;
+    let default = launch::default_toolchain(&settings)
+        .map_err(crate::context::resolve_error)?
+        .and_then(|(req, _)| ctx.installed(&req));
+    // The active toolchain here; a resolution error just means none is active.
+    let active = ctx.resolve(&[], Tool::Go).ok().and_then(|r| r.name);
+    let mut rows = Vec::new();
+    for name in ctx.home.toolchain_names() {
+        let dir = ctx.home.toolchain_dir(&name);
+        let linked = ctx.home.is_linked(&name);
+        let target = linked.then(|| std::fs::read_link(&dir).unwrap_or_default());
+        let usable = ctx.home.toolchain_root(&name).is_some();
+        rows.push((name, dir, linked, target, usable));
+    }
+    if args.json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(name, dir, linked, target, usable)| {
+                json!({
+                    "name": name,
+                    "path": dir.display().to_string(),
+                    "kind": if *linked { "linked" } else { "installed" },
+                    "target": target.as_ref().map(|t| t.display().to_string()),
+                    "usable": usable,
+                    "default": default.as_deref() == Some(name.as_str()),
+                    "active": active.as_deref() == Some(name.as_str()),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        eprintln!(
+            "no toolchains installed or linked; try `gomux install 1.23` or `gomux link PATH`"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (name, _, _, target, usable) in rows {
+        let mut marks = Vec::new();
+        if default.as_deref() == Some(name.as_str()) {
+            marks.push("default".to_string());
+        }
+        if active.as_deref() == Some(name.as_str()) {
+            marks.push("active".to_string());
+        }
+        if let Some(t) = target {
+            marks.push(format!("linked: {}", t.display()));
+        }
+        if !usable {
+            marks.push("broken: no bin/go".to_string());
+        }
+        if marks.is_empty() {
+            println!("{name}");
+        } else {
+            println!("{name} ({})", marks.join(", "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ pub mod env;
 pub mod install;
 pub mod link;
 pub mod list;
+pub mod list_remote;
 pub mod pin;
 pub mod run;
 pub mod setup;

@@ -1,0 +1,73 @@
+//! From a [`Selection`] to a process: the default toolchain from the settings, the installed
+//! toolchain that satisfies a request, and the environment the SDK gets.
+//!
+//! The proxy, `gomux run`, `gomux show` and `gomux env` all go through these functions, so the
+//! environment a user inspects is the one `go` really gets.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use gomux_home::cache::CachePlan;
+use gomux_home::settings::keys;
+use gomux_home::{Settings, env as vars};
+use gomux_version::Request;
+
+use crate::{ResolveError, Selection};
+
+/// The default toolchain set with `gomux default`, and the settings file it came from.
+pub fn default_toolchain(settings: &Settings) -> Result<Option<(Request, PathBuf)>, ResolveError> {
+    let Some(value) = settings
+        .default_toolchain()
+        .map_err(|e| ResolveError::Settings(e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let request = Request::parse(value).map_err(|error| ResolveError::BadRequest {
+        origin: format!(
+            "`{}` key `{}`",
+            settings.path().display(),
+            keys::DEFAULT_TOOLCHAIN
+        ),
+        error,
+    })?;
+    Ok(Some((request, settings.path().to_path_buf())))
+}
+
+/// The environment changes for the SDK's process: `(name, Some(value))` sets, `None` removes.
+///
+/// - an inherited GOROOT that is not this SDK's root is removed (a stale GOROOT makes the real
+///   go use another SDK's tools);
+/// - GOTOOLCHAIN is set to `local` for an explicit pin and `path` otherwise, unless the user set
+///   it in the environment;
+/// - the recursion counter goes up by one;
+/// - GOCACHE/GOMODCACHE come from the cache plan.
+pub fn child_env(
+    selection: &Selection,
+    root: &Path,
+    depth: u32,
+    cache: &CachePlan,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Vec<(&'static str, Option<OsString>)> {
+    let mut changes = Vec::with_capacity(6);
+    if env("GOROOT").is_some_and(|g| Path::new(&g) != root) {
+        changes.push(("GOROOT", None));
+    }
+    if selection.user_gotoolchain.is_none() {
+        changes.push((
+            "GOTOOLCHAIN",
+            Some(selection.child_gotoolchain().to_os_string()),
+        ));
+    }
+    changes.push((
+        vars::GOMUX_RECURSION_DEPTH,
+        Some(OsString::from((depth + 1).to_string())),
+    ));
+    changes.push((vars::GOMUX_AUTO_INSTALLED, None));
+    if let Some(dir) = &cache.gocache {
+        changes.push(("GOCACHE", Some(dir.clone().into_os_string())));
+    }
+    if let Some(dir) = &cache.gomodcache {
+        changes.push(("GOMODCACHE", Some(dir.clone().into_os_string())));
+    }
+    changes
+}

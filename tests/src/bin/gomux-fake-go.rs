@@ -1,0 +1,76 @@
+//! A fake Go SDK binary for the end-to-end tests: installed as `bin/go` and `bin/gofmt` of a
+//! fake GOROOT, it reports what it was run with, so a test proves which SDK the proxy chose and
+//! what environment it passed.
+//!
+//! Output (stdout), one `key=value` per line: `tool`, `version` (first line of `../VERSION`),
+//! `goroot` (its own root), `pid`, `cwd`, `arg` (one line per argument), and the variables
+//! GOROOT, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOMUX_RECURSION_DEPTH (`<unset>` when missing).
+//! `go version` prints `go version <VERSION> <os>/<arch>` like the real one.
+//! `FAKE_GO_EXIT=N` makes it exit with N.
+
+use std::path::PathBuf;
+
+fn main() {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let root: PathBuf = exe
+        .parent()
+        .and_then(|b| b.parent())
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let version = std::fs::read_to_string(root.join("VERSION"))
+        .ok()
+        .and_then(|t| t.lines().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string());
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let tool = exe
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if tool == "go" && args.first().map(String::as_str) == Some("version") && args.len() == 1 {
+        println!(
+            "go version {version} {}/{}",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
+    } else {
+        println!("tool={tool}");
+        println!("version={version}");
+        println!("goroot={}", root.display());
+        println!("pid={}", std::process::id());
+        println!(
+            "cwd={}",
+            std::env::current_dir().unwrap_or_default().display()
+        );
+        println!(
+            "argv0={}",
+            std::env::args_os()
+                .next()
+                .unwrap_or_default()
+                .to_string_lossy()
+        );
+        for a in &args {
+            println!("arg={a}");
+        }
+        for k in [
+            "GOROOT",
+            "GOTOOLCHAIN",
+            "GOCACHE",
+            "GOMODCACHE",
+            "GOMUX_RECURSION_DEPTH",
+            "GOTOOLCHAIN_INTERNAL_SWITCH_VERSION",
+        ] {
+            match std::env::var_os(k) {
+                Some(v) => println!("{k}={}", v.to_string_lossy()),
+                None => println!("{k}=<unset>"),
+            }
+        }
+    }
+    let code: i32 = std::env::var("FAKE_GO_EXIT")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    std::process::exit(code);
+}
