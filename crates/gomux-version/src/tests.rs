@@ -291,7 +291,7 @@ mod prop {
                 prop_assert_ne!(compare(&a, &c), Greater);
             }
             // sorting agrees with pairwise comparison
-            let mut v = vec![a.clone(), b.clone(), c.clone()];
+            let mut v = [a.clone(), b.clone(), c.clone()];
             v.sort_by(|x, y| compare(x, y));
             for w in v.windows(2) {
                 prop_assert_ne!(compare(&w[0], &w[1]), Greater);
