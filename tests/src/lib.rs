@@ -341,3 +341,4 @@ impl Run for Command {
         o
     }
 }
+pub mod mirror;

@@ -1,0 +1,726 @@
+//! Installs and uninstalls: lock, re-check, clean up after crashes, fetch with retries,
+//! verify, and one atomic rename.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use gomux_home::Home;
+use gomux_version::Request;
+use indicatif::{ProgressBar, ProgressStyle};
+use reqwest::Url;
+use serde::{Deserialize, Serialize};
+
+use crate::error::DistError;
+use crate::extract::{unpack_tar, unpack_zip};
+use crate::fetch::Fetcher;
+use crate::index::{Index, is_sha256};
+use crate::lock;
+use crate::pipeline::{BodyFailure, gunzip_and_hash, hash_to_file};
+use crate::platform::{Platform, parse_archive_filename};
+use crate::source::Source;
+use crate::{Options, Spec};
+
+const STAGING: &str = ".staging";
+const DOWNLOAD: &str = ".download";
+const TRASH: &str = ".trash";
+const INDEX_LIMIT: u64 = 64 << 20;
+
+/// A toolchain that is in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Installed {
+    pub name: String,
+    pub dir: PathBuf,
+    /// False when it was already installed (by an earlier run or by another gomux meanwhile).
+    pub fresh: bool,
+}
+
+/// What [`uninstall`] removed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Removed {
+    /// An installed toolchain, deleted.
+    Deleted(PathBuf),
+    /// A linked toolchain: only the link was removed, the SDK it points to is untouched.
+    Unlinked(PathBuf),
+}
+
+/// How a local archive is verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// Against this sha256 (hex).
+    Sha256(String),
+    /// Against the release index entry of the archive's file name.
+    Index,
+    /// Not at all (the user said so explicitly).
+    Unverified,
+}
+
+/// Where one archive comes from and what it must hash to.
+struct Plan {
+    url: Url,
+    filename: String,
+    /// How the archive is named in messages (its URL or its path).
+    label: String,
+    sha256: Option<String>,
+    zip: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedIndex {
+    url: String,
+    index: Index,
+}
+
+/// The install pipeline for one home, source and platform.
+pub struct Dist {
+    home: Home,
+    source: Source,
+    platform: Platform,
+    options: Options,
+    fetcher: Fetcher,
+    notify: Box<dyn Fn(&str) + Send + Sync>,
+}
+
+fn check_name(name: &str) -> Result<(), DistError> {
+    if gomux_version::is_safe_name(name) && gomux_version::from_toolchain(name).is_some() {
+        Ok(())
+    } else {
+        Err(DistError::InvalidName {
+            input: name.to_string(),
+        })
+    }
+}
+
+impl Dist {
+    pub fn new(home: Home, source: Source, platform: Platform, options: Options) -> Dist {
+        let fetcher = Fetcher::new(options.http_timeout, source.allows_http());
+        Dist {
+            home,
+            source,
+            platform,
+            options,
+            fetcher,
+            notify: Box::new(|_| {}),
+        }
+    }
+
+    /// Sets where progress messages go (waiting for a lock, retrying a download).
+    pub fn with_notify(mut self, notify: impl Fn(&str) + Send + Sync + 'static) -> Dist {
+        self.notify = Box::new(notify);
+        self
+    }
+
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    // ---- the release index ----
+
+    fn read_cache(&self, max_age: Option<std::time::Duration>) -> Option<Index> {
+        let path = self.home.index_cache_file();
+        if let Some(max_age) = max_age {
+            let modified = fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+            let age = SystemTime::now().duration_since(modified).ok()?;
+            if age > max_age {
+                return None;
+            }
+        }
+        let bytes = fs::read(&path).ok()?;
+        let cached: CachedIndex = serde_json::from_slice(&bytes).ok()?;
+        (cached.url == self.source.index_url().as_str()).then_some(cached.index)
+    }
+
+    fn write_cache(&self, index: &Index) {
+        // The cache only saves a round trip; failing to write it is not worth an error.
+        let path = self.home.index_cache_file();
+        let cached = CachedIndex {
+            url: self.source.index_url().to_string(),
+            index: index.clone(),
+        };
+        let Ok(text) = serde_json::to_vec(&cached) else {
+            return;
+        };
+        if let Some(dir) = path.parent() {
+            let _ = fs::create_dir_all(dir);
+        }
+        let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
+        if fs::write(&tmp, text).is_ok() && fs::rename(&tmp, &path).is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+
+    /// Downloads the release index (with retries) and caches it.
+    pub fn refresh_index(&self) -> Result<Index, DistError> {
+        let url = self.source.index_url().clone();
+        let bytes = self.with_retries(|| self.fetcher.read_small(&url, INDEX_LIMIT))?;
+        let index = Index::parse(&bytes).map_err(|detail| DistError::BadIndex {
+            url: url.to_string(),
+            detail,
+        })?;
+        self.write_cache(&index);
+        Ok(index)
+    }
+
+    /// The release index: the cached copy while it is fresh, else a new download.
+    pub fn index(&self) -> Result<Index, DistError> {
+        if let Some(index) = self.read_cache(Some(self.options.index_max_age)) {
+            return Ok(index);
+        }
+        self.refresh_index()
+    }
+
+    /// The index for looking up `name`: a fresh cache that lists it, else a new download.
+    /// `Ok(None)` when the source has no index at all (a mirror with `.sha256` files only).
+    fn index_for(&self, name: &str) -> Result<Option<Index>, DistError> {
+        if let Some(index) = self.read_cache(Some(self.options.index_max_age))
+            && index.release(name).is_some()
+        {
+            return Ok(Some(index));
+        }
+        match self.refresh_index() {
+            Ok(index) => Ok(Some(index)),
+            Err(DistError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The toolchain name a spec means: an exact request as is; `latest` and families
+    /// (`1.22`) through the index, for this platform.
+    pub fn resolve(&self, spec: &Spec) -> Result<String, DistError> {
+        if let Spec::Version(Request::Exact(name)) = spec {
+            check_name(name)?;
+            return Ok(name.clone());
+        }
+        let index = match self.index() {
+            Ok(index) => index,
+            Err(DistError::NotFound { url, .. }) => {
+                return Err(DistError::NoIndex {
+                    request: spec.to_string(),
+                    url,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let found = match spec {
+            Spec::Latest => index.latest(&self.platform),
+            Spec::Version(request) => index.pick(request, &self.platform),
+        };
+        found
+            .map(|r| r.version.clone())
+            .ok_or_else(|| DistError::NoMatch {
+                request: spec.to_string(),
+                platform: self.platform.to_string(),
+                index: self.source.index_url().to_string(),
+            })
+    }
+
+    // ---- installing ----
+
+    /// Installs toolchain `name` (`go1.22.3`) from the source, unless it is already there.
+    pub fn install(&self, name: &str) -> Result<Installed, DistError> {
+        self.install_with(name, || self.plan_download(name))
+    }
+
+    /// Installs a local archive. The toolchain name comes from `name` or from the archive's
+    /// file name (`go1.22.3.linux-amd64.tar.gz`); the unpacked `VERSION` must agree.
+    pub fn install_archive(
+        &self,
+        archive: &Path,
+        name: Option<&str>,
+        verify: &Verify,
+    ) -> Result<Installed, DistError> {
+        let path = std::path::absolute(archive).map_err(|e| DistError::io("read", archive, e))?;
+        let filename = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let parsed = parse_archive_filename(&filename);
+        let name = match (name, &parsed) {
+            (Some(n), _) => n.to_string(),
+            (None, Some((n, _))) => n.clone(),
+            (None, None) => {
+                return Err(DistError::UnnamedArchive {
+                    archive: path.display().to_string(),
+                });
+            }
+        };
+        check_name(&name)?;
+        if let Some((_, platform)) = &parsed
+            && *platform != self.platform
+        {
+            return Err(DistError::WrongPlatform {
+                archive: path.display().to_string(),
+                found: platform.to_string(),
+                host: self.platform.to_string(),
+            });
+        }
+        if !path.is_file() {
+            return Err(DistError::io(
+                "read",
+                &path,
+                io::Error::new(io::ErrorKind::NotFound, "no such file"),
+            ));
+        }
+        let url = Url::from_file_path(&path).map_err(|()| DistError::UnnamedArchive {
+            archive: path.display().to_string(),
+        })?;
+        let label = path.display().to_string();
+        let plan = || -> Result<Plan, DistError> {
+            let sha256 = match verify {
+                Verify::Sha256(hex) => {
+                    let hex = hex.trim();
+                    if !is_sha256(hex) {
+                        return Err(DistError::BadChecksum {
+                            value: hex.to_string(),
+                            url: label.clone(),
+                        });
+                    }
+                    Some(hex.to_ascii_lowercase())
+                }
+                Verify::Unverified => None,
+                Verify::Index => Some(self.index_sha256(&name, &filename, &label)?),
+            };
+            Ok(Plan {
+                zip: filename.ends_with(".zip"),
+                url: url.clone(),
+                filename: filename.clone(),
+                label: label.clone(),
+                sha256,
+            })
+        };
+        self.install_with(&name, plan)
+    }
+
+    /// The sha256 the index gives for `filename` of release `name`.
+    fn index_sha256(&self, name: &str, filename: &str, label: &str) -> Result<String, DistError> {
+        let unverified = |why: String| DistError::Unverified {
+            url: label.to_string(),
+            why,
+        };
+        let index = match self.index_for(name) {
+            Ok(Some(index)) => index,
+            Ok(None) => {
+                return Err(unverified(format!(
+                    "there is no release index at `{}`",
+                    self.source.index_url()
+                )));
+            }
+            Err(e) => return Err(unverified(format!("the release index is unavailable: {e}"))),
+        };
+        index
+            .release(name)
+            .and_then(|r| r.files.iter().find(|f| f.filename == filename))
+            .and_then(|f| f.sha256.clone())
+            .ok_or_else(|| {
+                unverified(format!(
+                    "the release index at `{}` lists no sha256 for `{filename}`",
+                    self.source.index_url()
+                ))
+            })
+    }
+
+    /// Finds the archive of `name` for this platform and its expected sha256.
+    fn plan_download(&self, name: &str) -> Result<Plan, DistError> {
+        let index_url = self.source.index_url().to_string();
+        let (filename, indexed_sha) = match self.index_for(name)? {
+            Some(index) => {
+                let release = index
+                    .release(name)
+                    .ok_or_else(|| DistError::UnknownVersion {
+                        name: name.to_string(),
+                        index: index_url.clone(),
+                    })?;
+                let file =
+                    release
+                        .archive_for(&self.platform)
+                        .ok_or_else(|| DistError::NoArchive {
+                            name: name.to_string(),
+                            platform: self.platform.to_string(),
+                            index: index_url.clone(),
+                        })?;
+                (file.filename.clone(), file.sha256.clone())
+            }
+            None => (self.platform.archive_filename(name), None),
+        };
+        let url = self.source.file_url(&filename)?;
+        let sha256 = match indexed_sha {
+            Some(sha) => sha,
+            None => self.sha256_file(&url, &filename)?,
+        };
+        Ok(Plan {
+            zip: filename.ends_with(".zip"),
+            label: url.to_string(),
+            url,
+            filename,
+            sha256: Some(sha256),
+        })
+    }
+
+    /// Reads `<archive>.sha256` beside an archive.
+    fn sha256_file(&self, archive: &Url, filename: &str) -> Result<String, DistError> {
+        let url = self.source.file_url(&format!("{filename}.sha256"))?;
+        let bytes = match self.with_retries(|| self.fetcher.read_small(&url, 4096)) {
+            Ok(b) => b,
+            Err(DistError::NotFound { .. }) => {
+                return Err(DistError::Unverified {
+                    url: archive.to_string(),
+                    why: format!(
+                        "the release index at `{}` does not list it and there is no `{url}`",
+                        self.source.index_url()
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let first = text.split_whitespace().next().unwrap_or_default();
+        if !is_sha256(first) {
+            return Err(DistError::BadChecksum {
+                value: first.chars().take(80).collect(),
+                url: url.to_string(),
+            });
+        }
+        Ok(first.to_ascii_lowercase())
+    }
+
+    /// Runs `f`, again after a pause while it fails with a transient error.
+    fn with_retries<T>(&self, mut f: impl FnMut() -> Result<T, DistError>) -> Result<T, DistError> {
+        let attempts = self.options.attempts.max(1);
+        let mut pause = self.options.backoff;
+        let mut attempt = 1;
+        loop {
+            match f() {
+                Ok(v) => return Ok(v),
+                Err(e) if e.is_transient() && attempt < attempts => {
+                    (self.notify)(&format!(
+                        "{e}; trying again in {:.1}s ({attempt}/{attempts})",
+                        pause.as_secs_f64()
+                    ));
+                    std::thread::sleep(pause);
+                    pause *= 2;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn tmp_path(&self, name: &str, suffix: &str) -> PathBuf {
+        self.home.tmp_dir().join(format!("{name}{suffix}"))
+    }
+
+    /// The common path of every install: fast check, lock, re-check, clean up, plan,
+    /// fetch into staging (with retries), verify, rename.
+    fn install_with(
+        &self,
+        name: &str,
+        plan: impl FnOnce() -> Result<Plan, DistError>,
+    ) -> Result<Installed, DistError> {
+        check_name(name)?;
+        if let Some(dir) = self.home.toolchain_root(name) {
+            return Ok(Installed {
+                name: name.to_string(),
+                dir,
+                fresh: false,
+            });
+        }
+        let lock_path = self.home.lock_file(name);
+        let _lock = lock::acquire(&lock_path, name, self.options.lock_timeout, &*self.notify)?;
+        // Another gomux may have finished the job while this one waited.
+        if let Some(dir) = self.home.toolchain_root(name) {
+            return Ok(Installed {
+                name: name.to_string(),
+                dir,
+                fresh: false,
+            });
+        }
+        self.clean_leftovers(name);
+        let target = self.home.toolchain_dir(name);
+        if fs::symlink_metadata(&target).is_ok() {
+            return Err(DistError::Occupied {
+                name: name.to_string(),
+                path: target,
+            });
+        }
+        let plan = plan()?;
+        let staging = self.tmp_path(name, STAGING);
+        let result = self
+            .with_retries(|| {
+                remove_tree(&staging)?;
+                fs::create_dir_all(&staging)
+                    .map_err(|e| DistError::io("create the folder", &staging, e))?;
+                self.fetch_into(name, &plan, &staging)
+            })
+            .and_then(|()| check_unpacked(&staging, name, &plan.label))
+            .and_then(|()| {
+                let dir = self.home.toolchains_dir();
+                fs::create_dir_all(&dir)
+                    .map_err(|e| DistError::io("create the folder", &dir, e))?;
+                fs::rename(&staging, &target)
+                    .map_err(|e| DistError::io("move into place", &target, e))
+            });
+        if let Err(e) = result {
+            let _ = remove_tree(&staging);
+            let _ = fs::remove_file(self.tmp_path(name, DOWNLOAD));
+            return Err(e);
+        }
+        Ok(Installed {
+            name: name.to_string(),
+            dir: target,
+            fresh: true,
+        })
+    }
+
+    /// Removes what crashed installs left: this toolchain's staging, partial download and
+    /// trash (its lock is held), and other toolchains' when their lock is free.
+    fn clean_leftovers(&self, name: &str) {
+        for suffix in [STAGING, DOWNLOAD, TRASH] {
+            let _ = remove_tree(&self.tmp_path(name, suffix));
+        }
+        let Ok(entries) = fs::read_dir(self.home.tmp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Ok(file_name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let Some(other) = [STAGING, DOWNLOAD, TRASH]
+                .iter()
+                .find_map(|s| file_name.strip_suffix(s))
+            else {
+                continue;
+            };
+            if other == name || !gomux_version::is_safe_name(other) {
+                continue;
+            }
+            if let Ok(Some(_held)) = lock::try_acquire(&self.home.lock_file(other)) {
+                let _ = remove_tree(&entry.path());
+            }
+        }
+    }
+
+    fn progress_bar(&self, len: Option<u64>, filename: &str) -> Option<ProgressBar> {
+        if !self.options.progress {
+            return None;
+        }
+        let bar = match len {
+            Some(len) => ProgressBar::new(len),
+            None => ProgressBar::new_spinner(),
+        };
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(filename.to_string());
+        Some(bar)
+    }
+
+    fn failure(&self, plan: &Plan, is_file: bool, f: BodyFailure, len: Option<u64>) -> DistError {
+        if f.too_large {
+            return DistError::TooLarge {
+                url: plan.label.clone(),
+                limit: self.options.max_download,
+            };
+        }
+        self.fetcher
+            .body_error(&plan.url, is_file, f.error, f.got, len)
+    }
+
+    /// One try: download (or read) the archive into `staging`, checking its sha256.
+    fn fetch_into(&self, name: &str, plan: &Plan, staging: &Path) -> Result<(), DistError> {
+        let body = self.fetcher.open(&plan.url).map_err(|e| match e {
+            DistError::NotFound { url, .. } => DistError::NotFound {
+                url,
+                what: Some(format!(
+                    "{name} or the platform {} is not published there",
+                    self.platform
+                )),
+            },
+            e => e,
+        })?;
+        let (len, is_file) = (body.len, body.is_file);
+        let bar = self.progress_bar(len, &plan.filename);
+        let limits = self.options.limits;
+        let streamed = if plan.zip {
+            let download = self.tmp_path(name, DOWNLOAD);
+            let streamed = hash_to_file(
+                body.reader,
+                &download,
+                self.options.max_download,
+                bar.clone(),
+            )?;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            let streamed = streamed.map_err(|f| self.failure(plan, is_file, f, len))?;
+            self.check_sha(plan, &streamed.sha256)?;
+            let file =
+                fs::File::open(&download).map_err(|e| DistError::io("read", &download, e))?;
+            let unpacked = unpack_zip(file, staging, &plan.label, limits);
+            let _ = fs::remove_file(&download);
+            unpacked?;
+            streamed
+        } else {
+            let (unpacked, streamed) =
+                gunzip_and_hash(body.reader, self.options.max_download, bar.clone(), |r| {
+                    unpack_tar(r, staging, &plan.label, limits)
+                });
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            // A broken download explains everything else; then a wrong hash does.
+            let streamed = streamed.map_err(|f| self.failure(plan, is_file, f, len))?;
+            self.check_sha(plan, &streamed.sha256)?;
+            unpacked?;
+            streamed
+        };
+        if let Some(len) = len
+            && streamed.bytes != len
+        {
+            return Err(DistError::Interrupted {
+                host: crate::fetch::host_of(&plan.url),
+                url: plan.label.clone(),
+                got: streamed.bytes,
+                expected: Some(len),
+                detail: "the body does not have the announced length".to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_sha(&self, plan: &Plan, actual: &str) -> Result<(), DistError> {
+        match &plan.sha256 {
+            Some(expected) if expected != actual => Err(DistError::ChecksumMismatch {
+                file: plan.filename.clone(),
+                url: plan.label.clone(),
+                expected: expected.clone(),
+                actual: actual.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Checks what was unpacked: `VERSION` names `name`, and `bin/go` is there.
+fn check_unpacked(root: &Path, name: &str, label: &str) -> Result<(), DistError> {
+    let wrong = |found: String| DistError::WrongVersion {
+        archive: label.to_string(),
+        expected: name.to_string(),
+        found,
+    };
+    let version = match gomux_home::read_version_file(root) {
+        Ok(v) => v,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(wrong("no `go/VERSION` file".to_string()));
+        }
+        Err(e) => return Err(DistError::io("read", root.join("VERSION"), e)),
+    };
+    if version != name {
+        return Err(wrong(format!(
+            "`{}`",
+            version.chars().take(80).collect::<String>()
+        )));
+    }
+    let go = root.join("bin").join(gomux_home::exe("go"));
+    if !go.is_file() {
+        return Err(DistError::Corrupt {
+            archive: label.to_string(),
+            detail: format!("it has no `go/bin/{}`", gomux_home::exe("go")),
+        });
+    }
+    Ok(())
+}
+
+/// Removes a folder tree (no error when it does not exist), making read-only folders
+/// writable when that is what stands in the way.
+fn remove_tree(path: &Path) -> Result<(), DistError> {
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            fs::remove_file(path).map_err(|e| DistError::io("remove", path, e))
+        }
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            make_writable(path);
+            fs::remove_dir_all(path).map_err(|e| DistError::io("remove", path, e))
+        }
+        Err(e) => Err(DistError::io("remove", path, e)),
+    }
+}
+
+fn make_writable(path: &Path) {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return;
+    };
+    if !meta.is_dir() {
+        return;
+    }
+    let mut perms = meta.permissions();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        perms.set_mode(perms.mode() | 0o700);
+    }
+    #[cfg(not(unix))]
+    perms.set_readonly(false);
+    let _ = fs::set_permissions(path, perms);
+    if let Ok(entries) = fs::read_dir(path) {
+        for e in entries.flatten() {
+            make_writable(&e.path());
+        }
+    }
+}
+
+/// Removes toolchain `name`: a linked one loses only its link; an installed one is moved
+/// out of `toolchains/` in one rename (under its lock) and then deleted.
+pub fn uninstall(
+    home: &Home,
+    name: &str,
+    options: &Options,
+    notify: &dyn Fn(&str),
+) -> Result<Removed, DistError> {
+    if !gomux_version::is_safe_name(name) {
+        return Err(DistError::InvalidName {
+            input: name.to_string(),
+        });
+    }
+    let dir = home.toolchain_dir(name);
+    if home.is_linked(name) {
+        fs::remove_file(&dir)
+            .or_else(|_| fs::remove_dir(&dir))
+            .map_err(|e| DistError::io("remove the link", &dir, e))?;
+        return Ok(Removed::Unlinked(dir));
+    }
+    if fs::symlink_metadata(&dir).is_err() {
+        return Err(DistError::NotInstalled {
+            name: name.to_string(),
+        });
+    }
+    let _lock = lock::acquire(&home.lock_file(name), name, options.lock_timeout, notify)?;
+    if fs::symlink_metadata(&dir).is_err() {
+        return Err(DistError::NotInstalled {
+            name: name.to_string(),
+        });
+    }
+    let trash = home.tmp_dir().join(format!("{name}{TRASH}"));
+    remove_tree(&trash)?;
+    fs::rename(&dir, &trash).map_err(|e| DistError::io("move out of the way", &dir, e))?;
+    if let Err(e) = remove_tree(&trash) {
+        notify(&format!(
+            "{e}; the next install will try again to remove it"
+        ));
+    }
+    Ok(Removed::Deleted(dir))
+}

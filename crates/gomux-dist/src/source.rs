@@ -1,0 +1,322 @@
+//! Where releases come from: the official index and download host, or a mirror.
+//!
+//! The one rule to know: a configured mirror replaces the official hosts entirely. Every URL
+//! gomux fetches is derived from the mirror (or the explicit index URL), so a mirror that is
+//! down is an error, never a reason to reach a public host.
+
+use std::ffi::OsString;
+use std::net::IpAddr;
+
+use gomux_home::Settings;
+use gomux_home::env::{GOMUX_DIST_ALLOW_HTTP, GOMUX_DIST_INDEX, GOMUX_DIST_SERVER};
+use gomux_home::settings::keys;
+use reqwest::Url;
+
+use crate::error::DistError;
+
+/// The official release index.
+pub const OFFICIAL_INDEX: &str = "https://go.dev/dl/?mode=json&include=all";
+/// The official download host (what `go.dev/dl/<file>` redirects to).
+pub const OFFICIAL_DOWNLOADS: &str = "https://dl.google.com/go/";
+
+/// The index URL and the download base in use, and where they were configured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    index: Url,
+    downloads: Url,
+    /// `Some("GOMUX_DIST_SERVER")` (or the setting) when a mirror is configured.
+    mirror: Option<String>,
+    allow_http: bool,
+}
+
+impl Source {
+    /// The official hosts.
+    pub fn official() -> Source {
+        Source {
+            index: parse_known(OFFICIAL_INDEX),
+            downloads: parse_known(OFFICIAL_DOWNLOADS),
+            mirror: None,
+            allow_http: false,
+        }
+    }
+
+    /// The source from the environment (`GOMUX_DIST_SERVER`, `GOMUX_DIST_INDEX`,
+    /// `GOMUX_DIST_ALLOW_HTTP`), then the settings (`dist.server`, `dist.index`), then the
+    /// official hosts.
+    pub fn configured(
+        get: impl Fn(&str) -> Option<OsString>,
+        settings: &Settings,
+    ) -> Result<Source, DistError> {
+        let env = |name: &str| -> Result<Option<String>, DistError> {
+            match get(name) {
+                None => Ok(None),
+                Some(v) if v.is_empty() => Ok(None),
+                Some(v) => v.into_string().map(Some).map_err(|v| DistError::BadSource {
+                    value: v.to_string_lossy().into_owned(),
+                    origin: name.to_string(),
+                    reason: "it is not valid UTF-8".to_string(),
+                }),
+            }
+        };
+        let setting = |key: &str| -> Result<Option<String>, DistError> {
+            settings
+                .get_str(key)
+                .map(|v| v.filter(|s| !s.is_empty()).map(str::to_string))
+                .map_err(|e| DistError::BadSource {
+                    value: key.to_string(),
+                    origin: settings.path().display().to_string(),
+                    reason: e.to_string(),
+                })
+        };
+        let allow_http = env(GOMUX_DIST_ALLOW_HTTP)?.is_some_and(|v| v == "1" || v == "true");
+        let server = match env(GOMUX_DIST_SERVER)? {
+            Some(v) => Some((v, GOMUX_DIST_SERVER.to_string())),
+            None => setting(keys::DIST_SERVER)?.map(|v| (v, format!("`{}`", keys::DIST_SERVER))),
+        };
+        let index = match env(GOMUX_DIST_INDEX)? {
+            Some(v) => Some((v, GOMUX_DIST_INDEX.to_string())),
+            None => setting(keys::DIST_INDEX)?.map(|v| (v, format!("`{}`", keys::DIST_INDEX))),
+        };
+        Source::new(
+            server.as_ref().map(|(v, o)| (v.as_str(), o.as_str())),
+            index.as_ref().map(|(v, o)| (v.as_str(), o.as_str())),
+            allow_http,
+        )
+    }
+
+    /// A source from a mirror base and/or an index URL, each with the name of where it was
+    /// configured (for messages).
+    pub fn new(
+        server: Option<(&str, &str)>,
+        index: Option<(&str, &str)>,
+        allow_http: bool,
+    ) -> Result<Source, DistError> {
+        let mut source = Source::official();
+        source.allow_http = allow_http;
+        if let Some((value, origin)) = server {
+            let mut base = check_url(value, origin, allow_http)?;
+            if base.query().is_some() || base.fragment().is_some() {
+                return Err(bad(value, origin, "a mirror base cannot have `?` or `#`"));
+            }
+            if !base.path().ends_with('/') {
+                let path = format!("{}/", base.path());
+                base.set_path(&path);
+            }
+            source.index = if base.scheme() == "file" {
+                base.join("index.json")
+                    .map_err(|e| bad(value, origin, &e.to_string()))?
+            } else {
+                let mut u = base.clone();
+                u.set_query(Some("mode=json&include=all"));
+                u
+            };
+            source.downloads = base;
+            source.mirror = Some(origin.to_string());
+        }
+        if let Some((value, origin)) = index {
+            source.index = check_url(value, origin, allow_http)?;
+        }
+        Ok(source)
+    }
+
+    /// The URL of the release index.
+    pub fn index_url(&self) -> &Url {
+        &self.index
+    }
+
+    /// The folder URL archives are fetched from (ends with `/`).
+    pub fn downloads_url(&self) -> &Url {
+        &self.downloads
+    }
+
+    /// Where the mirror was configured, when one is.
+    pub fn mirror(&self) -> Option<&str> {
+        self.mirror.as_deref()
+    }
+
+    /// True when plain `http://` to hosts other than loopback is allowed.
+    pub fn allows_http(&self) -> bool {
+        self.allow_http
+    }
+
+    /// The URL of one archive (or `.sha256`) file. `filename` must be a safe name.
+    pub fn file_url(&self, filename: &str) -> Result<Url, DistError> {
+        if !gomux_version::is_safe_name(filename) {
+            return Err(DistError::InvalidName {
+                input: filename.to_string(),
+            });
+        }
+        self.downloads
+            .join(filename)
+            .map_err(|e| bad(self.downloads.as_str(), "the download base", &e.to_string()))
+    }
+}
+
+fn parse_known(s: &str) -> Url {
+    // The official URLs are constants that parse; a failure here is a typo in this file.
+    Url::parse(s).unwrap_or_else(|e| panic!("built-in URL `{s}` does not parse: {e}"))
+}
+
+fn bad(value: &str, origin: &str, reason: &str) -> DistError {
+    DistError::BadSource {
+        value: value.to_string(),
+        origin: origin.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// True for `localhost` and loopback addresses (127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// True when gomux may fetch `url`: `https://`, `file://`, and `http://` on loopback (or
+/// anywhere with `allow_http`).
+pub fn scheme_allowed(url: &Url, allow_http: bool) -> bool {
+    match url.scheme() {
+        "https" | "file" => true,
+        "http" => allow_http || is_loopback(url),
+        _ => false,
+    }
+}
+
+fn check_url(value: &str, origin: &str, allow_http: bool) -> Result<Url, DistError> {
+    let url = Url::parse(value).map_err(|e| bad(value, origin, &format!("not a URL ({e})")))?;
+    match url.scheme() {
+        "https" | "http" if url.host().is_none() => Err(bad(value, origin, "the URL has no host")),
+        "file" if url.to_file_path().is_err() => Err(bad(
+            value,
+            origin,
+            "a `file://` URL must name an absolute folder",
+        )),
+        "http" if !scheme_allowed(&url, allow_http) => Err(bad(
+            value,
+            origin,
+            "plain `http://` is only used on loopback; use `https://`, or set `GOMUX_DIST_ALLOW_HTTP=1`",
+        )),
+        "https" | "http" | "file" => Ok(url),
+        other => Err(bad(
+            value,
+            origin,
+            &format!(
+                "`{other}://` is not supported; use `https://`, `file://` or loopback `http://`"
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(server: Option<&str>, index: Option<&str>, allow: bool) -> Result<Source, DistError> {
+        Source::new(
+            server.map(|s| (s, "test")),
+            index.map(|s| (s, "test")),
+            allow,
+        )
+    }
+
+    #[test]
+    fn official_by_default() {
+        let s = src(None, None, false).unwrap();
+        assert_eq!(s.index_url().as_str(), OFFICIAL_INDEX);
+        assert_eq!(
+            s.file_url("go1.22.3.linux-amd64.tar.gz").unwrap().as_str(),
+            "https://dl.google.com/go/go1.22.3.linux-amd64.tar.gz"
+        );
+        assert_eq!(s.mirror(), None);
+    }
+
+    #[test]
+    fn mirror_urls() {
+        let s = src(Some("https://mirror.example/go"), None, false).unwrap();
+        assert_eq!(
+            s.index_url().as_str(),
+            "https://mirror.example/go/?mode=json&include=all"
+        );
+        assert_eq!(
+            s.file_url("go1.22.3.linux-amd64.tar.gz").unwrap().as_str(),
+            "https://mirror.example/go/go1.22.3.linux-amd64.tar.gz"
+        );
+        let s = src(Some("https://mirror.example/go/"), None, false).unwrap();
+        assert_eq!(
+            s.file_url("x.tar.gz").unwrap().as_str(),
+            "https://mirror.example/go/x.tar.gz"
+        );
+        let s = src(Some("file:///srv/go-mirror"), None, false).unwrap();
+        assert_eq!(s.index_url().as_str(), "file:///srv/go-mirror/index.json");
+        assert_eq!(
+            s.file_url("a.zip").unwrap().as_str(),
+            "file:///srv/go-mirror/a.zip"
+        );
+        let s = src(
+            Some("http://127.0.0.1:8080"),
+            Some("https://idx.example/i.json"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(s.index_url().as_str(), "https://idx.example/i.json");
+        assert_eq!(
+            s.file_url("a.zip").unwrap().as_str(),
+            "http://127.0.0.1:8080/a.zip"
+        );
+        assert!(s.file_url("../a.zip").is_err());
+        assert!(s.file_url("a/b.zip").is_err());
+    }
+
+    #[test]
+    fn refuses_unsafe_sources() {
+        for bad_url in [
+            "http://mirror.example/go",
+            "ftp://mirror.example/go",
+            "mirror.example/go",
+            "https://mirror.example/go?x=1",
+            "file://relative",
+        ] {
+            let e = src(Some(bad_url), None, false).unwrap_err();
+            assert!(matches!(e, DistError::BadSource { .. }), "{bad_url}: {e}");
+        }
+        assert!(src(None, Some("http://10.0.0.1/index.json"), false).is_err());
+        assert!(src(Some("http://mirror.example/go"), None, true).is_ok());
+        assert!(src(Some("http://localhost:9/"), None, false).is_ok());
+        assert!(src(Some("http://[::1]:9/"), None, false).is_ok());
+        assert!(src(Some("http://127.0.0.2:9/"), None, false).is_ok());
+    }
+
+    #[test]
+    fn environment_wins_over_settings() {
+        let settings = Settings::parse(
+            std::path::Path::new("settings.toml"),
+            "[dist]\nserver = \"https://from-settings.example/\"\nindex = \"https://from-settings.example/i\"\n",
+        )
+        .unwrap();
+        let none = |_: &str| None;
+        let s = Source::configured(none, &settings).unwrap();
+        assert_eq!(s.index_url().as_str(), "https://from-settings.example/i");
+        assert_eq!(s.mirror(), Some("`dist.server`"));
+        let env = |k: &str| (k == GOMUX_DIST_SERVER).then(|| OsString::from("file:///m"));
+        let s = Source::configured(env, &settings).unwrap();
+        assert_eq!(s.downloads_url().as_str(), "file:///m/");
+        assert_eq!(s.index_url().as_str(), "https://from-settings.example/i");
+        assert_eq!(s.mirror(), Some(GOMUX_DIST_SERVER));
+        let empty = Settings::default();
+        let env = |k: &str| {
+            (k == GOMUX_DIST_SERVER || k == GOMUX_DIST_ALLOW_HTTP).then(|| {
+                OsString::from(if k == GOMUX_DIST_SERVER {
+                    "http://mirror.corp/go"
+                } else {
+                    "1"
+                })
+            })
+        };
+        assert!(Source::configured(env, &empty).is_ok());
+    }
+}

@@ -1,0 +1,940 @@
+//! The install pipeline against a local mirror (loopback HTTP and `file://`), with injected
+//! faults and hostile archives. Every failing install must leave no toolchain and nothing in
+//! `tmp/` but lock files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use gomux_dist::{
+    Dist, DistError, Installed, Limits, Options, Platform, Removed, Source, Spec, Verify, uninstall,
+};
+use gomux_home::Home;
+use gomux_tests::mirror::{
+    Entry, Fault, INDEX_PATH, Mirror, MirrorDir, dead_url, fake_sdk_entries, fake_sdk_tar_gz,
+    host_archive_name, script_go, sha256_hex, tar_gz,
+};
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    home: Home,
+    mirror: MirrorDir,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let home = Home::new(root.join("gomux-home"));
+    let mirror = MirrorDir::new(root.join("mirror"));
+    Setup {
+        _dir: dir,
+        root,
+        home,
+        mirror,
+    }
+}
+
+fn options() -> Options {
+    Options {
+        http_timeout: Duration::from_secs(5),
+        lock_timeout: Duration::from_secs(60),
+        backoff: Duration::from_millis(10),
+        ..Options::default()
+    }
+}
+
+fn host() -> Platform {
+    Platform::host().expect("a platform with Go releases")
+}
+
+fn dist_for(home: &Home, server: &str, options: Options) -> Dist {
+    let source = Source::new(Some((server, "test")), None, false).unwrap();
+    Dist::new(home.clone(), source, host(), options)
+}
+
+fn archive_path(name: &str) -> String {
+    format!("/{}", host_archive_name(name))
+}
+
+/// Nothing but lock files in `tmp/`, and no toolchain called `name`.
+fn assert_clean(home: &Home, name: &str) {
+    assert!(
+        std::fs::symlink_metadata(home.toolchain_dir(name)).is_err(),
+        "{name} must not be installed"
+    );
+    if let Ok(rd) = std::fs::read_dir(home.tmp_dir()) {
+        let left: Vec<String> = rd
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".lock"))
+            .collect();
+        assert!(left.is_empty(), "left behind in tmp/: {left:?}");
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[test]
+fn installs_reinstalls_and_uninstalls() {
+    let mut s = setup();
+    s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let dist = dist_for(&s.home, &m.url(), options());
+
+    let got = dist.install("go1.22.3").unwrap();
+    assert_eq!(
+        got,
+        Installed {
+            name: "go1.22.3".into(),
+            dir: s.home.toolchain_dir("go1.22.3"),
+            fresh: true
+        }
+    );
+    let root = s.home.toolchain_root("go1.22.3").expect("installed");
+    assert_eq!(gomux_home::read_version_file(&root).unwrap(), "go1.22.3");
+    assert_eq!(mode(&root.join("bin/go")) & 0o111, 0o111);
+    assert_eq!(mode(&root.join("src/go.mod")) & 0o111, 0);
+    assert_eq!(mode(&root.join("src/go.mod")) & 0o7000, 0);
+    assert_eq!(m.requests(&archive_path("go1.22.3")), 1);
+    assert_clean_tmp(&s.home);
+
+    let again = dist.install("go1.22.3").unwrap();
+    assert!(!again.fresh);
+    assert_eq!(
+        m.requests(&archive_path("go1.22.3")),
+        1,
+        "a reinstall is a no-op"
+    );
+
+    let removed = uninstall(&s.home, "go1.22.3", &options(), &|_| {}).unwrap();
+    assert_eq!(removed, Removed::Deleted(s.home.toolchain_dir("go1.22.3")));
+    assert_clean(&s.home, "go1.22.3");
+    let e = uninstall(&s.home, "go1.22.3", &options(), &|_| {}).unwrap_err();
+    assert!(matches!(e, DistError::NotInstalled { .. }), "{e}");
+}
+
+fn assert_clean_tmp(home: &Home) {
+    let left: Vec<String> = std::fs::read_dir(home.tmp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".lock"))
+        .collect();
+    assert!(left.is_empty(), "left behind in tmp/: {left:?}");
+}
+
+#[test]
+fn partial_and_latest_resolve_against_the_index() {
+    let mut s = setup();
+    for v in ["go1.22.1", "go1.22.3", "go1.23.0", "go1.24rc1", "go1.21.13"] {
+        s.mirror.add_fake(v);
+    }
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let dist = dist_for(&s.home, &m.url(), options());
+    let resolve = |spec: &str| dist.resolve(&Spec::parse(spec).unwrap());
+    assert_eq!(resolve("1.22").unwrap(), "go1.22.3");
+    assert_eq!(resolve("go1.21").unwrap(), "go1.21.13");
+    assert_eq!(resolve("latest").unwrap(), "go1.23.0");
+    assert_eq!(resolve("1.24rc1").unwrap(), "go1.24rc1");
+    let e = resolve("1.24").unwrap_err();
+    assert!(matches!(e, DistError::NoMatch { .. }), "{e}");
+    // Exact versions need no index to resolve.
+    assert_eq!(resolve("1.25.0").unwrap(), "go1.25.0");
+    // The index was fetched once and then served from the cache.
+    assert_eq!(m.requests(INDEX_PATH), 1);
+
+    let e = dist.install("go1.99.0").unwrap_err();
+    assert!(matches!(e, DistError::UnknownVersion { .. }), "{e}");
+    assert!(e.to_string().contains("go1.99.0"), "{e}");
+    // A name missing from a fresh cached index makes gomux ask the server again.
+    assert_eq!(m.requests(INDEX_PATH), 2);
+    assert_clean(&s.home, "go1.99.0");
+
+    let name = resolve("1.22").unwrap();
+    dist.install(&name).unwrap();
+    assert!(s.home.toolchain_root("go1.22.3").is_some());
+}
+
+#[test]
+fn cached_index_belongs_to_its_url() {
+    let mut s = setup();
+    s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let a = Mirror::serve(s.mirror.root());
+    let b = Mirror::serve(s.mirror.root());
+    dist_for(&s.home, &a.url(), options()).index().unwrap();
+    dist_for(&s.home, &a.url(), options()).index().unwrap();
+    assert_eq!(a.requests(INDEX_PATH), 1);
+    dist_for(&s.home, &b.url(), options()).index().unwrap();
+    assert_eq!(
+        b.requests(INDEX_PATH),
+        1,
+        "another mirror's cache is not used"
+    );
+    let expired = Options {
+        index_max_age: Duration::ZERO,
+        ..options()
+    };
+    dist_for(&s.home, &b.url(), expired).index().unwrap();
+    assert_eq!(b.requests(INDEX_PATH), 2);
+}
+
+#[test]
+fn checksum_mismatch_installs_nothing() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(&file, Fault::WrongBytes);
+    let dist = dist_for(&s.home, &m.url(), options());
+    let e = dist.install("go1.22.3").unwrap_err();
+    let DistError::ChecksumMismatch {
+        file: f,
+        url,
+        expected,
+        actual,
+    } = &e
+    else {
+        panic!("expected a checksum mismatch, got {e}");
+    };
+    assert_eq!(f, &file);
+    assert_eq!(url, &m.url_for(&file));
+    let real = sha256_hex(&std::fs::read(s.mirror.root().join(&file)).unwrap());
+    assert_eq!(expected, &real);
+    assert_ne!(actual, &real);
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&real) && msg.contains(actual.as_str()),
+        "{msg}"
+    );
+    assert_eq!(m.requests(&file), 1, "a checksum mismatch is not retried");
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn wrong_hash_in_the_index_installs_nothing() {
+    let mut s = setup();
+    let bytes = fake_sdk_tar_gz("go1.22.3", &script_go("go1.22.3"));
+    let file = host_archive_name("go1.22.3");
+    s.mirror
+        .add_file("go1.22.3", &file, &bytes, &"0".repeat(64));
+    s.mirror.write_index();
+    let dist = dist_for(
+        &s.home,
+        &format!("file://{}", s.mirror.root().display()),
+        options(),
+    );
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(matches!(e, DistError::ChecksumMismatch { .. }), "{e}");
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn truncated_body_is_retried_then_fails() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(&file, Fault::Truncate { after: 100 });
+    let dist = dist_for(&s.home, &m.url(), options());
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(matches!(e, DistError::Interrupted { .. }), "{e}");
+    assert!(e.to_string().contains(&m.url_for(&file)), "{e}");
+    assert_eq!(m.requests(&file), 3, "tried three times");
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn connection_reset_is_retried_then_fails() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(&file, Fault::Reset { after: 50 });
+    let dist = dist_for(&s.home, &m.url(), options());
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(e.is_transient(), "{e:?}");
+    assert_eq!(m.requests(&file), 3);
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn not_found_names_version_and_platform() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(&file, Fault::NotFound);
+    let dist = dist_for(&s.home, &m.url(), options());
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(matches!(e, DistError::NotFound { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("404") && msg.contains("go1.22.3"), "{msg}");
+    assert!(msg.contains(&host().to_string()), "{msg}");
+    assert_eq!(m.requests(&file), 1, "a 404 is not retried");
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn server_errors_are_retried_until_success() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(&file, Fault::ServerError { times: 2 });
+    let said = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&said);
+    let dist = dist_for(&s.home, &m.url(), options())
+        .with_notify(move |msg| sink.lock().unwrap().push(msg.to_string()));
+    assert!(dist.install("go1.22.3").unwrap().fresh);
+    assert_eq!(m.requests(&file), 3);
+    let said = said.lock().unwrap();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(said[0].contains("500"), "{said:?}");
+    assert_clean_tmp(&s.home);
+}
+
+#[test]
+fn too_many_server_errors_fail() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(&file, Fault::ServerError { times: 5 });
+    let dist = dist_for(&s.home, &m.url(), options());
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(matches!(e, DistError::Status { status: 500, .. }), "{e}");
+    assert_eq!(m.requests(&file), 3);
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn stalled_server_times_out() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(&file, Fault::Stall);
+    let opts = Options {
+        http_timeout: Duration::from_millis(500),
+        attempts: 2,
+        ..options()
+    };
+    let dist = dist_for(&s.home, &m.url(), opts);
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(matches!(e, DistError::Timeout { .. }), "{e}");
+    let host = m.url().trim_start_matches("http://").to_string();
+    assert!(e.to_string().contains(&host), "{e}");
+    assert!(
+        e.hints().iter().any(|h| h.contains("GOMUX_HTTP_TIMEOUT")),
+        "{:?}",
+        e.hints()
+    );
+    assert_eq!(m.requests(&file), 2);
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn slow_but_moving_download_succeeds() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(
+        &file,
+        Fault::Slow {
+            chunk: 64,
+            delay: Duration::from_millis(2),
+        },
+    );
+    let opts = Options {
+        http_timeout: Duration::from_millis(500),
+        ..options()
+    };
+    dist_for(&s.home, &m.url(), opts)
+        .install("go1.22.3")
+        .unwrap();
+    assert_eq!(m.requests(&file), 1);
+}
+
+#[test]
+fn mirror_down_names_the_host_and_installs_nothing() {
+    let s = setup();
+    let url = dead_url();
+    let dist = dist_for(&s.home, &url, options());
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(matches!(e, DistError::Network { .. }), "{e}");
+    assert!(
+        e.to_string().contains(url.trim_start_matches("http://")),
+        "{e}"
+    );
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn file_mirror_with_index() {
+    let mut s = setup();
+    s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let dist = dist_for(
+        &s.home,
+        &format!("file://{}", s.mirror.root().display()),
+        options(),
+    );
+    assert_eq!(dist.resolve(&Spec::Latest).unwrap(), "go1.22.3");
+    assert!(dist.install("go1.22.3").unwrap().fresh);
+    assert!(s.home.toolchain_root("go1.22.3").is_some());
+}
+
+#[test]
+fn mirror_without_index_uses_sha256_files() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_sha256_file(&file);
+    s.mirror.add_fake("go1.22.4");
+    // No index.json at all.
+    let m = Mirror::serve(s.mirror.root());
+    let dist = dist_for(&s.home, &m.url(), options());
+    assert!(dist.install("go1.22.3").unwrap().fresh);
+    assert_eq!(
+        m.requests(&format!("{}.sha256", archive_path("go1.22.3"))),
+        1
+    );
+
+    let e = dist.install("go1.22.4").unwrap_err();
+    assert!(matches!(e, DistError::Unverified { .. }), "{e}");
+    assert_clean(&s.home, "go1.22.4");
+    assert_eq!(
+        m.requests(&archive_path("go1.22.4")),
+        0,
+        "nothing unverifiable is downloaded"
+    );
+
+    let e = dist.resolve(&Spec::parse("1.22").unwrap()).unwrap_err();
+    assert!(matches!(e, DistError::NoIndex { .. }), "{e}");
+}
+
+/// Installs `entries` (as a tar.gz listed with its true hash) and returns the error.
+fn install_hostile(entries: &[Entry]) -> (DistError, Setup) {
+    let mut s = setup();
+    let bytes = tar_gz(entries);
+    s.mirror.add("go1.22.3", &bytes);
+    s.mirror.write_index();
+    let dist = dist_for(
+        &s.home,
+        &format!("file://{}", s.mirror.root().display()),
+        options(),
+    );
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert_clean(&s.home, "go1.22.3");
+    (e, s)
+}
+
+fn files_named(root: &Path, name: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if e.file_name() == name {
+            out.push(p.clone());
+        }
+        if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            out.extend(files_named(&p, name));
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_archives_are_refused() {
+    let sdk = || fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    let with = |extra: Entry| {
+        let mut e = sdk();
+        e.insert(2, extra);
+        e
+    };
+    let cases: Vec<(&str, Vec<Entry>, &str)> = vec![
+        ("dotdot", with(Entry::file("go/../../evil", "x")), "`..`"),
+        ("leading dotdot", with(Entry::file("../evil", "x")), "`..`"),
+        ("absolute", with(Entry::file("/tmp/evil", "x")), "absolute"),
+        (
+            "symlink",
+            with(Entry::Symlink {
+                path: "go/bin/evil".into(),
+                target: "/etc/passwd".into(),
+            }),
+            "symbolic link",
+        ),
+        (
+            "hardlink",
+            with(Entry::HardLink {
+                path: "go/evil".into(),
+                target: "go/VERSION".into(),
+            }),
+            "hard link",
+        ),
+        (
+            "device",
+            with(Entry::CharDevice {
+                path: "go/evil".into(),
+            }),
+            "device",
+        ),
+        (
+            "duplicate",
+            with(Entry::file("go/VERSION", "go1.22.3\n")),
+            "twice",
+        ),
+        (
+            "outside go/",
+            with(Entry::file("evil/x", "x")),
+            "outside `go/`",
+        ),
+        (
+            "bomb",
+            with(Entry::Declared {
+                path: "go/evil".into(),
+                size: 3 << 30,
+                data: vec![0; 4096],
+            }),
+            "declares 3221225472 bytes",
+        ),
+    ];
+    for (what, entries, reason) in cases {
+        let (e, s) = install_hostile(&entries);
+        assert!(
+            matches!(e, DistError::Hostile { .. }),
+            "{what}: expected a refusal, got {e}"
+        );
+        assert!(e.to_string().contains(reason), "{what}: {e}");
+        assert!(
+            files_named(&s.root, "evil").is_empty(),
+            "{what}: something was written: {:?}",
+            files_named(&s.root, "evil")
+        );
+    }
+}
+
+#[test]
+fn archive_must_hold_the_expected_toolchain() {
+    let (e, _s) = install_hostile(&fake_sdk_entries("go1.22.4", b"#!/bin/sh\n"));
+    assert!(matches!(e, DistError::WrongVersion { .. }), "{e}");
+    assert!(e.to_string().contains("go1.22.4"), "{e}");
+    let (e, _s) = install_hostile(&[Entry::dir("go/"), Entry::file("go/VERSION", "go1.22.3\n")]);
+    assert!(matches!(e, DistError::Corrupt { .. }), "{e}");
+    let (e, _s) = install_hostile(&[Entry::file("go/bin/go", "x")]);
+    assert!(matches!(e, DistError::WrongVersion { .. }), "{e}");
+}
+
+#[test]
+fn limits_cap_size_and_entries() {
+    let mut s = setup();
+    let mut entries = fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    for i in 0..10 {
+        entries.push(Entry::file(&format!("go/src/f{i}.go"), vec![b'x'; 200]));
+    }
+    let bytes = tar_gz(&entries);
+    s.mirror.add("go1.22.3", &bytes);
+    s.mirror.write_index();
+    let server = format!("file://{}", s.mirror.root().display());
+    let tight = |limits: Limits| {
+        dist_for(
+            &s.home,
+            &server,
+            Options {
+                limits,
+                ..options()
+            },
+        )
+    };
+    let e = tight(Limits {
+        max_total: 1000,
+        ..Limits::default()
+    })
+    .install("go1.22.3")
+    .unwrap_err();
+    assert!(e.to_string().contains("past 1000 unpacked bytes"), "{e}");
+    let e = tight(Limits {
+        max_entries: 12,
+        ..Limits::default()
+    })
+    .install("go1.22.3")
+    .unwrap_err();
+    assert!(e.to_string().contains("past 12 entries"), "{e}");
+    let e = tight(Limits {
+        max_file: 100,
+        ..Limits::default()
+    })
+    .install("go1.22.3")
+    .unwrap_err();
+    assert!(e.to_string().contains("one file"), "{e}");
+    assert_clean(&s.home, "go1.22.3");
+    tight(Limits::default()).install("go1.22.3").unwrap();
+}
+
+fn zip_of(build: impl FnOnce(&mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>)) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    build(&mut w);
+    w.finish().unwrap().into_inner()
+}
+
+fn zip_sdk(w: &mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>, name: &str) {
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    w.add_directory("go/", opts).unwrap();
+    w.start_file("go/VERSION", opts).unwrap();
+    w.write_all(format!("{name}\ntime 2024-05-01T00:00:00Z\n").as_bytes())
+        .unwrap();
+    w.add_directory("go/bin/", opts).unwrap();
+    w.start_file("go/bin/go", opts.unix_permissions(0o755))
+        .unwrap();
+    w.write_all(&script_go(name)).unwrap();
+}
+
+fn windows_dist(s: &mut Setup, bytes: &[u8]) -> Dist {
+    let file = "go1.22.3.windows-amd64.zip";
+    let windows = Platform::new("windows", "amd64");
+    let mut f = gomux_tests::mirror::IndexFile {
+        filename: file.into(),
+        os: "windows".into(),
+        arch: "amd64".into(),
+        sha256: sha256_hex(bytes),
+        size: bytes.len() as u64,
+        kind: "archive".into(),
+    };
+    std::fs::write(s.mirror.root().join(file), bytes).unwrap();
+    f.size = bytes.len() as u64;
+    s.mirror.add_index_entry("go1.22.3", f);
+    s.mirror.write_index();
+    let source = Source::new(
+        Some((&format!("file://{}", s.mirror.root().display()), "test")),
+        None,
+        false,
+    )
+    .unwrap();
+    Dist::new(s.home.clone(), source, windows, options())
+}
+
+#[test]
+fn zip_archives_go_through_the_same_policy() {
+    let mut s = setup();
+    let good = zip_of(|w| zip_sdk(w, "go1.22.3"));
+    let dist = windows_dist(&mut s, &good);
+    let got = dist.install("go1.22.3").unwrap();
+    assert!(got.fresh);
+    assert_eq!(mode(&got.dir.join("bin/go")) & 0o111, 0o111);
+    assert_eq!(mode(&got.dir.join("VERSION")) & 0o111, 0);
+    assert_clean_tmp(&s.home);
+
+    let opts = zip::write::SimpleFileOptions::default();
+    type Build = Box<dyn FnOnce(&mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>)>;
+    let cases: Vec<(&str, Build, &str)> = vec![
+        (
+            "dotdot",
+            Box::new(move |w| {
+                zip_sdk(w, "go1.22.3");
+                w.start_file("go/../../evil", opts).unwrap();
+                w.write_all(b"x").unwrap();
+            }),
+            "`..`",
+        ),
+        (
+            "absolute",
+            Box::new(move |w| {
+                zip_sdk(w, "go1.22.3");
+                w.start_file("/tmp/evil", opts).unwrap();
+                w.write_all(b"x").unwrap();
+            }),
+            "absolute",
+        ),
+        (
+            "symlink",
+            Box::new(move |w| {
+                zip_sdk(w, "go1.22.3");
+                w.add_symlink("go/bin/evil", "/etc/passwd", opts).unwrap();
+            }),
+            "symbolic link",
+        ),
+        (
+            "outside",
+            Box::new(move |w| {
+                zip_sdk(w, "go1.22.3");
+                w.start_file("evil", opts).unwrap();
+                w.write_all(b"x").unwrap();
+            }),
+            "outside `go/`",
+        ),
+    ];
+    for (what, build, reason) in cases {
+        let mut s = setup();
+        let bytes = zip_of(build);
+        let dist = windows_dist(&mut s, &bytes);
+        let e = dist.install("go1.22.3").unwrap_err();
+        assert!(
+            matches!(e, DistError::Hostile { .. }) && e.to_string().contains(reason),
+            "{what}: {e}"
+        );
+        assert_clean(&s.home, "go1.22.3");
+        assert!(files_named(&s.root, "evil").is_empty(), "{what}");
+    }
+}
+
+#[test]
+fn local_archives_are_verified() {
+    let mut s = setup();
+    let bytes = fake_sdk_tar_gz("go1.22.3", &script_go("go1.22.3"));
+    let name = host_archive_name("go1.22.3");
+    let local = s.root.join(&name);
+    std::fs::write(&local, &bytes).unwrap();
+    let real = sha256_hex(&bytes);
+    // Listed in the mirror's index, for the no-hash case.
+    s.mirror.add("go1.22.3", &bytes);
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let dist = dist_for(&s.home, &m.url(), options());
+
+    let e = dist
+        .install_archive(&local, None, &Verify::Sha256("ab".repeat(32)))
+        .unwrap_err();
+    assert!(matches!(e, DistError::ChecksumMismatch { .. }), "{e}");
+    assert!(e.to_string().contains(&local.display().to_string()), "{e}");
+    assert_clean(&s.home, "go1.22.3");
+    let e = dist
+        .install_archive(&local, None, &Verify::Sha256("xyz".into()))
+        .unwrap_err();
+    assert!(matches!(e, DistError::BadChecksum { .. }), "{e}");
+
+    let got = dist
+        .install_archive(&local, None, &Verify::Sha256(real.to_uppercase()))
+        .unwrap();
+    assert!(got.fresh);
+    assert_eq!(
+        m.requests(&archive_path("go1.22.3")),
+        0,
+        "nothing downloaded"
+    );
+    uninstall(&s.home, "go1.22.3", &options(), &|_| {}).unwrap();
+
+    // No hash: the index's entry for the file name verifies it.
+    assert!(
+        dist.install_archive(&local, None, &Verify::Index)
+            .unwrap()
+            .fresh
+    );
+    uninstall(&s.home, "go1.22.3", &options(), &|_| {}).unwrap();
+
+    // No hash and not in any index: refused unless explicitly unverified.
+    let other = s.root.join("custom-sdk.tar.gz");
+    std::fs::write(&other, fake_sdk_tar_gz("go1.22.3", &script_go("go1.22.3"))).unwrap();
+    let e = dist
+        .install_archive(&other, None, &Verify::Index)
+        .unwrap_err();
+    assert!(matches!(e, DistError::UnnamedArchive { .. }), "{e}");
+    let e = dist
+        .install_archive(&other, Some("go1.22.3"), &Verify::Index)
+        .unwrap_err();
+    assert!(matches!(e, DistError::Unverified { .. }), "{e}");
+    assert_clean(&s.home, "go1.22.3");
+    assert!(
+        dist.install_archive(&other, Some("go1.22.3"), &Verify::Unverified)
+            .unwrap()
+            .fresh
+    );
+
+    let foreign = s.root.join("go1.22.3.plan9-386.tar.gz");
+    std::fs::write(&foreign, b"whatever").unwrap();
+    let e = dist
+        .install_archive(&foreign, None, &Verify::Unverified)
+        .unwrap_err();
+    assert!(matches!(e, DistError::WrongPlatform { .. }), "{e}");
+}
+
+#[test]
+fn concurrent_installs_download_once() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    m.set_fault(
+        &file,
+        Fault::Slow {
+            chunk: 256,
+            delay: Duration::from_millis(1),
+        },
+    );
+    let url = m.url();
+    let results: Vec<Installed> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let home = s.home.clone();
+                let url = url.clone();
+                scope.spawn(move || dist_for(&home, &url, options()).install("go1.22.3"))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    assert_eq!(results.iter().filter(|r| r.fresh).count(), 1);
+    assert_eq!(m.requests(&file), 1, "exactly one download");
+    assert!(s.home.toolchain_root("go1.22.3").is_some());
+    assert_clean_tmp(&s.home);
+}
+
+#[test]
+fn a_waiter_says_so_and_proceeds_when_the_lock_is_free() {
+    let mut s = setup();
+    s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let server = format!("file://{}", s.mirror.root().display());
+    let lock_path = s.home.lock_file("go1.22.3");
+    let held = gomux_dist::lock::try_acquire(&lock_path).unwrap().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    let tx = Mutex::new(tx);
+    let dist = dist_for(&s.home, &server, options()).with_notify(move |m| {
+        let _ = tx.lock().unwrap().send(m.to_string());
+    });
+    std::thread::scope(|scope| {
+        let h = scope.spawn(|| dist.install("go1.22.3"));
+        let msg = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert!(msg.contains("waiting for another gomux"), "{msg}");
+        assert!(msg.contains(&lock_path.display().to_string()), "{msg}");
+        assert!(msg.contains("GOMUX_LOCK_TIMEOUT"), "{msg}");
+        drop(held);
+        assert!(h.join().unwrap().unwrap().fresh);
+    });
+
+    let held = gomux_dist::lock::try_acquire(&s.home.lock_file("go1.22.4")).unwrap();
+    let quick = Options {
+        lock_timeout: Duration::from_millis(200),
+        ..options()
+    };
+    let e = dist_for(&s.home, &server, quick)
+        .install("go1.22.4")
+        .unwrap_err();
+    assert!(matches!(e, DistError::LockTimeout { .. }), "{e}");
+    assert!(e.hints().iter().any(|h| h.contains("GOMUX_LOCK_TIMEOUT")));
+    drop(held);
+}
+
+#[test]
+fn leftovers_of_crashed_installs_are_cleaned() {
+    let mut s = setup();
+    s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let tmp = s.home.tmp_dir();
+    std::fs::create_dir_all(tmp.join("go1.22.3.staging/bin")).unwrap();
+    std::fs::write(tmp.join("go1.22.3.staging/bin/go"), "half").unwrap();
+    std::fs::write(tmp.join("go1.21.0.download"), "partial").unwrap();
+    std::fs::create_dir_all(tmp.join("go1.20.staging")).unwrap();
+    // go1.20 is being installed by someone else right now: its staging stays.
+    let busy = gomux_dist::lock::try_acquire(&s.home.lock_file("go1.20"))
+        .unwrap()
+        .unwrap();
+    let server = format!("file://{}", s.mirror.root().display());
+    dist_for(&s.home, &server, options())
+        .install("go1.22.3")
+        .unwrap();
+    assert!(!tmp.join("go1.22.3.staging").exists());
+    assert!(!tmp.join("go1.21.0.download").exists());
+    assert!(tmp.join("go1.20.staging").exists());
+    drop(busy);
+}
+
+#[test]
+fn uninstall_of_a_link_keeps_the_sdk() {
+    let s = setup();
+    let sdk = s.root.join("elsewhere/sdk");
+    std::fs::create_dir_all(sdk.join("bin")).unwrap();
+    std::fs::write(sdk.join("bin/go"), "x").unwrap();
+    std::fs::write(sdk.join("VERSION"), "go1.21.0\n").unwrap();
+    std::fs::create_dir_all(s.home.toolchains_dir()).unwrap();
+    std::os::unix::fs::symlink(&sdk, s.home.toolchain_dir("go1.21.0")).unwrap();
+    let r = uninstall(&s.home, "go1.21.0", &options(), &|_| {}).unwrap();
+    assert_eq!(r, Removed::Unlinked(s.home.toolchain_dir("go1.21.0")));
+    assert!(sdk.join("bin/go").is_file(), "the linked SDK is untouched");
+    assert!(std::fs::symlink_metadata(s.home.toolchain_dir("go1.21.0")).is_err());
+}
+
+#[test]
+fn an_occupied_toolchain_folder_is_not_overwritten() {
+    let mut s = setup();
+    s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let dir = s.home.toolchain_dir("go1.22.3");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let server = format!("file://{}", s.mirror.root().display());
+    let e = dist_for(&s.home, &server, options())
+        .install("go1.22.3")
+        .unwrap_err();
+    assert!(matches!(e, DistError::Occupied { .. }), "{e}");
+    assert!(dir.join("notes.txt").is_file());
+}
+
+#[test]
+fn io_errors_name_the_folder_and_what_to_do() {
+    let full = DistError::Io {
+        op: "write",
+        path: PathBuf::from("/data/gomux/tmp/go1.22.3.staging/bin/go"),
+        source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+    };
+    assert!(full.to_string().contains("disk is full"), "{full}");
+    assert!(
+        full.to_string()
+            .contains("/data/gomux/tmp/go1.22.3.staging/bin/go")
+    );
+    assert!(
+        full.hints()[0].contains("free some space"),
+        "{:?}",
+        full.hints()
+    );
+    let denied = DistError::Io {
+        op: "create the folder",
+        path: PathBuf::from("/opt/gomux/tmp"),
+        source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+    };
+    assert!(denied.to_string().contains("permission denied"), "{denied}");
+    assert!(
+        denied.hints()[0].contains("`/opt/gomux`"),
+        "{:?}",
+        denied.hints()
+    );
+}
+
+#[test]
+fn unwritable_home_is_reported_with_its_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut s = setup();
+    s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let home_root = s.home.root().to_path_buf();
+    std::fs::create_dir_all(&home_root).unwrap();
+    std::fs::set_permissions(&home_root, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::create_dir(home_root.join("probe")).is_ok() {
+        // Running as root: permissions do not apply, nothing to test here.
+        std::fs::set_permissions(&home_root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        return;
+    }
+    let server = format!("file://{}", s.mirror.root().display());
+    let e = dist_for(&s.home, &server, options())
+        .install("go1.22.3")
+        .unwrap_err();
+    std::fs::set_permissions(&home_root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(e.to_string().contains("permission denied"), "{e}");
+    assert!(
+        e.hints()[0].contains(&home_root.display().to_string()),
+        "{:?}",
+        e.hints()
+    );
+}
