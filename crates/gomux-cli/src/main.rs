@@ -4,6 +4,7 @@
 //! `run(&Context, Args) -> anyhow::Result<ExitCode>`. Errors are printed by [`report`] as
 //! `error: ...`, the cause chain, then `hint: ...` lines.
 
+mod cache;
 mod commands;
 mod context;
 mod proxies;

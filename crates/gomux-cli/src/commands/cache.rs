@@ -1,10 +1,650 @@
+//! `gomux cache`: which GOCACHE/GOMODCACHE a directory gets, the cache folders, cleaning them
+//! and verifying module caches.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use gomux_home::cache::{self as policy, CachePlan, Decision, Effective, Kind, Origin, Source};
+use gomux_version::Request;
+use serde_json::{Value, json};
 
 use crate::Context;
+use crate::cache::{self, Folder, verify};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Sub,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gomux cache` is not implemented yet")
+#[derive(clap::Subcommand)]
+enum Sub {
+    /// Print the GOCACHE and GOMODCACHE a `go` call in this directory gets, and why.
+    Dir(DirArgs),
+    /// List the cache folders under the cache root: project, size, last use.
+    List(ListArgs),
+    /// Remove cache folders (module caches included, although Go makes them read-only).
+    Clean(CleanArgs),
+    /// Check a module cache against the hashes Go recorded when it downloaded each module.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+struct DirArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct ListArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct CleanArgs {
+    /// The caches of this project (or of the project containing DIR).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
+    project: Option<PathBuf>,
+    /// Every cache folder under the cache root.
+    #[arg(long)]
+    all: bool,
+    /// The caches of a CI job (default: the job this runs in).
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+    job: Option<String>,
+    /// The build cache of a toolchain (`1.22.3`, `go1.22.3`).
+    #[arg(long, value_name = "VERSION")]
+    toolchain: Option<String>,
+    /// Only folders not used for this long (`7d`, `12h`, `30m`); alone, applies to every folder.
+    #[arg(long, value_name = "DURATION")]
+    older_than: Option<String>,
+    /// Show what would be removed, remove nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Also remove this Go cache outside the gomux cache root (repeatable).
+    #[arg(long, value_name = "PATH")]
+    force: Vec<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// Remove every module that does not match, so the next build downloads it again.
+    #[arg(long)]
+    fix: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// The module cache to check (default: the GOMODCACHE a `go` call here gets).
+    #[arg(long, value_name = "DIR", conflicts_with = "all")]
+    modcache: Option<PathBuf>,
+    /// Check every module cache under the gomux cache root.
+    #[arg(long)]
+    all: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Sub::Dir(a) => dir(ctx, a),
+        Sub::List(a) => list(ctx, a),
+        Sub::Clean(a) => clean(ctx, a),
+        Sub::Verify(a) => verify_cmd(ctx, a),
+    }
+}
+
+fn source_text(s: &Source) -> String {
+    s.to_string()
+}
+
+/// The note printed under a variable's value.
+pub fn note(e: &Effective, decision: &Decision) -> String {
+    match (decision, &e.origin) {
+        (Decision::User { .. }, Origin::Env) => decision.to_string(),
+        (Decision::Forced { .. }, Origin::Gomux) => {
+            let mut s = decision.to_string();
+            if let Some((file, value)) = &e.overrides {
+                s.push_str(&format!(
+                    "; overrides `{}={value}` from `go env -w` (`{}`)",
+                    e.key,
+                    file.display()
+                ));
+            }
+            s
+        }
+        _ => e.to_string(),
+    }
+}
+
+fn origin_name(o: &Origin) -> &'static str {
+    match o {
+        Origin::Gomux => "gomux",
+        Origin::Env => "env",
+        Origin::GoEnvFile(_) => "go-env-file",
+        Origin::GoDefault => "go-default",
+    }
+}
+
+fn decision_name(d: &Decision) -> &'static str {
+    match d {
+        Decision::Injected => "injected",
+        Decision::Forced { .. } => "forced",
+        Decision::User { .. } => "user",
+        Decision::Untouched => "untouched",
+    }
+}
+
+/// The plan as JSON (also used by `gomux show --json`).
+pub fn plan_json(here: &cache::Here) -> Value {
+    let p: &CachePlan = &here.plan;
+    let var = |e: &Effective, d: &Decision| {
+        json!({
+            "value": e.value,
+            "origin": origin_name(&e.origin),
+            "decision": decision_name(d),
+            "overrides": e.overrides.as_ref().map(|(f, v)| json!({"file": f, "value": v})),
+            "note": note(e, d),
+        })
+    };
+    json!({
+        "GOCACHE": var(&here.effective[0], &p.gocache_decision),
+        "GOMODCACHE": var(&here.effective[1], &p.gomodcache_decision),
+        "mode": p.mode.as_str(),
+        "mode_from": source_text(&p.mode_from),
+        "root": p.root,
+        "root_from": source_text(&p.root_from),
+        "project": here.project_root,
+        "toolchain": here.toolchain,
+        "reason": p.reason(),
+    })
+}
+
+/// The plan as text lines (also used by `gomux show`).
+pub fn plan_lines(here: &cache::Here) -> Vec<String> {
+    let p = &here.plan;
+    let mut out = Vec::new();
+    for (e, d) in [
+        (&here.effective[0], &p.gocache_decision),
+        (&here.effective[1], &p.gomodcache_decision),
+    ] {
+        let value = e
+            .value
+            .as_ref()
+            .map(|v| v.display().to_string())
+            .unwrap_or_else(|| "(unknown: no home folder)".into());
+        out.push(format!("{:<11} {value}", e.key));
+        out.push(format!("{:<11} {}", "", note(e, d)));
+    }
+    if let Some(project) = &here.project_root {
+        out.push(format!("{:<11} {}", "project", project.display()));
+    }
+    out.push(format!("{:<11} {}", "why", p.reason()));
+    out.push(format!(
+        "{:<11} {} ({})",
+        "cache root",
+        p.root.display(),
+        p.root_from
+    ));
+    out
+}
+
+fn dir(ctx: &Context, args: DirArgs) -> anyhow::Result<ExitCode> {
+    let here = cache::here(ctx, &ctx.cwd)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&plan_json(&here))?);
+    } else {
+        for line in plan_lines(&here) {
+            println!("{line}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn folder_json(f: &Folder, size: u64) -> Value {
+    json!({
+        "kind": f.kind.as_str(),
+        "folder": f.name,
+        "path": f.path,
+        "project": f.project,
+        "size": size,
+        "last_use": f.last_use.map(cache::rfc3339),
+        "last_use_unix": f.last_use.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).map(|d| d.as_secs()),
+    })
+}
+
+fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
+    let root = cache::root(ctx)?;
+    let folders = cache::folders(&root);
+    let sizes: Vec<u64> = folders.iter().map(|f| cache::size(&f.path)).collect();
+    let total: u64 = sizes.iter().sum();
+    if args.json {
+        let items: Vec<Value> = folders
+            .iter()
+            .zip(&sizes)
+            .map(|(f, s)| folder_json(f, *s))
+            .collect();
+        let out = json!({"root": root.path(), "folders": items, "total": total});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if folders.is_empty() {
+        println!("no cache folders under `{}`", root.path().display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = SystemTime::now();
+    let width = folders
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<width$}  {:>10}  {:<12}  PROJECT",
+        "FOLDER", "SIZE", "LAST USE"
+    )?;
+    for (f, size) in folders.iter().zip(&sizes) {
+        let used = f
+            .last_use
+            .map(|t| cache::human_age(t, now))
+            .unwrap_or_else(|| "unknown".into());
+        let project = match (f.kind, &f.project) {
+            (_, Some(p)) => p.clone(),
+            (Kind::Shared, None) => "(shared)".into(),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{:<width$}  {:>10}  {:<12}  {project}",
+            f.name,
+            cache::human_size(*size),
+            used
+        )?;
+    }
+    writeln!(
+        out,
+        "total {} in {} folder{} under `{}`",
+        cache::human_size(total),
+        folders.len(),
+        if folders.len() == 1 { "" } else { "s" },
+        root.path().display()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Something `clean` will remove.
+struct Target {
+    path: PathBuf,
+    label: String,
+    project: Option<String>,
+    last_use: Option<SystemTime>,
+    /// Named with `--force`: may be outside the cache root.
+    forced: bool,
+}
+
+fn from_folder(f: &Folder) -> Target {
+    Target {
+        path: f.path.clone(),
+        label: f.name.clone(),
+        project: f.project.clone(),
+        last_use: f.last_use,
+        forced: false,
+    }
+}
+
+fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
+    let root = cache::root(ctx)?;
+    let all_folders = cache::folders(&root);
+    let find = |path: &Path, label: String| -> Target {
+        all_folders
+            .iter()
+            .find(|f| f.path == path)
+            .map(from_folder)
+            .unwrap_or(Target {
+                path: path.to_path_buf(),
+                label,
+                project: None,
+                last_use: None,
+                forced: false,
+            })
+    };
+    let older_than = args
+        .older_than
+        .as_deref()
+        .map(cache::parse_duration)
+        .transpose()?;
+    let mut targets: Vec<Target> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let selected = args.project.is_some()
+        || args.all
+        || args.job.is_some()
+        || args.toolchain.is_some()
+        || !args.force.is_empty();
+
+    if let Some(dir) = &args.project {
+        let dir = cache::absolute(ctx, dir);
+        let (project, _) = cache::project_and_toolchain(ctx, &dir)?;
+        let Some(project) = project else {
+            return Err(crate::with_hint(
+                format!(
+                    "`{}` is not inside a project (no go.work, go.mod or pin file above it)",
+                    dir.display()
+                ),
+                &[
+                    "run this inside a project, or pass its folder: `gomux cache clean --project DIR`",
+                ],
+            ));
+        };
+        let canonical = policy::canonical_project(&project);
+        let folder = root.project_folder(&canonical);
+        let label = folder
+            .strip_prefix(root.path())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        targets.push(find(&folder, label));
+        // The caches this project really uses may live elsewhere (the user's own GOCACHE).
+        if let Ok(here) = cache::here(ctx, &dir) {
+            for e in &here.effective {
+                let (Some(v), Origin::Env | Origin::GoEnvFile(_)) = (&e.value, &e.origin) else {
+                    continue;
+                };
+                if !cache::is_inside(v, root.path())
+                    && !args.force.iter().any(|f| cache::absolute(ctx, f) == *v)
+                {
+                    notes.push(format!(
+                        "this project's {} `{}` ({}) is outside the gomux cache root and was not touched; add `--force {}` to remove it",
+                        e.key,
+                        v.display(),
+                        e,
+                        v.display()
+                    ));
+                }
+            }
+        }
+    }
+    if args.all {
+        targets.extend(all_folders.iter().map(from_folder));
+    }
+    if let Some(id) = &args.job {
+        let id = if id.is_empty() {
+            let env = |k: &str| std::env::var_os(k);
+            match policy::job_id(&env) {
+                Some((id, _)) => id,
+                None => {
+                    return Err(crate::with_hint(
+                        "no CI job id in the environment for `--job`",
+                        &["pass one: `gomux cache clean --job ID`, or set `GOMUX_JOB_ID`"],
+                    ));
+                }
+            }
+        } else {
+            policy::safe_folder_name(id).unwrap_or_default()
+        };
+        targets.push(find(&root.job_folder(&id), format!("jobs/{id}")));
+    }
+    if let Some(v) = &args.toolchain {
+        let name = match Request::parse(v) {
+            Ok(Request::Exact(name)) => name,
+            Ok(Request::Family(_)) => {
+                return Err(crate::with_hint(
+                    format!("`--toolchain {v}` names a family, not one toolchain"),
+                    &["give an exact version such as `1.22.3` or `go1.22.3`"],
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        targets.push(find(
+            &root.toolchain_folder(&name),
+            format!("toolchains/{name}"),
+        ));
+    }
+    for f in &args.force {
+        let p = cache::absolute(ctx, f);
+        if std::fs::symlink_metadata(&p).is_err() {
+            notes.push(format!("nothing at `{}`", p.display()));
+            continue;
+        }
+        let canon_root = std::fs::canonicalize(root.path()).unwrap_or_else(|_| root.path().into());
+        let canon = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        if canon == canon_root || canon_root.starts_with(&canon) {
+            return Err(crate::with_hint(
+                format!(
+                    "refusing to remove `{}`: it holds the whole gomux cache root",
+                    p.display()
+                ),
+                &["use `gomux cache clean --all` to empty the cache root"],
+            ));
+        }
+        if !cache::is_inside(&p, root.path()) && cache::looks_like_go_cache(&p).is_none() {
+            return Err(crate::with_hint(
+                format!(
+                    "refusing to remove `{}`: it does not look like a Go build or module cache",
+                    p.display()
+                ),
+                &[
+                    "`--force` removes only a GOCACHE (with Go's `README`) or a GOMODCACHE (with `cache/download`)",
+                ],
+            ));
+        }
+        targets.push(Target {
+            label: p.display().to_string(),
+            path: p,
+            project: None,
+            last_use: None,
+            forced: true,
+        });
+    }
+    if !selected {
+        if older_than.is_some() {
+            targets.extend(all_folders.iter().map(from_folder));
+        } else {
+            return Err(crate::with_hint(
+                "say what to clean",
+                &[
+                    "`--project` (this project), `--all`, `--job ID`, `--toolchain VERSION`, `--older-than 7d`",
+                    "add `--dry-run` to see what would be removed",
+                ],
+            ));
+        }
+    }
+
+    // Filter, dedupe, check.
+    let now = SystemTime::now();
+    let mut seen = BTreeSet::new();
+    let mut plan: Vec<(Target, u64)> = Vec::new();
+    for t in targets {
+        if !seen.insert(t.path.clone()) {
+            continue;
+        }
+        if std::fs::symlink_metadata(&t.path).is_err() {
+            notes.push(format!("nothing to clean at `{}`", t.path.display()));
+            continue;
+        }
+        if let (Some(age), false) = (older_than, t.forced) {
+            let recent = t
+                .last_use
+                .and_then(|u| now.duration_since(u).ok())
+                .is_none_or(|d| d < age);
+            if recent {
+                continue;
+            }
+        }
+        if !t.forced && !cache::is_inside(&t.path, root.path()) {
+            return Err(crate::with_hint(
+                format!(
+                    "refusing to remove `{}`: it is outside the gomux cache root `{}`",
+                    t.path.display(),
+                    root.path().display()
+                ),
+                &[&format!(
+                    "name it with `--force {}` if you mean it",
+                    t.path.display()
+                )],
+            ));
+        }
+        let size = cache::size(&t.path);
+        plan.push((t, size));
+    }
+
+    let mut freed = 0u64;
+    let mut removed = Vec::new();
+    for (t, size) in &plan {
+        if !args.dry_run {
+            cache::remove_named(&t.path).with_context(|| {
+                format!("freed {} before this failure", cache::human_size(freed))
+            })?;
+        }
+        freed += size;
+        removed.push(json!({
+            "folder": t.label,
+            "path": t.path,
+            "project": t.project,
+            "size": size,
+        }));
+    }
+    if args.json {
+        let out = json!({
+            "dry_run": args.dry_run,
+            "removed": removed,
+            "freed": freed,
+            "notes": notes,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    for (t, size) in &plan {
+        let project = t
+            .project
+            .as_deref()
+            .map(|p| format!("  ({p})"))
+            .unwrap_or_default();
+        println!("{verb} {} ({}){project}", t.label, cache::human_size(*size));
+    }
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    if plan.is_empty() {
+        println!("nothing to clean");
+    } else if args.dry_run {
+        println!("would free {}", cache::human_size(freed));
+    } else {
+        println!("freed {}", cache::human_size(freed));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let modcaches: Vec<PathBuf> = if args.all {
+        let root = cache::root(ctx)?;
+        cache::folders(&root)
+            .iter()
+            .map(|f| policy::mod_dir(&f.path))
+            .filter(|m| m.is_dir())
+            .collect()
+    } else {
+        let m = match &args.modcache {
+            Some(m) => cache::absolute(ctx, m),
+            None => {
+                let here = cache::here(ctx, &ctx.cwd)?;
+                here.effective[1].value.clone().ok_or_else(|| {
+                    crate::with_hint(
+                        "cannot tell which module cache a `go` call here uses",
+                        &["name it: `gomux cache verify --modcache DIR`"],
+                    )
+                })?
+            }
+        };
+        if !m.is_dir() {
+            return Err(crate::with_hint(
+                format!("there is no module cache at `{}`", m.display()),
+                &[
+                    "it is created by the first build that downloads a module; or name one with `--modcache DIR`",
+                ],
+            ));
+        }
+        vec![m]
+    };
+    let reports: Vec<verify::Report> = modcaches
+        .iter()
+        .map(|m| verify::verify(m, args.fix))
+        .collect();
+    let problems: usize = reports.iter().map(|r| r.problems.len()).sum();
+    let unfixed: usize = reports
+        .iter()
+        .flat_map(|r| &r.problems)
+        .filter(|p| !p.is_fixed())
+        .count();
+    let ok = if args.fix {
+        unfixed == 0
+    } else {
+        problems == 0
+    };
+    if args.json {
+        let out = json!({"ok": ok, "fix": args.fix, "modcaches": reports});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for r in &reports {
+            println!(
+                "checked {} module{} in `{}`",
+                r.checked,
+                if r.checked == 1 { "" } else { "s" },
+                r.modcache.display()
+            );
+            for p in &r.problems {
+                println!(
+                    "{} {}: does not match what Go downloaded",
+                    p.module, p.version
+                );
+                for line in p.describe() {
+                    println!("  {line}");
+                }
+                for f in &p.fixed {
+                    println!("  removed `{}`", f.display());
+                }
+            }
+            for u in &r.unverifiable {
+                println!(
+                    "note: {} {} has no recorded hash and no zip; it cannot be verified",
+                    u.module, u.version
+                );
+            }
+        }
+        if problems == 0 {
+            println!("all modules match their recorded hashes");
+        } else if args.fix && unfixed == 0 {
+            println!(
+                "removed {problems} module{}; the next build fetches {} again",
+                if problems == 1 { "" } else { "s" },
+                if problems == 1 { "it" } else { "them" }
+            );
+        } else {
+            eprintln!(
+                "error: {problems} module{} in the module cache changed after download",
+                if problems == 1 { "" } else { "s" }
+            );
+            if !args.fix {
+                eprintln!(
+                    "hint: `gomux cache verify --fix` removes them so the next build fetches them again"
+                );
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
