@@ -368,11 +368,14 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
     };
 
     // 3. GOTOOLCHAIN (skipped, as in Go, when modules are disabled and for the escape hatches).
+    // `go env GOTOOLCHAIN`, `go env -w GOTOOLCHAIN=...`, `go env GOMOD` and `go env GOWORK` run
+    // the default toolchain without any switching, so that a bad setting can always be fixed.
+    let runs_locally = input.tool == Tool::Go && runs_locally(args);
     let mut use_module_files =
-        modules_enabled && !(input.tool == Tool::Go && ignores_module_files(args));
+        modules_enabled && !runs_locally && !(input.tool == Tool::Go && ignores_module_files(args));
     let mut default_override: Option<(Request, DefaultSource)> = None;
     let mut path_only = false;
-    let gotoolchain = if modules_enabled && !(input.tool == Tool::Go && gotoolchain_exempt(args)) {
+    let gotoolchain = if modules_enabled && !runs_locally {
         settings.get("GOTOOLCHAIN")
     } else {
         None
@@ -835,12 +838,13 @@ pub fn chdir_flag(args: &[OsString]) -> Option<&OsStr> {
     at(sub).or_else(|| if sub == 2 { at(1) } else { None })
 }
 
-/// `go env GOTOOLCHAIN` and `go env -w GOTOOLCHAIN=...` ignore GOTOOLCHAIN, so that a bad
-/// value can always be fixed.
-fn gotoolchain_exempt(args: &[OsString]) -> bool {
+/// The `go env` forms that Go runs in the invoked toolchain without switching.
+fn runs_locally(args: &[OsString]) -> bool {
     let a: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
     a.len() == args.len()
         && (a == ["env", "GOTOOLCHAIN"]
+            || a == ["env", "GOMOD"]
+            || a == ["env", "GOWORK"]
             || (a.len() == 3 && a[0] == "env" && a[1] == "-w" && a[2].starts_with("GOTOOLCHAIN=")))
 }
 

@@ -196,6 +196,16 @@ fn gotoolchain_errors_use_go_texts() {
     assert_eq!(t.pick("p", &["env", "GOTOOLCHAIN"]).1, "default");
     assert_eq!(t.pick("p", &["env", "-w", "GOTOOLCHAIN=auto"]).1, "default");
     assert!(t.run("p", &["env", "GOTOOLCHAIN", "GOMOD"]).is_err());
+    // They run the default, without reading go.mod either.
+    t.set("GOTOOLCHAIN", "");
+    t.file("new/go.mod", "go 1.30.0\n");
+    assert_eq!(t.pick("new", &["env", "GOMOD"]), p("go1.23.4", "default"));
+    assert_eq!(t.pick("new", &["env", "GOWORK"]), p("go1.23.4", "default"));
+    assert_eq!(
+        t.pick("new", &["env", "GOTOOLCHAIN"]),
+        p("go1.23.4", "default")
+    );
+    assert_eq!(t.pick("new", &["env", "GOPATH"]), p("go1.30.0", "go-mod"));
 }
 
 #[test]

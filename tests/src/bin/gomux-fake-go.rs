@@ -5,6 +5,7 @@
 //! Output (stdout), one `key=value` per line: `tool`, `version` (first line of `../VERSION`),
 //! `goroot` (its own root), `pid`, `cwd`, `arg` (one line per argument), and the variables
 //! GOROOT, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOMUX_RECURSION_DEPTH (`<unset>` when missing).
+//! `argx` (each argument's raw bytes in hex), and
 //! `go version` prints `go version <VERSION> <os>/<arch>` like the real one.
 //! `FAKE_GO_EXIT=N` makes it exit with N.
 
@@ -54,6 +55,9 @@ fn main() {
         for a in &args {
             println!("arg={a}");
         }
+        for a in std::env::args_os().skip(1) {
+            println!("argx={}", hex(a.as_encoded_bytes()));
+        }
         for k in [
             "GOROOT",
             "GOTOOLCHAIN",
@@ -73,4 +77,8 @@ fn main() {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     std::process::exit(code);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

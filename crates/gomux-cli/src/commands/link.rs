@@ -50,13 +50,21 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             ],
         ));
     }
+    let printed = check_runs(&go)?;
     let version = read_version_file(&root).map_err(|e| {
         with_hint(
             format!("`{}` has no readable `VERSION` file: {e}", root.display()),
             &["a Go SDK built from a release has `VERSION`; a source checkout of Go's tip cannot be linked"],
         )
     })?;
-    check_runs(&go, &version)?;
+    let wanted = version.split_whitespace().next().unwrap_or_default();
+    if !printed.split_whitespace().any(|w| w == wanted) {
+        eprintln!(
+            "warning: `{} version` printed `{}`, but its VERSION file says `{version}`",
+            go.display(),
+            printed.trim()
+        );
+    }
     let name = match name {
         Some(n) => n,
         None => version
@@ -100,8 +108,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `bin/go version` to prove the SDK works and is not a gomux proxy.
-fn check_runs(go: &Path, version: &str) -> anyhow::Result<()> {
+/// Runs `bin/go version` to prove the SDK works and is not a gomux proxy; returns what it printed.
+fn check_runs(go: &Path) -> anyhow::Result<String> {
     let out = Command::new(go)
         .arg("version")
         .env_remove("GOROOT")
@@ -123,16 +131,7 @@ fn check_runs(go: &Path, version: &str) -> anyhow::Result<()> {
             &["check that the SDK is complete and built for this machine"],
         ));
     }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let wanted = version.split_whitespace().next().unwrap_or_default();
-    if !stdout.split_whitespace().any(|w| w == wanted) {
-        eprintln!(
-            "warning: `{} version` printed `{}`, but its VERSION file says `{version}`",
-            go.display(),
-            stdout.trim()
-        );
-    }
-    Ok(())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[cfg(unix)]
