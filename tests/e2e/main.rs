@@ -1,3 +1,4 @@
 //! End-to-end tests: the real gomux binaries in a sandbox (one test binary for the whole suite).
 
+mod cache;
 mod foundation;
