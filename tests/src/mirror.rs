@@ -38,6 +38,8 @@ pub enum Fault {
     Slow { chunk: usize, delay: Duration },
     /// Send the headers and the first `after` bytes, then reset the connection (TCP RST).
     Reset { after: usize },
+    /// Answer `302 Found` with this `Location`.
+    Redirect { to: String },
 }
 
 struct State {
@@ -201,6 +203,13 @@ fn handle(state: &State, mut conn: TcpStream) -> std::io::Result<()> {
     let head_only = method == "HEAD";
     match fault {
         Some(Fault::NotFound) => return respond(&mut conn, "404 Not Found", b"not found\n"),
+        Some(Fault::Redirect { to }) => {
+            let head = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            conn.write_all(head.as_bytes())?;
+            return conn.flush();
+        }
         Some(Fault::ServerError { .. }) => {
             return respond(
                 &mut conn,

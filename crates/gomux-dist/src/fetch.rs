@@ -155,7 +155,13 @@ impl Fetcher {
     }
 
     fn request_error(&self, url: &Url, e: &reqwest::Error) -> DistError {
-        if e.is_timeout() {
+        if e.is_redirect() {
+            DistError::BadSource {
+                value: url.to_string(),
+                origin: "a redirect".to_string(),
+                reason: innermost(e),
+            }
+        } else if e.is_timeout() {
             DistError::Timeout {
                 host: host_of(url),
                 url: url.to_string(),

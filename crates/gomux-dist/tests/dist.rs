@@ -938,3 +938,41 @@ fn unwritable_home_is_reported_with_its_folder() {
         e.hints()
     );
 }
+
+#[test]
+fn redirects_stay_on_allowed_schemes() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    // A redirect to another loopback path is followed.
+    std::fs::copy(
+        s.mirror.root().join(&file),
+        s.mirror.root().join("elsewhere.tar.gz"),
+    )
+    .unwrap();
+    m.set_fault(
+        &file,
+        Fault::Redirect {
+            to: m.url_for("elsewhere.tar.gz"),
+        },
+    );
+    dist_for(&s.home, &m.url(), options())
+        .install("go1.22.3")
+        .unwrap();
+    assert_eq!(m.requests("/elsewhere.tar.gz"), 1);
+    uninstall(&s.home, "go1.22.3", &options(), &|_| {}).unwrap();
+    // A redirect to plain http on another host is refused, and not retried.
+    m.set_fault(
+        &file,
+        Fault::Redirect {
+            to: "http://mirror.invalid/go1.22.3.tar.gz".into(),
+        },
+    );
+    let e = dist_for(&s.home, &m.url(), options())
+        .install("go1.22.3")
+        .unwrap_err();
+    assert!(e.to_string().contains("refusing a redirect"), "{e}");
+    assert_eq!(m.requests(&file), 2);
+    assert_clean(&s.home, "go1.22.3");
+}

@@ -1,10 +1,259 @@
+//! `gomux install [SPEC...]`, `gomux install --archive FILE`, and the proxy's hidden
+//! `gomux install --for-proxy NAME --reason TEXT -- PROXY ARGV...`.
+//!
+//! The proxy stays free of network code: when its toolchain is missing it execs this command,
+//! which installs (one line on stderr, a progress bar on a terminal) and then execs the proxy
+//! again with the original argv and `GOMUX_AUTO_INSTALLED` set, so a toolchain that is still
+//! missing afterwards is an error instead of a loop.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::Context;
+use gomux_dist::{Dist, DistError, Installed, Options, Platform, Source, Spec, Verify};
+use gomux_home::{Settings, env as vars};
+use gomux_resolve::Tool;
+use gomux_version::Request;
+
+use crate::{Context, proxies, with_hint};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// What to install: `1.22.3`, `go1.22.3`, `1.22` (the newest 1.22.x), `latest`; none: what
+    /// this folder needs. With `--archive`: the toolchain name, when the file name does not say
+    #[arg(value_name = "VERSION")]
+    specs: Vec<String>,
+    /// Install a local SDK archive (`go1.22.3.linux-amd64.tar.gz`, or a Windows `.zip`)
+    #[arg(long, value_name = "FILE", conflicts_with = "for_proxy")]
+    archive: Option<PathBuf>,
+    /// With `--archive`: the archive's expected sha256 (else the release index's is used)
+    #[arg(long, value_name = "HEX", requires = "archive")]
+    sha256: Option<String>,
+    /// With `--archive`: install it even though no sha256 can verify it
+    #[arg(long, requires = "archive", conflicts_with = "sha256")]
+    allow_unverified: bool,
+    /// Used by the proxy: install this toolchain, then run the command after `--`
+    #[arg(long, hide = true, value_name = "TOOLCHAIN", conflicts_with = "specs")]
+    for_proxy: Option<String>,
+    /// Used by the proxy: what asked for the toolchain (a file and line, or a variable)
+    #[arg(long, hide = true, requires = "for_proxy")]
+    reason: Option<String>,
+    /// Used by the proxy: the proxy's path, then the original argv
+    #[arg(last = true, hide = true)]
+    exec: Vec<OsString>,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gomux install` is not implemented yet")
+/// A library error with its hints, for rendering.
+pub fn dist_error(e: DistError) -> anyhow::Error {
+    let hints = e.hints();
+    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
+    with_hint(e.to_string(), &hints)
+}
+
+/// The install pipeline configured from the environment and the settings. `prefix` starts
+/// every progress message (`gomux: ` when working for the proxy).
+pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow::Result<Dist> {
+    let env = |k: &str| std::env::var_os(k);
+    let source = Source::configured(env, settings).map_err(dist_error)?;
+    let options = Options::from_env(env).map_err(dist_error)?;
+    let platform = Platform::host().ok_or_else(|| {
+        dist_error(DistError::UnknownPlatform {
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+        })
+    })?;
+    Ok(Dist::new(ctx.home.clone(), source, platform, options)
+        .with_notify(move |m| eprintln!("{prefix}{m}")))
+}
+
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let settings = ctx.settings()?;
+    if let Some(wanted) = &args.for_proxy {
+        return for_proxy(ctx, &settings, wanted, args.reason.as_deref(), &args.exec);
+    }
+    if !args.exec.is_empty() {
+        return Err(with_hint(
+            "`gomux install` takes no command after `--`",
+            &["to run a command with a toolchain, use `gomux run VERSION -- COMMAND`"],
+        ));
+    }
+    let dist = dist(ctx, &settings, "")?;
+    if let Some(archive) = &args.archive {
+        return install_archive(ctx, &dist, archive, &args);
+    }
+    let mut wanted: Vec<(Spec, Option<String>)> = Vec::new();
+    if args.specs.is_empty() {
+        let resolved = ctx.resolve(&[], Tool::Go)?;
+        let why = resolved.selection.source.to_string();
+        if let (Some(name), Some(_)) = (&resolved.name, &resolved.root) {
+            println!("{name} is already installed (selected by {why})");
+            return Ok(ExitCode::SUCCESS);
+        }
+        wanted.push((Spec::Version(resolved.selection.request), Some(why)));
+    } else {
+        for s in &args.specs {
+            let spec = Spec::parse(s).map_err(|e| {
+                with_hint(
+                    e.to_string(),
+                    &["use a version such as `1.22.3`, `go1.22.3`, `1.22` or `latest`"],
+                )
+            })?;
+            wanted.push((spec, None));
+        }
+    }
+    let mut changed = false;
+    for (spec, why) in wanted {
+        let name = dist.resolve(&spec).map_err(dist_error)?;
+        if let Some(why) = &why {
+            eprintln!("installing {name} (required by {why})");
+        }
+        let done = dist.install(&name).map_err(dist_error)?;
+        changed |= done.fresh;
+        report(&done);
+    }
+    if changed {
+        sync_proxies(ctx, "");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(done: &Installed) {
+    if done.fresh {
+        println!("installed {} in `{}`", done.name, done.dir.display());
+    } else {
+        println!(
+            "{} is already installed in `{}`",
+            done.name,
+            done.dir.display()
+        );
+    }
+}
+
+/// Keeps the versioned proxies current; a failure there does not undo the install.
+pub fn sync_proxies(ctx: &Context, prefix: &str) {
+    if let Err(e) = proxies::sync(&ctx.home) {
+        eprintln!("{prefix}warning: the versioned proxies were not updated: {e:#}");
+        eprintln!("{prefix}hint: run `gomux setup` to repair them");
+    }
+}
+
+fn install_archive(
+    ctx: &Context,
+    dist: &Dist,
+    archive: &std::path::Path,
+    args: &Args,
+) -> anyhow::Result<ExitCode> {
+    if args.specs.len() > 1 {
+        return Err(with_hint(
+            "`--archive` installs one toolchain",
+            &["give at most one name: `gomux install --archive FILE go1.22.3`"],
+        ));
+    }
+    let name = match args.specs.first() {
+        None => None,
+        Some(s) => match Spec::parse(s) {
+            Ok(Spec::Version(Request::Exact(name))) => Some(name),
+            _ => {
+                return Err(with_hint(
+                    format!("`{s}` is not an exact toolchain name"),
+                    &["name the toolchain the archive holds, such as `go1.22.3`"],
+                ));
+            }
+        },
+    };
+    let archive = if archive.is_absolute() {
+        archive.to_path_buf()
+    } else {
+        ctx.cwd.join(archive)
+    };
+    let verify = match (&args.sha256, args.allow_unverified) {
+        (Some(hex), _) => Verify::Sha256(hex.clone()),
+        (None, true) => Verify::Unverified,
+        (None, false) => Verify::Index,
+    };
+    let done = dist
+        .install_archive(&archive, name.as_deref(), &verify)
+        .map_err(|e| match e {
+            DistError::Unverified { .. } => {
+                let mut hints = e.hints();
+                hints.push(
+                    "or, if you trust the file, install it anyway with `--allow-unverified`"
+                        .to_string(),
+                );
+                let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
+                with_hint(e.to_string(), &hints)
+            }
+            e => dist_error(e),
+        })?;
+    report(&done);
+    if done.fresh {
+        sync_proxies(ctx, "");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The proxy's slow path: install `wanted` (a toolchain name or a family such as `1.22`),
+/// then exec the proxy again with the original argv.
+fn for_proxy(
+    ctx: &Context,
+    settings: &Settings,
+    wanted: &str,
+    reason: Option<&str>,
+    exec: &[OsString],
+) -> anyhow::Result<ExitCode> {
+    let dist = dist(ctx, settings, "gomux: ")?;
+    let spec = Spec::parse(wanted).map_err(|e| with_hint(e.to_string(), &[]))?;
+    // A family that is satisfied already (another gomux just installed one) needs no index.
+    let installed = match &spec {
+        Spec::Version(r @ Request::Family(_)) => ctx.installed(r),
+        _ => None,
+    };
+    let name = match installed {
+        Some(name) => name,
+        None => dist.resolve(&spec).map_err(dist_error)?,
+    };
+    if ctx.home.toolchain_root(&name).is_none() {
+        match reason {
+            Some(why) => eprintln!("gomux: installing {name} (required by {why})"),
+            None => eprintln!("gomux: installing {name}"),
+        }
+    }
+    let done = dist.install(&name).map_err(dist_error)?;
+    if done.fresh {
+        sync_proxies(ctx, "gomux: ");
+    }
+    let Some((program, argv)) = exec.split_first() else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    run_again(program, argv, wanted)
+}
+
+#[cfg(unix)]
+fn run_again(program: &OsString, argv: &[OsString], wanted: &str) -> anyhow::Result<ExitCode> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(program);
+    if let Some((argv0, rest)) = argv.split_first() {
+        cmd.arg0(argv0).args(rest);
+    }
+    cmd.env(vars::GOMUX_AUTO_INSTALLED, wanted);
+    let err = cmd.exec();
+    Err(anyhow::anyhow!(
+        "cannot run `{}`: {err}",
+        PathBuf::from(program).display()
+    ))
+}
+
+#[cfg(not(unix))]
+fn run_again(program: &OsString, argv: &[OsString], wanted: &str) -> anyhow::Result<ExitCode> {
+    let mut cmd = std::process::Command::new(program);
+    if let Some((_, rest)) = argv.split_first() {
+        cmd.args(rest);
+    }
+    cmd.env(vars::GOMUX_AUTO_INSTALLED, wanted);
+    let status = cmd
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot run `{}`: {e}", PathBuf::from(program).display()))?;
+    Ok(ExitCode::from(
+        status.code().unwrap_or(1).clamp(0, 255) as u8
+    ))
 }

@@ -1,9 +1,66 @@
-//! `gomux list --remote` (being written with the install work).
+//! `gomux list --remote [--all] [--json]`: the releases published for this platform, from the
+//! release index (the cached copy while it is fresh).
 
 use std::process::ExitCode;
 
+use gomux_dist::DistError;
+use serde_json::json;
+
+use super::install::{dist, dist_error};
 use crate::Context;
 
-pub fn list_remote(_ctx: &Context, _all: bool, _json: bool) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gomux list --remote` is not implemented yet")
+pub fn list_remote(ctx: &Context, all: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let settings = ctx.settings()?;
+    let dist = dist(ctx, &settings, "")?;
+    let index = dist.index().map_err(|e| match e {
+        DistError::NotFound { url, .. } => dist_error(DistError::NoIndex {
+            request: "gomux list --remote".to_string(),
+            url,
+        }),
+        e => dist_error(e),
+    })?;
+    let platform = dist.platform();
+    let rows: Vec<_> = index
+        .available(platform, all)
+        .map(|(release, file)| {
+            let installed = ctx.home.toolchain_root(&release.version).is_some();
+            (release, file, installed)
+        })
+        .collect();
+    if json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(release, file, installed)| {
+                json!({
+                    "name": release.version,
+                    "stable": release.stable,
+                    "installed": installed,
+                    "filename": file.filename,
+                    "sha256": file.sha256,
+                    "size": file.size,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        eprintln!(
+            "no {}releases for {platform} in the release index at `{}`",
+            if all { "" } else { "stable " },
+            dist.source().index_url()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (release, _, installed) in rows {
+        let mut line = release.version.clone();
+        if !release.stable {
+            line.push_str("  (unstable)");
+        }
+        if installed {
+            line.push_str("  (installed)");
+        }
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
