@@ -341,4 +341,5 @@ impl Run for Command {
         o
     }
 }
+pub mod fixtures;
 pub mod mirror;

@@ -1,1 +1,56 @@
-fn main() {}
+//! `cargo xtask <task> [args]`: developer tasks that need more than a shell line.
+//!
+//! A small dispatcher on the first argument, on purpose without an argument-parsing crate:
+//! each task parses its own arguments, so adding one is a module, one row in [`TASKS`] and
+//! one arm in [`run`]. Progress goes to stderr; a task's result (a path, a report) to stdout.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+mod fixtures;
+
+/// Every task, with the one-line help shown by `cargo xtask help`.
+const TASKS: &[(&str, &str)] = &[(
+    "fixtures",
+    "build real Go SDK archives and a release index (a `file://` mirror) for the real-Go tests",
+)];
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    let task = args.next();
+    let rest: Vec<OsString> = args.collect();
+    match run(task, rest) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(task: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<()> {
+    let Some(task) = task else {
+        eprint!("{}", usage());
+        anyhow::bail!("no task given: run `cargo xtask <task>`");
+    };
+    match task.to_str() {
+        Some("fixtures") => fixtures::run(args),
+        Some("help" | "-h" | "--help") => {
+            print!("{}", usage());
+            Ok(())
+        }
+        _ => {
+            eprint!("{}", usage());
+            anyhow::bail!("unknown task `{}`", task.to_string_lossy())
+        }
+    }
+}
+
+fn usage() -> String {
+    let mut text = String::from("usage: cargo xtask <task> [args]\n\ntasks:\n");
+    for (name, help) in TASKS {
+        text.push_str(&format!("  {name:<10} {help}\n"));
+    }
+    text.push_str("\n`cargo xtask <task> --help` describes a task's arguments\n");
+    text
+}
