@@ -766,3 +766,252 @@ fn verify_finds_edited_added_and_removed_module_files_and_fix_repairs_them() {
         .fails();
     assert!(out.stderr.contains("there is no module cache at"), "{out}");
 }
+
+// ---- Real Go (fixtures) ----
+
+/// A sandbox with the newest fixture SDK linked as the default, a `file://` module proxy that
+/// serves `example.com/Greet` (a capital letter, so the module cache escapes it), and no
+/// network, cgo or telemetry. `None` when the fixtures are missing (the test is skipped).
+#[cfg(unix)]
+fn real_go(test: &str) -> Option<(Sandbox, tempfile::TempDir)> {
+    use gomux_tests::fixtures::Fixtures;
+    let fx = Fixtures::locate(test)?;
+    let tcs = fx.toolchains();
+    let newest = &tcs[tcs.len() - 1];
+    let scratch = tempfile::tempdir().unwrap();
+    let modproxy = scratch.path().join("modproxy");
+    let at_v = modproxy.join("example.com/!greet/@v");
+    std::fs::create_dir_all(&at_v).unwrap();
+    std::fs::write(at_v.join("list"), "v1.0.0\n").unwrap();
+    std::fs::write(
+        at_v.join("v1.0.0.info"),
+        r#"{"Version":"v1.0.0","Time":"2026-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let gomod = "module example.com/Greet\n\ngo 1.21\n";
+    std::fs::write(at_v.join("v1.0.0.mod"), gomod).unwrap();
+    let mut w = zip::ZipWriter::new(std::fs::File::create(at_v.join("v1.0.0.zip")).unwrap());
+    for (name, body) in [
+        ("go.mod", gomod),
+        (
+            "greet.go",
+            "package greet\n\n// Hello greets.\nfunc Hello() string { return \"hello from greet\" }\n",
+        ),
+        (
+            "sub/sub.go",
+            "package sub\n\n// Unused is not imported.\nconst Unused = 1\n",
+        ),
+    ] {
+        w.start_file(
+            format!("example.com/Greet@v1.0.0/{name}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    }
+    w.finish().unwrap();
+
+    let mut sb = Sandbox::new();
+    let proxy = format!("file://{}", modproxy.display());
+    sb.set_env("GOPROXY", Some(&proxy))
+        .set_env("GOSUMDB", Some("off"))
+        .set_env("GOFLAGS", Some("-mod=mod"))
+        .set_env("CGO_ENABLED", Some("0"))
+        .set_env("GOTELEMETRY", Some("off"));
+    let root = fx.unpack(&newest.name, &scratch.path().join("sdk"));
+    sb.gomux(["link".as_ref(), newest.name.as_ref(), root.as_os_str()])
+        .ok();
+    sb.gomux(["default", newest.name.trim_start_matches("go")])
+        .ok();
+    Some((sb, scratch))
+}
+
+/// A program in `dir` that prints what `example.com/Greet` says.
+#[cfg(unix)]
+fn greeting_project(sb: &Sandbox, dir: &str) -> PathBuf {
+    sb.write(
+        &format!("{dir}/go.mod"),
+        &format!("module example.com/{dir}\n\ngo 1.21\n\nrequire example.com/Greet v1.0.0\n"),
+    );
+    sb.write(
+        &format!("{dir}/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\tgreet \"example.com/Greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
+    );
+    sb.work.join(dir)
+}
+
+/// Builds and runs the project; returns what it printed.
+#[cfg(unix)]
+fn build_and_run(sb: &Sandbox, dir: &Path) -> String {
+    sb.go(["build", "-o", "app", "."]).current_dir(dir).ok();
+    sb.cmd(dir.join("app")).ok().stdout.trim().to_string()
+}
+
+#[cfg(unix)]
+fn plan_of(sb: &Sandbox, dir: &Path) -> (PathBuf, PathBuf) {
+    let j = sb
+        .gomux(["cache", "dir", "--json"])
+        .current_dir(dir)
+        .ok()
+        .json();
+    (
+        PathBuf::from(j["GOCACHE"]["value"].as_str().unwrap()),
+        PathBuf::from(j["GOMODCACHE"]["value"].as_str().unwrap()),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn real_go_two_projects_keep_their_caches_apart_and_clean_removes_one() {
+    let Some((sb, _scratch)) =
+        real_go("real_go_two_projects_keep_their_caches_apart_and_clean_removes_one")
+    else {
+        return;
+    };
+    let a = greeting_project(&sb, "alpha");
+    let b = greeting_project(&sb, "beta");
+    assert_eq!(build_and_run(&sb, &a), "hello from greet");
+    let (a_build, a_mod) = plan_of(&sb, &a);
+    let (b_build, b_mod) = plan_of(&sb, &b);
+    let a_folder = a_build.parent().unwrap().to_path_buf();
+    let b_folder = b_build.parent().unwrap().to_path_buf();
+    assert_ne!(a_folder, b_folder);
+    assert!(
+        a_build.join("README").is_file(),
+        "real Go filled A's build cache"
+    );
+    assert!(
+        a_mod.join("example.com/!greet@v1.0.0/greet.go").is_file(),
+        "and A's module cache"
+    );
+    assert!(!b_folder.exists(), "a build in A creates nothing for B");
+
+    let a_before = snapshot(&a_folder);
+    assert_eq!(build_and_run(&sb, &b), "hello from greet");
+    assert!(b_build.join("README").is_file());
+    assert!(
+        b_mod
+            .join("cache/download/example.com/!greet/@v/v1.0.0.zip")
+            .is_file()
+    );
+    assert_eq!(
+        snapshot(&a_folder),
+        a_before,
+        "a build in B leaves A's caches byte for byte"
+    );
+    let b_before = snapshot(&b_folder);
+    std::fs::write(a.join("extra.go"), "package main\n\nvar _ = 1\n").unwrap();
+    assert_eq!(build_and_run(&sb, &a), "hello from greet");
+    assert_eq!(
+        snapshot(&b_folder),
+        b_before,
+        "a build in A leaves B's caches byte for byte"
+    );
+    assert!(
+        !sb.home.join(".cache/go-build").exists(),
+        "nothing in Go's default build cache"
+    );
+    assert!(
+        !sb.home.join("go/pkg/mod").exists(),
+        "nothing in Go's default module cache"
+    );
+
+    // Real Go left its module files read-only; clean removes them all, and only A's.
+    let out = sb
+        .gomux(["cache", "clean", "--project"])
+        .current_dir(&a)
+        .ok();
+    assert!(out.stdout.contains("removed projects/alpha-"), "{out}");
+    assert!(!a_folder.exists(), "{out}");
+    assert_eq!(
+        snapshot(&b_folder),
+        b_before,
+        "cleaning A leaves B's caches byte for byte"
+    );
+    assert_eq!(
+        build_and_run(&sb, &a),
+        "hello from greet",
+        "A builds again from scratch"
+    );
+    assert!(a_mod.join("example.com/!greet@v1.0.0/greet.go").is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn real_go_verify_catches_a_tampered_module_and_fix_repairs_it() {
+    let Some((sb, _scratch)) =
+        real_go("real_go_verify_catches_a_tampered_module_and_fix_repairs_it")
+    else {
+        return;
+    };
+    let a = greeting_project(&sb, "alpha");
+    assert_eq!(build_and_run(&sb, &a), "hello from greet");
+    let (_, modcache) = plan_of(&sb, &a);
+    let module = modcache.join("example.com/!greet@v1.0.0");
+    let out = sb.gomux(["cache", "verify"]).current_dir(&a).ok();
+    assert!(out.stdout.contains("checked 1 module"), "{out}");
+    assert!(out.stdout.contains("all modules match"), "{out}");
+
+    type Tamper = fn(&Path);
+    // The last field: what the program prints built from the polluted cache (`None`: not
+    // asserted — Go's module index in the build cache may keep an added file out of the build
+    // until that cache is cleared, which makes the pollution a time bomb rather than harmless).
+    let rounds: [(&str, Tamper, &str, Option<&str>); 3] = [
+        (
+            "edited",
+            |m| {
+                std::fs::write(
+                    m.join("greet.go"),
+                    "package greet\n\nfunc Hello() string { return \"tampered\" }\n",
+                )
+                .unwrap()
+            },
+            "changed: greet.go",
+            Some("tampered"),
+        ),
+        (
+            "added",
+            |m| {
+                std::fs::write(
+                    m.join("zz_init.go"),
+                    "package greet\n\nimport \"os\"\n\nfunc init() { os.Stdout.WriteString(\"injected\\n\") }\n",
+                )
+                .unwrap()
+            },
+            "added:   zz_init.go",
+            None,
+        ),
+        (
+            "removed",
+            |m| std::fs::remove_file(m.join("sub/sub.go")).unwrap(),
+            "removed: sub/sub.go",
+            Some("hello from greet"),
+        ),
+    ];
+    for (what, tamper, finding, polluted_output) in rounds {
+        make_writable(&module);
+        tamper(&module);
+        // Go itself does not notice: the build succeeds from the polluted cache.
+        let output = build_and_run(&sb, &a);
+        if let Some(polluted) = polluted_output {
+            assert_eq!(output, polluted, "{what}");
+        }
+        let out = sb.gomux(["cache", "verify"]).current_dir(&a).fails();
+        assert!(
+            out.stdout
+                .contains("example.com/Greet v1.0.0: does not match"),
+            "{what}: {out}"
+        );
+        assert!(out.stdout.contains(finding), "{what}: {out}");
+        let out = sb.gomux(["cache", "verify", "--fix"]).current_dir(&a).ok();
+        assert!(out.stdout.contains("removed 1 module"), "{what}: {out}");
+        assert!(!module.exists(), "{what}");
+        assert_eq!(
+            build_and_run(&sb, &a),
+            "hello from greet",
+            "{what}: the rebuild is clean"
+        );
+        let out = sb.gomux(["cache", "verify"]).current_dir(&a).ok();
+        assert!(out.stdout.contains("all modules match"), "{what}: {out}");
+    }
+}
