@@ -3,3 +3,4 @@
 mod cache;
 mod foundation;
 mod install;
+mod real_go;

@@ -7,13 +7,30 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+mod docs;
 mod fixtures;
+mod install;
+mod test;
 
 /// Every task, with the one-line help shown by `cargo xtask help`.
-const TASKS: &[(&str, &str)] = &[(
-    "fixtures",
-    "build real Go SDK archives and a release index (a `file://` mirror) for the real-Go tests",
-)];
+const TASKS: &[(&str, &str)] = &[
+    (
+        "install",
+        "build gomux (release) and set it up for this user (`gomux setup`)",
+    ),
+    (
+        "test",
+        "the whole suite as CI runs it: fixtures, fmt, clippy, every test with real Go required",
+    ),
+    (
+        "fixtures",
+        "build real Go SDK archives and a release index (a `file://` mirror) for the real-Go tests",
+    ),
+    (
+        "docs",
+        "generate docs/environment.md from the GOMUX_* registry (`--check` to verify)",
+    ),
+];
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
@@ -35,6 +52,9 @@ fn run(task: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<()> {
     };
     match task.to_str() {
         Some("fixtures") => fixtures::run(args),
+        Some("install") => install::run(args),
+        Some("test") => test::run(args),
+        Some("docs") => docs::run(args),
         Some("help" | "-h" | "--help") => {
             print!("{}", usage());
             Ok(())
