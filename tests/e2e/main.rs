@@ -1,6 +1,8 @@
 //! End-to-end tests: the real gomux binaries in a sandbox (one test binary for the whole suite).
 
 mod cache;
+mod doctor;
 mod foundation;
 mod install;
 mod real_go;
+mod setup;

@@ -7,6 +7,7 @@
 mod cache;
 mod commands;
 mod context;
+mod doctor;
 mod proxies;
 mod render;
 

@@ -48,6 +48,8 @@ vars! {
     GOMUX_RECURSION_DEPTH;
     /// Set by `gomux install --for-proxy` when it runs the proxy again after installing, so a toolchain still missing afterwards is an error, not a loop. Internal.
     GOMUX_AUTO_INSTALLED;
+    /// A mount table for `gomux doctor` to read instead of `/proc/self/mountinfo` (either that format or `/proc/mounts`'s). For tests and diagnostics.
+    GOMUX_MOUNTINFO;
 }
 
 /// Looks a variable up by name.

@@ -1,10 +1,313 @@
+//! `gomux env [--shell SHELL] [--json]`: the environment a `go` call in this directory gets.
+//!
+//! The values come from the same functions the proxy runs ([`Context::resolve`],
+//! [`gomux_home::cache::compute`], [`launch::child_env`]), so what is printed is what `go`
+//! really gets. It is a snapshot of this directory: right for a CI job, a container or an
+//! IDE's per-project settings. An interactive shell needs only PATH (the block `gomux setup`
+//! writes), because the proxy recomputes the rest in every directory.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::Context;
+use gomux_home::env as vars;
+use gomux_resolve::{Tool, launch};
+use serde_json::{Map, Value, json};
+
+use crate::{Context, proxies};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The syntax to print (default: from `$SHELL`; `pwsh` on Windows)
+    #[arg(long, value_enum)]
+    shell: Option<Shell>,
+    /// Print one JSON object instead
+    #[arg(long, conflicts_with = "shell")]
+    json: bool,
+}
 
-pub fn run(_ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gomux env` is not implemented yet")
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Sh,
+    Bash,
+    Zsh,
+    Fish,
+    Pwsh,
+    Cmd,
+}
+
+impl Shell {
+    /// The shell `$SHELL` names, else `sh` (`pwsh` on Windows).
+    fn detect() -> Shell {
+        let name = std::env::var_os("SHELL")
+            .map(PathBuf::from)
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        match name.trim_end_matches(".exe") {
+            "bash" => Shell::Bash,
+            "zsh" => Shell::Zsh,
+            "fish" => Shell::Fish,
+            "pwsh" | "powershell" => Shell::Pwsh,
+            _ if cfg!(windows) => Shell::Pwsh,
+            _ => Shell::Sh,
+        }
+    }
+}
+
+/// What a `go` call here gets: the variables set (in order) and removed.
+pub struct Environment {
+    pub set: Vec<(&'static str, OsString)>,
+    pub unset: Vec<&'static str>,
+    /// The toolchain, its GOROOT when installed, and why it was chosen.
+    pub toolchain: Option<String>,
+    pub goroot: Option<PathBuf>,
+    pub reason: Option<String>,
+    /// Why only PATH could be computed.
+    pub error: Option<String>,
+}
+
+/// PATH with the proxies folder first and no other copy of it.
+pub fn proxied_path(bin: &Path, current: Option<&OsStr>) -> OsString {
+    let mut dirs = vec![bin.to_path_buf()];
+    if let Some(current) = current {
+        dirs.extend(
+            std::env::split_paths(current)
+                .filter(|d| !(d == bin || (d.is_absolute() && proxies::same_file(d, bin)))),
+        );
+    }
+    std::env::join_paths(&dirs).unwrap_or_else(|_| {
+        // An entry holds the separator itself: keep the user's PATH as it is, after the proxies.
+        let mut p = bin.as_os_str().to_os_string();
+        if let Some(current) = current {
+            p.push(if cfg!(windows) { ";" } else { ":" });
+            p.push(current);
+        }
+        p
+    })
+}
+
+/// Computes the environment of a `go` call in the context's directory.
+pub fn compute(ctx: &Context) -> Environment {
+    let env = |k: &str| std::env::var_os(k);
+    let mut out = Environment {
+        set: Vec::new(),
+        unset: Vec::new(),
+        toolchain: None,
+        goroot: None,
+        reason: None,
+        error: None,
+    };
+    if let Some(h) = env(vars::GOMUX_HOME).filter(|h| !h.is_empty()) {
+        out.set.push((vars::GOMUX_HOME, h));
+    }
+    out.set.push((
+        "PATH",
+        proxied_path(&ctx.home.bin_dir(), env("PATH").as_deref()),
+    ));
+    let resolved = match ctx.resolve(&[], Tool::Go) {
+        Ok(r) => r,
+        Err(e) => {
+            out.error = Some(e.to_string());
+            return out;
+        }
+    };
+    let sel = &resolved.selection;
+    let name = resolved
+        .name
+        .clone()
+        .unwrap_or_else(|| sel.request.to_string());
+    out.reason = Some(sel.source.to_string());
+    out.goroot = resolved
+        .root
+        .as_ref()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+    let settings = match ctx.settings() {
+        Ok(s) => s,
+        Err(e) => {
+            out.error = Some(e.to_string());
+            return out;
+        }
+    };
+    let plan = match gomux_home::cache::compute(
+        &ctx.home,
+        &settings,
+        &env,
+        sel.project_root.as_deref(),
+        &name,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            out.toolchain = Some(name);
+            out.error = Some(e.to_string());
+            return out;
+        }
+    };
+    // The proxy passes the not-yet-canonical `toolchains/<name>` as the root; so do we, so a
+    // GOROOT is judged exactly as the proxy judges it.
+    let root = resolved
+        .root
+        .clone()
+        .unwrap_or_else(|| ctx.home.toolchain_dir(&name));
+    let changes = launch::child_env(sel, &root, 0, &plan, &env);
+    for key in ["GOTOOLCHAIN", "GOCACHE", "GOMODCACHE"] {
+        match changes.iter().find(|(k, _)| *k == key) {
+            Some((_, Some(v))) => out.set.push((key, v.clone())),
+            Some((_, None)) => out.unset.push(key),
+            // Not changed by gomux: the SDK inherits the user's own value, if any.
+            None => {
+                if let Some(v) = env(key).filter(|v| !v.is_empty()) {
+                    out.set.push((key, v));
+                }
+            }
+        }
+    }
+    for (key, value) in &changes {
+        let internal = *key == vars::GOMUX_RECURSION_DEPTH || *key == vars::GOMUX_AUTO_INSTALLED;
+        if value.is_none() && !internal && !out.unset.contains(key) {
+            out.unset.push(key);
+        }
+    }
+    out.toolchain = Some(name);
+    out
+}
+
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let e = compute(ctx);
+    if let Some(err) = &e.error {
+        eprintln!(
+            "warning: {err}; only the variables that do not depend on the toolchain are printed"
+        );
+    } else if e.goroot.is_none()
+        && let Some(name) = &e.toolchain
+    {
+        eprintln!("note: {name} is not installed yet; the first `go` call installs it");
+    }
+    if args.json {
+        let mut set = Map::new();
+        for (k, v) in &e.set {
+            set.insert(
+                k.to_string(),
+                Value::String(v.to_string_lossy().into_owned()),
+            );
+        }
+        let out = json!({
+            "toolchain": e.toolchain,
+            "goroot": e.goroot.as_ref().map(|p| p.display().to_string()),
+            "reason": e.reason,
+            "set": set,
+            "unset": e.unset,
+            "error": e.error,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let shell = args.shell.unwrap_or_else(Shell::detect);
+    let comment = match (&e.toolchain, &e.reason) {
+        (Some(t), Some(r)) => format!("gomux env: {t}, selected by {r}"),
+        _ => "gomux env".to_string(),
+    };
+    print!("{}", render(shell, &comment, &e.set, &e.unset));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The lines that set and unset the variables in `shell`'s syntax.
+pub fn render(
+    shell: Shell,
+    comment: &str,
+    set: &[(&'static str, OsString)],
+    unset: &[&'static str],
+) -> String {
+    let mut s = String::new();
+    let prefix = if shell == Shell::Cmd { "REM " } else { "# " };
+    s.push_str(prefix);
+    s.push_str(comment);
+    s.push('\n');
+    for (k, v) in set {
+        let v = v.to_string_lossy();
+        let line = match shell {
+            Shell::Sh | Shell::Bash | Shell::Zsh => format!("export {k}={}", sh_quote(&v)),
+            Shell::Fish if *k == "PATH" => {
+                let parts: Vec<String> = std::env::split_paths(OsStr::new(v.as_ref()))
+                    .map(|p| fish_quote(&p.to_string_lossy()))
+                    .collect();
+                format!("set -gx PATH {}", parts.join(" "))
+            }
+            Shell::Fish => format!("set -gx {k} {}", fish_quote(&v)),
+            Shell::Pwsh => format!("$env:{k} = {}", pwsh_quote(&v)),
+            Shell::Cmd => format!("set \"{k}={v}\""),
+        };
+        s.push_str(&line);
+        s.push('\n');
+    }
+    for k in unset {
+        let line = match shell {
+            Shell::Sh | Shell::Bash | Shell::Zsh => format!("unset {k}"),
+            Shell::Fish => format!("set -e {k}"),
+            Shell::Pwsh => format!("Remove-Item Env:{k} -ErrorAction SilentlyContinue"),
+            Shell::Cmd => format!("set {k}="),
+        };
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s
+}
+
+/// `'text'` for POSIX shells (a `'` becomes `'\''`).
+pub fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// `'text'` for fish (`\` and `'` escaped with a backslash).
+pub fn fish_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// `'text'` for PowerShell (a `'` is doubled).
+pub fn pwsh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("/a b/it's"), r"'/a b/it'\''s'");
+        assert_eq!(fish_quote(r"C:\it's"), r"'C:\\it\'s'");
+        assert_eq!(pwsh_quote("it's"), "'it''s'");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn path_puts_the_proxies_first_once() {
+        let p = proxied_path(
+            Path::new("/h/.gomux/bin"),
+            Some(OsStr::new("/usr/bin:/h/.gomux/bin:/bin:/h/.gomux/bin/")),
+        );
+        assert_eq!(p, OsStr::new("/h/.gomux/bin:/usr/bin:/bin"));
+        assert_eq!(proxied_path(Path::new("/b"), None), OsStr::new("/b"));
+    }
+
+    #[test]
+    fn every_shell_renders() {
+        let set = [("GOCACHE", OsString::from("/c/it's"))];
+        let r = |sh| render(sh, "c", &set, &["GOROOT"]);
+        assert_eq!(
+            r(Shell::Sh),
+            "# c\nexport GOCACHE='/c/it'\\''s'\nunset GOROOT\n"
+        );
+        assert_eq!(
+            r(Shell::Fish),
+            "# c\nset -gx GOCACHE '/c/it\\'s'\nset -e GOROOT\n"
+        );
+        assert_eq!(
+            r(Shell::Pwsh),
+            "# c\n$env:GOCACHE = '/c/it''s'\nRemove-Item Env:GOROOT -ErrorAction SilentlyContinue\n"
+        );
+        assert_eq!(
+            r(Shell::Cmd),
+            "REM c\nset \"GOCACHE=/c/it's\"\nset GOROOT=\n"
+        );
+    }
 }

@@ -1,21 +1,58 @@
 //! `gomux setup`: create the gomux home, install the `gomux` binary and the proxies into its
-//! `bin/`, and say how to put that folder on PATH.
+//! `bin/`, and put that folder first on PATH through one marked block in the shell profiles.
+//! `gomux setup --uninstall` takes back exactly what it added.
+//!
+//! The design decision to know: the block is the only thing setup writes outside GOMUX_HOME,
+//! and it is written so that removing it restores each profile byte for byte. It goes at the
+//! end of the file preceded by one line break (which also ends a last line that had none);
+//! removal takes the block and that one line break. A file setup had to create says so inside
+//! its block, so uninstall deletes it again when nothing else was added to it. Profiles are
+//! written in place, never replaced, so a profile that is a symlink into a dotfiles repository
+//! stays one. Running setup again leaves a block that is already right untouched.
 
+use std::ffi::OsString;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use gomux_home::exe;
+use gomux_home::{Home, env as vars, exe};
 
+use super::env::{fish_quote, pwsh_quote, sh_quote};
 use crate::{Context, proxies, with_hint};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Do not touch shell profiles (the default for now: the PATH line is printed)
-    #[arg(long)]
+    /// Add the gomux block to your shell profiles (the default when run from a terminal)
+    #[arg(long, overrides_with = "no_modify_path")]
+    modify_path: bool,
+    /// Do not touch shell profiles; print the line to add instead
+    #[arg(long, overrides_with = "modify_path")]
     no_modify_path: bool,
+    /// Undo `gomux setup`: remove the profile blocks, the proxies and `gomux` from `bin/`
+    /// (toolchains, caches and settings are kept)
+    #[arg(long)]
+    uninstall: bool,
+    /// With `--uninstall`: also remove the installed toolchains (linked SDKs are only unlinked)
+    #[arg(long, requires = "uninstall")]
+    remove_toolchains: bool,
+    /// With `--uninstall`: also remove gomux's GOCACHE/GOMODCACHE folders and kept downloads
+    #[arg(long, requires = "uninstall")]
+    remove_caches: bool,
 }
 
-pub fn run(ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
+    let env = |k: &str| std::env::var_os(k);
+    if args.uninstall {
+        return uninstall(ctx, &args, &env);
+    }
+    let modify = if args.modify_path {
+        true
+    } else if args.no_modify_path {
+        false
+    } else {
+        std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+    };
     let home = &ctx.home;
     for dir in [
         home.bin_dir(),
@@ -28,7 +65,7 @@ pub fn run(ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
     }
     let me = std::env::current_exe().context("cannot locate the running `gomux`")?;
     let gomux = home.bin_dir().join(exe("gomux"));
-    if !proxies::same_file(&me, &gomux) {
+    if !proxies::same_file(&me, &gomux) && !same_content(&me, &gomux) {
         let tmp = gomux.with_extension(format!("tmp{}", std::process::id()));
         std::fs::copy(&me, &tmp)
             .with_context(|| format!("cannot copy `{}` to `{}`", me.display(), tmp.display()))?;
@@ -41,11 +78,638 @@ pub fn run(ctx: &Context, _args: Args) -> anyhow::Result<ExitCode> {
             &["build it with `cargo build --release -p gomux-shim`, or use `cargo xtask install`"],
         )
     })?;
+    // A master copy that already has the same bytes stays as it is, so a second setup
+    // changes nothing (not even the proxies' inodes).
+    let master = home.bin_dir().join(exe(proxies::MASTER));
+    let shim = if same_content(&shim, &master) {
+        master
+    } else {
+        shim
+    };
     proxies::install(home, &shim)?;
     let bin = home.bin_dir();
     println!("gomux is set up in {}", home.root().display());
-    println!("add the proxies to PATH, first, in your shell profile:");
-    println!();
-    println!("    export PATH=\"{}:$PATH\"", bin.display());
+    let custom_home = custom_home(home, &env);
+    if !modify {
+        println!("add the proxies to PATH, first, in your shell profile:");
+        println!();
+        if let Some(h) = &custom_home {
+            println!("    export GOMUX_HOME={}", sh_quote(&h.to_string_lossy()));
+        }
+        println!("    export PATH=\"{}:$PATH\"", bin.display());
+        println!();
+        println!("(or run `gomux setup --modify-path` to have it done)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let wanted: Vec<Profile> = profiles(&env).into_iter().filter(|p| p.wanted).collect();
+    if wanted.is_empty() {
+        println!("no shell profile found to add the proxies to; add this to yours:");
+        println!("    export PATH=\"{}:$PATH\"", bin.display());
+    }
+    for p in &wanted {
+        let outcome = add_block(p, &bin, custom_home.as_deref())?;
+        let what = match outcome {
+            Added::Created => "created with the gomux block",
+            Added::Appended => "gomux block added",
+            Added::Updated => "gomux block updated",
+            Added::Unchanged => "gomux block already there",
+            Added::Skipped => "skipped: its folder's parent does not exist",
+        };
+        println!("{}: {what}", p.path.display());
+    }
+    if cfg!(windows) {
+        println!(
+            "note: PowerShell profiles are updated; for `cmd.exe`, add `{}` first to your user PATH",
+            bin.display()
+        );
+    }
+    println!(
+        "open a new shell (or run `eval \"$(gomux env --shell sh)\"` here), then `gomux doctor`"
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The GOMUX_HOME the block must export: the one in use when it is not the default location.
+fn custom_home(home: &Home, env: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    let default = Home::from_lookup(|k| if k == vars::GOMUX_HOME { None } else { env(k) }).ok();
+    (default.as_ref() != Some(home)).then(|| home.root().to_path_buf())
+}
+
+/// The syntax a profile is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// sh, bash, zsh.
+    Posix,
+    Fish,
+    PowerShell,
+}
+
+/// A shell profile gomux knows about.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub path: PathBuf,
+    pub syntax: Syntax,
+    /// True when setup writes the block there; uninstall looks at every profile.
+    pub wanted: bool,
+}
+
+/// Every profile gomux may write, and which of them setup writes to: each existing bash, zsh,
+/// fish and PowerShell profile, the one of the user's own shell (`$SHELL`) even when missing,
+/// and `~/.profile` when it exists or nothing else was chosen.
+pub fn profiles(env: &dyn Fn(&str) -> Option<OsString>) -> Vec<Profile> {
+    let var = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let Some(home) = var("HOME").or_else(|| var("USERPROFILE")) else {
+        return Vec::new();
+    };
+    let user_shell = var("SHELL")
+        .and_then(|s| s.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let user_shell = user_shell.trim_end_matches(".exe");
+    let mut out = Vec::new();
+    let mut push = |path: PathBuf, syntax, own: bool| {
+        let folder_exists = path.parent().is_some_and(Path::is_dir);
+        let wanted = path.is_file() || (own && folder_exists);
+        out.push(Profile {
+            path,
+            syntax,
+            wanted,
+        });
+    };
+    if cfg!(windows) {
+        let docs = home.join("Documents");
+        push(
+            docs.join("PowerShell")
+                .join("Microsoft.PowerShell_profile.ps1"),
+            Syntax::PowerShell,
+            true,
+        );
+        push(
+            docs.join("WindowsPowerShell")
+                .join("Microsoft.PowerShell_profile.ps1"),
+            Syntax::PowerShell,
+            false,
+        );
+        // Windows PowerShell's folder may be missing: create the file when PowerShell 7's is.
+        if let Some(first) = out.first_mut()
+            && !first.wanted
+            && first
+                .path
+                .parent()
+                .and_then(Path::parent)
+                .is_some_and(Path::is_dir)
+        {
+            first.wanted = true;
+        }
+        return out;
+    }
+    push(home.join(".bashrc"), Syntax::Posix, user_shell == "bash");
+    push(home.join(".bash_profile"), Syntax::Posix, false);
+    push(home.join(".bash_login"), Syntax::Posix, false);
+    let zdotdir = var("ZDOTDIR").unwrap_or_else(|| home.clone());
+    push(zdotdir.join(".zshrc"), Syntax::Posix, user_shell == "zsh");
+    let config = var("XDG_CONFIG_HOME")
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| home.join(".config"));
+    let fish_dir = config.join("fish");
+    push(
+        fish_dir.join("config.fish"),
+        Syntax::Fish,
+        user_shell == "fish" || fish_dir.is_dir(),
+    );
+    let pwsh_dir = config.join("powershell");
+    let pwsh_own = user_shell == "pwsh" || pwsh_dir.is_dir() || on_path(env, "pwsh").is_some();
+    push(
+        pwsh_dir.join("Microsoft.PowerShell_profile.ps1"),
+        Syntax::PowerShell,
+        pwsh_own,
+    );
+    // The fish and PowerShell folders may be created (one level, under an existing parent).
+    for p in out.iter_mut() {
+        let own = match p.syntax {
+            Syntax::Fish => user_shell == "fish" || fish_dir.is_dir(),
+            Syntax::PowerShell => pwsh_own,
+            Syntax::Posix => false,
+        };
+        if own
+            && !p.wanted
+            && p.path
+                .parent()
+                .and_then(Path::parent)
+                .is_some_and(Path::is_dir)
+        {
+            p.wanted = true;
+        }
+    }
+    let profile = home.join(".profile");
+    let chosen = out.iter().any(|p| p.wanted);
+    let wanted = profile.is_file() || !chosen;
+    out.push(Profile {
+        path: profile,
+        syntax: Syntax::Posix,
+        wanted,
+    });
+    out
+}
+
+/// The first `name` executable on PATH.
+fn on_path(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Option<PathBuf> {
+    let path = env("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(exe(name)))
+        .find(|p| p.is_file())
+}
+
+const START: &str = "# >>> gomux >>>";
+const END: &str = "# <<< gomux <<<";
+const ABOUT: &str =
+    "# Added by `gomux setup`: puts gomux's `go` and `gofmt` proxies first on PATH.";
+const REMOVES: &str = "# `gomux setup --uninstall` removes this block.";
+const REMOVES_FILE: &str =
+    "# `gomux setup --uninstall` removes this block, and this file, which setup created.";
+const REMOVES_FILE_AND_DIR: &str = "# `gomux setup --uninstall` removes this block, and this file and its folder, which setup created.";
+
+/// What setup created to hold a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Created {
+    Nothing,
+    File,
+    FileAndDir,
+}
+
+/// The block for one profile, lines ending with `nl`.
+fn block(syntax: Syntax, bin: &Path, home: Option<&Path>, created: Created, nl: &str) -> String {
+    let bin_text = bin.to_string_lossy();
+    let mut lines: Vec<String> = vec![
+        START.into(),
+        ABOUT.into(),
+        match created {
+            Created::Nothing => REMOVES,
+            Created::File => REMOVES_FILE,
+            Created::FileAndDir => REMOVES_FILE_AND_DIR,
+        }
+        .into(),
+    ];
+    let home = home.map(|h| h.to_string_lossy().into_owned());
+    match syntax {
+        Syntax::Posix => {
+            let b = sh_quote(&bin_text);
+            if let Some(h) = &home {
+                lines.push(format!("export GOMUX_HOME={}", sh_quote(h)));
+            }
+            lines.push("case \":${PATH}:\" in".into());
+            lines.push(format!("    :{b}:*) ;;"));
+            lines.push(format!(
+                "    *) export PATH={b}\"${{PATH:+:${{PATH}}}}\" ;;"
+            ));
+            lines.push("esac".into());
+        }
+        Syntax::Fish => {
+            let b = fish_quote(&bin_text);
+            if let Some(h) = &home {
+                lines.push(format!("set -gx GOMUX_HOME {}", fish_quote(h)));
+            }
+            lines.push(format!("if test \"$PATH[1]\" != {b}"));
+            lines.push(format!("    set -gx PATH {b} $PATH"));
+            lines.push("end".into());
+        }
+        Syntax::PowerShell => {
+            let b = pwsh_quote(&bin_text);
+            if let Some(h) = &home {
+                lines.push(format!("$env:GOMUX_HOME = {}", pwsh_quote(h)));
+            }
+            lines.push(format!(
+                "if ((\"$env:PATH\" -split [IO.Path]::PathSeparator)[0] -ne {b}) {{"
+            ));
+            lines.push(format!(
+                "    $env:PATH = {b} + [IO.Path]::PathSeparator + $env:PATH"
+            ));
+            lines.push("}".into());
+        }
+    }
+    lines.push(END.into());
+    let mut text = lines.join(nl);
+    text.push_str(nl);
+    text
+}
+
+/// Where a block sits in a profile's text: `start..end` covers its lines and their line breaks.
+#[derive(Debug, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+    created: Created,
+    crlf: bool,
+}
+
+/// Finds the gomux block; an opening marker without its closing one is an error.
+fn find_block(text: &str, path: &Path) -> anyhow::Result<Option<Span>> {
+    let mut offset = 0;
+    let mut open: Option<(usize, bool)> = None;
+    let mut created = Created::Nothing;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        match open {
+            None if bare == START => {
+                open = Some((offset, line.ends_with("\r\n")));
+                created = Created::Nothing;
+            }
+            Some((start, crlf)) => {
+                if bare == REMOVES_FILE {
+                    created = Created::File;
+                } else if bare == REMOVES_FILE_AND_DIR {
+                    created = Created::FileAndDir;
+                } else if bare == END {
+                    return Ok(Some(Span {
+                        start,
+                        end: offset + line.len(),
+                        created,
+                        crlf,
+                    }));
+                }
+            }
+            None => {}
+        }
+        offset += line.len();
+    }
+    if open.is_some() {
+        return Err(with_hint(
+            format!(
+                "`{}` has a `{START}` line without its `{END}` line",
+                path.display()
+            ),
+            &["fix or remove the gomux block in that file by hand, then run `gomux setup` again"],
+        ));
+    }
+    Ok(None)
+}
+
+/// The text without the block and the one line break setup put before it.
+fn without_block(text: &str, span: &Span) -> String {
+    let before = &text[..span.start];
+    let before = match before.strip_suffix("\r\n").filter(|_| span.crlf) {
+        Some(b) => b,
+        None => before.strip_suffix('\n').unwrap_or(before),
+    };
+    format!("{before}{}", &text[span.end..])
+}
+
+/// What setup did to one profile.
+#[derive(Debug, PartialEq, Eq)]
+enum Added {
+    Created,
+    Appended,
+    Updated,
+    Unchanged,
+    Skipped,
+}
+
+/// The new text of a profile: the block appended (after one line break) or replaced in place;
+/// `None` when the right block is already there.
+fn with_block(
+    text: &str,
+    path: &Path,
+    make: impl Fn(Created, &str) -> String,
+) -> anyhow::Result<Option<String>> {
+    match find_block(text, path)? {
+        Some(span) => {
+            let nl = if span.crlf { "\r\n" } else { "\n" };
+            let new = make(span.created, nl);
+            if text[span.start..span.end] == new {
+                return Ok(None);
+            }
+            Ok(Some(format!(
+                "{}{new}{}",
+                &text[..span.start],
+                &text[span.end..]
+            )))
+        }
+        None => {
+            let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+            let sep = if text.is_empty() { "" } else { nl };
+            Ok(Some(format!("{text}{sep}{}", make(Created::Nothing, nl))))
+        }
+    }
+}
+
+fn add_block(p: &Profile, bin: &Path, home: Option<&Path>) -> anyhow::Result<Added> {
+    let make = |created, nl: &str| block(p.syntax, bin, home, created, nl);
+    match std::fs::read(&p.path) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes).map_err(|_| {
+                with_hint(
+                    format!("`{}` is not UTF-8 text", p.path.display()),
+                    &["add the gomux block by hand (`gomux setup --no-modify-path` prints it)"],
+                )
+            })?;
+            let had = find_block(&text, &p.path)?.is_some();
+            match with_block(&text, &p.path, make)? {
+                None => Ok(Added::Unchanged),
+                Some(new) => {
+                    std::fs::write(&p.path, new)
+                        .with_context(|| format!("cannot write `{}`", p.path.display()))?;
+                    Ok(if had { Added::Updated } else { Added::Appended })
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let Some(dir) = p.path.parent() else {
+                return Ok(Added::Skipped);
+            };
+            let created = if dir.is_dir() {
+                Created::File
+            } else if dir.parent().is_some_and(Path::is_dir) {
+                std::fs::create_dir(dir)
+                    .with_context(|| format!("cannot create `{}`", dir.display()))?;
+                Created::FileAndDir
+            } else {
+                return Ok(Added::Skipped);
+            };
+            let nl = if cfg!(windows) { "\r\n" } else { "\n" };
+            std::fs::write(&p.path, make(created, nl))
+                .with_context(|| format!("cannot write `{}`", p.path.display()))?;
+            Ok(Added::Created)
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read `{}`", p.path.display()))),
+    }
+}
+
+/// True when `path` holds a gomux block (for `gomux doctor`).
+pub fn has_block(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| find_block(&t, path).ok().flatten())
+        .is_some()
+}
+
+/// Removes the block from one profile, and the file (and folder) setup created for it when
+/// nothing else is in them. Returns what happened, for the report.
+fn remove_block(path: &Path) -> anyhow::Result<Option<&'static str>> {
+    let text = match std::fs::read(path) {
+        Ok(b) => match String::from_utf8(b) {
+            Ok(t) => t,
+            Err(_) => return Ok(None),
+        },
+        Err(_) => return Ok(None),
+    };
+    let Some(span) = find_block(&text, path)? else {
+        return Ok(None);
+    };
+    let rest = without_block(&text, &span);
+    if rest.is_empty() && span.created != Created::Nothing {
+        std::fs::remove_file(path)
+            .with_context(|| format!("cannot remove `{}`", path.display()))?;
+        if span.created == Created::FileAndDir
+            && let Some(dir) = path.parent()
+        {
+            // Only when empty: anything else in it is not ours.
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Ok(Some("removed (setup had created it)"));
+    }
+    std::fs::write(path, rest).with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(Some("gomux block removed"))
+}
+
+/// True when both files have the same bytes (a proxy that is a copy, not a hard link).
+fn same_content(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) if x.len() == y.len() => {
+            matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
+        }
+        _ => false,
+    }
+}
+
+fn uninstall(
+    ctx: &Context,
+    args: &Args,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> anyhow::Result<ExitCode> {
+    let home = &ctx.home;
+    if !args.no_modify_path {
+        for p in profiles(env) {
+            if let Some(what) = remove_block(&p.path)? {
+                println!("{}: {what}", p.path.display());
+            }
+        }
+    }
+    // The proxies: `go`, `gofmt` and the versioned ones are hard links to (or copies of) the
+    // master; anything else in `bin/` is not gomux's and stays.
+    let bin = home.bin_dir();
+    let master = bin.join(exe(proxies::MASTER));
+    let mut removed = 0;
+    if let Ok(rd) = std::fs::read_dir(&bin) {
+        for entry in rd.flatten() {
+            let file = entry.file_name();
+            let Some(file) = file.to_str() else { continue };
+            let name = file.strip_suffix(".exe").unwrap_or(file);
+            let proxy = name == "go" || name == "gofmt" || proxies::is_versioned(name);
+            let path = entry.path();
+            if proxy
+                && path != master
+                && (proxies::same_file(&path, &master) || same_content(&path, &master))
+            {
+                remove(&path)?;
+                removed += 1;
+            }
+        }
+    }
+    for file in [master, bin.join(exe("gomux"))] {
+        if std::fs::symlink_metadata(&file).is_ok() {
+            remove(&file)?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        println!("removed the proxies and `gomux` from `{}`", bin.display());
+    }
+    let _ = std::fs::remove_dir(&bin);
+    if args.remove_toolchains {
+        for dir in [home.toolchains_dir(), home.tmp_dir()] {
+            if std::fs::symlink_metadata(&dir).is_ok() {
+                crate::cache::remove_named(&dir)?;
+                println!("removed `{}`", dir.display());
+            }
+        }
+    }
+    if args.remove_caches {
+        let root = crate::cache::root(ctx)?;
+        for (_, dir) in root.group_dirs() {
+            if std::fs::symlink_metadata(&dir).is_ok() {
+                crate::cache::remove_named(&dir)?;
+                println!("removed `{}`", dir.display());
+            }
+        }
+        let _ = std::fs::remove_dir(root.path());
+        let downloads = home.downloads_dir();
+        if std::fs::symlink_metadata(&downloads).is_ok() {
+            crate::cache::remove_named(&downloads)?;
+            println!("removed `{}`", downloads.display());
+        }
+    }
+    // The folders setup created, when they hold nothing.
+    for dir in [home.toolchains_dir(), home.tmp_dir(), home.downloads_dir()] {
+        let _ = std::fs::remove_dir(dir);
+    }
+    let _ = std::fs::remove_dir(home.root());
+    let mut kept = Vec::new();
+    if !home.toolchain_names().is_empty() {
+        kept.push(format!(
+            "toolchains in `{}` (`--remove-toolchains` removes them)",
+            home.toolchains_dir().display()
+        ));
+    }
+    if !args.remove_caches
+        && let Ok(root) = crate::cache::root(ctx)
+        && root.group_dirs().iter().any(|(_, d)| d.exists())
+    {
+        kept.push(format!(
+            "caches in `{}` (`--remove-caches` removes them)",
+            root.path().display()
+        ));
+    }
+    if home.settings_file().exists() {
+        kept.push(format!("settings in `{}`", home.settings_file().display()));
+    }
+    println!("gomux is uninstalled");
+    for k in kept {
+        println!("kept {k}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove(path: &Path) -> anyhow::Result<()> {
+    std::fs::remove_file(path).map_err(|e| {
+        with_hint(
+            format!("cannot remove `{}`: {e}", path.display()),
+            &["on Windows a running program cannot be removed: close it and run the command again"],
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posix(created: Created, nl: &str) -> String {
+        block(Syntax::Posix, Path::new("/h/.gomux/bin"), None, created, nl)
+    }
+
+    #[test]
+    fn adding_then_removing_restores_the_text() {
+        let p = Path::new("/h/.bashrc");
+        for original in [
+            "",
+            "alias ll='ls -l'\n",
+            "no newline at the end",
+            "a\r\nb\r\n",
+            "\n\n",
+        ] {
+            let added = with_block(original, p, posix).unwrap().unwrap();
+            assert!(added.starts_with(original));
+            assert_eq!(with_block(&added, p, posix).unwrap(), None, "idempotent");
+            let span = find_block(&added, p).unwrap().unwrap();
+            assert_eq!(without_block(&added, &span), original, "{original:?}");
+            // Lines the user adds after the block survive its removal.
+            let later = format!("{added}export EDITOR=vi\n");
+            let span = find_block(&later, p).unwrap().unwrap();
+            assert_eq!(
+                without_block(&later, &span),
+                format!("{original}export EDITOR=vi\n")
+            );
+        }
+        let crlf = with_block("a\r\n", p, posix).unwrap().unwrap();
+        assert!(crlf.ends_with("# <<< gomux <<<\r\n"), "{crlf:?}");
+    }
+
+    #[test]
+    fn a_changed_block_is_replaced_in_place() {
+        let p = Path::new("/h/.zshrc");
+        let old = format!("a\n\n{}b\n", posix(Created::File, "\n"));
+        let with_home = |c, nl: &str| {
+            block(
+                Syntax::Posix,
+                Path::new("/d/gomux/bin"),
+                Some(Path::new("/d/gomux")),
+                c,
+                nl,
+            )
+        };
+        let new = with_block(&old, p, with_home).unwrap().unwrap();
+        assert!(new.starts_with("a\n\n# >>> gomux >>>\n"));
+        assert!(new.ends_with("# <<< gomux <<<\nb\n"));
+        assert!(new.contains("export GOMUX_HOME='/d/gomux'\n"));
+        assert!(new.contains(REMOVES_FILE), "the created flag is kept");
+        assert_eq!(find_block(&new, p).unwrap().unwrap().created, Created::File);
+    }
+
+    #[test]
+    fn an_unclosed_block_is_an_error() {
+        let err = find_block("x\n# >>> gomux >>>\nexport PATH=x\n", Path::new("/p")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("without its `# <<< gomux <<<` line")
+        );
+    }
+
+    #[test]
+    fn blocks_in_each_syntax() {
+        let bin = Path::new("/it's/bin");
+        let fish = block(Syntax::Fish, bin, None, Created::Nothing, "\n");
+        assert!(fish.contains(
+            "if test \"$PATH[1]\" != '/it\\'s/bin'\n    set -gx PATH '/it\\'s/bin' $PATH\nend\n"
+        ));
+        let ps = block(
+            Syntax::PowerShell,
+            bin,
+            Some(Path::new("/g")),
+            Created::Nothing,
+            "\n",
+        );
+        assert!(ps.contains("$env:GOMUX_HOME = '/g'\n"));
+        assert!(ps.contains("$env:PATH = '/it''s/bin' + [IO.Path]::PathSeparator + $env:PATH"));
+        let sh = block(Syntax::Posix, bin, None, Created::Nothing, "\n");
+        assert!(sh.contains("    :'/it'\\''s/bin':*) ;;\n"));
+        assert!(sh.contains("    *) export PATH='/it'\\''s/bin'\"${PATH:+:${PATH}}\" ;;\n"));
+    }
 }
