@@ -27,6 +27,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         sel.project_root.as_deref(),
         &toolchain,
     );
+    let here = crate::cache::here(ctx, &ctx.cwd);
     let goroot = r
         .root
         .as_ref()
@@ -47,14 +48,16 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         })
     });
     if args.json {
-        let cache_json = match &cache {
-            Ok(plan) => json!({
+        let cache_json = match (&cache, &here) {
+            (Ok(plan), Ok(here)) => json!({
                 "mode": plan.mode.as_str(),
                 "gocache": plan.gocache.as_ref().map(|p| p.display().to_string()),
                 "gomodcache": plan.gomodcache.as_ref().map(|p| p.display().to_string()),
                 "reason": plan.reason(),
+                "effective": crate::commands::cache::plan_json(here),
             }),
-            Err(e) => json!({ "error": e.to_string() }),
+            (Err(e), _) => json!({ "error": e.to_string() }),
+            (_, Err(e)) => json!({ "error": e.to_string() }),
         };
         let out = json!({
             "toolchain": toolchain,
@@ -101,15 +104,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         "GOTOOLCHAIN:  {}",
         sel.child_gotoolchain().to_string_lossy()
     );
-    match &cache {
-        Ok(plan) => {
-            let show = |p: &Option<std::path::PathBuf>| match p {
-                Some(p) => p.display().to_string(),
-                None => "(not set by gomux)".to_string(),
-            };
-            println!("GOCACHE:      {}", show(&plan.gocache));
-            println!("GOMODCACHE:   {}", show(&plan.gomodcache));
-            println!("caches:       {}", plan.reason());
+    // The caches as `gomux cache dir` shows them: the value Go will use, where it comes from,
+    // and any `go env -w` value it overrides.
+    match &here {
+        Ok(here) => {
+            for line in crate::commands::cache::plan_lines(here) {
+                println!("{line}");
+            }
         }
         Err(e) => println!("caches:       error: {e}"),
     }
