@@ -159,14 +159,21 @@ impl Fixtures {
         };
         {
             let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&mut reader));
-            archive.set_preserve_permissions(true);
-            archive.unpack(&dest).unwrap_or_else(|e| {
-                panic!(
-                    "cannot unpack `{}` into `{}`: {e}",
-                    toolchain.archive_path.display(),
-                    dest.display()
-                )
+            let entries = archive.entries().unwrap_or_else(|e| {
+                panic!("cannot read `{}`: {e}", toolchain.archive_path.display())
             });
+            for entry in entries {
+                let mut entry = entry.unwrap_or_else(|e| {
+                    panic!("cannot read `{}`: {e}", toolchain.archive_path.display())
+                });
+                extract(&mut entry, &dest).unwrap_or_else(|e| {
+                    panic!(
+                        "cannot unpack `{}` into `{}`: {e}",
+                        toolchain.archive_path.display(),
+                        dest.display()
+                    )
+                });
+            }
         }
         std::io::copy(&mut reader, &mut std::io::sink())
             .unwrap_or_else(|e| panic!("cannot read `{}`: {e}", toolchain.archive_path.display()));
@@ -192,6 +199,42 @@ impl Fixtures {
         );
         goroot
     }
+}
+
+/// Writes one archive entry under `dest`: only files and folders with plain relative paths
+/// under `go/`. Leaner than `tar::Archive::unpack` (no mtimes, no per-entry path
+/// canonicalisation), which matters for the 13,000 files of an SDK.
+fn extract(entry: &mut tar::Entry<impl Read>, dest: &Path) -> Result<(), String> {
+    let path = entry.path().map_err(|e| e.to_string())?.into_owned();
+    let kind = entry.header().entry_type();
+    let plain = path
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !plain || !path.starts_with("go") || !(kind.is_file() || kind.is_dir()) {
+        return Err(format!("unexpected entry `{}` ({kind:?})", path.display()));
+    }
+    let target = dest.join(&path);
+    if kind.is_dir() {
+        return std::fs::create_dir_all(&target)
+            .map_err(|e| format!("cannot create `{}`: {e}", target.display()));
+    }
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    }
+    let mut options = File::options();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        let mode = entry.header().mode().map_err(|e| e.to_string())?;
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode & 0o777);
+    }
+    let mut file = options
+        .open(&target)
+        .map_err(|e| format!("cannot create `{}`: {e}", target.display()))?;
+    std::io::copy(entry, &mut file)
+        .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+    Ok(())
 }
 
 fn decide(test: &str, dir: Option<PathBuf>, required: bool) -> Located {
@@ -491,6 +534,24 @@ mod tests {
         std::fs::write(&index_path, text.replace(&real, &"c".repeat(64))).unwrap();
         let fixtures = Fixtures::open(tmp.path()).unwrap();
         fixtures.unpack("go1.99.0", tempfile::tempdir().unwrap().path());
+    }
+
+    #[test]
+    fn unpack_refuses_links() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
+        builder
+            .append_link(&mut header, "go/evil", "/etc/passwd")
+            .unwrap();
+        let bytes = builder.into_inner().unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let mut archive = tar::Archive::new(&bytes[..]);
+        let mut entries = archive.entries().unwrap();
+        let err = extract(&mut entries.next().unwrap().unwrap(), dest.path()).unwrap_err();
+        assert!(err.contains("unexpected entry `go/evil`"), "{err}");
+        assert!(!dest.path().join("go/evil").exists());
     }
 
     #[test]

@@ -9,9 +9,10 @@
 //!
 //! The output folder is keyed by what it was built from and reused while that does not change;
 //! the completion marker is written last, and the folder is built under a temporary name and
-//! renamed, so a folder with a marker is always whole. Every archive is unpacked again and its
-//! `bin/go` run before the folder is published.
+//! renamed, so a folder with a marker is always whole. Every archive is read back and its
+//! `bin/go` run from an unpacked copy before the folder is published.
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -244,27 +245,29 @@ pub fn build(options: &Options, cache: &Path, platform: Platform) -> Result<Path
     let work = WorkDir(cache.join(format!(".tmp-{key}-{}", std::process::id())));
     let out = work.0.join("out");
     fs::create_dir_all(&out).with_context(|| format!("cannot create `{}`", out.display()))?;
-    let sources = plan.sources(&work.0, platform)?;
+    let stage = WorkDir(staging_dir(&work.0, &plan));
+    let sources = plan.sources(&work.0, &stage.0, platform)?;
 
     let packed = std::thread::scope(|scope| {
         let handles: Vec<_> = sources
             .iter()
-            .map(|source| {
-                let (out, work) = (&out, &work.0);
-                scope.spawn(move || -> Result<Packed> {
-                    let packed = pack(source, platform, out)?;
-                    verify(&out.join(&packed.file_name), &packed, work, platform)?;
-                    Ok(packed)
-                })
-            })
+            .map(|source| scope.spawn(|| pack(source, platform, &out)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a packing thread panicked")))
-            })
-            .collect::<Result<Vec<_>>>()
+        join_all(handles)
+    })?;
+    // The staging tree is no longer needed: remove it while the archives are checked, since
+    // deleting tens of thousands of files waits on the disk more than on the CPU.
+    std::thread::scope(|scope| {
+        let remover = scope.spawn(|| {
+            let _ = fs::remove_dir_all(&stage.0);
+            Ok(())
+        });
+        let mut handles: Vec<_> = packed
+            .iter()
+            .map(|p| scope.spawn(|| verify(&out.join(&p.file_name), p, &work.0, platform)))
+            .collect();
+        handles.push(remover);
+        join_all(handles).map(drop)
     })?;
 
     write_index(&out.join(INDEX), &packed, platform)?;
@@ -286,6 +289,17 @@ pub fn build(options: &Options, cache: &Path, platform: Platform) -> Result<Path
         started.elapsed().as_secs_f64()
     ));
     Ok(dest)
+}
+
+/// Joins worker threads, returning their results or the first error.
+fn join_all<T>(handles: Vec<std::thread::ScopedJoinHandle<'_, Result<T>>>) -> Result<Vec<T>> {
+    handles
+        .into_iter()
+        .map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a worker thread panicked")))
+        })
+        .collect()
 }
 
 fn progress(message: &str) {
@@ -333,14 +347,66 @@ fn lock(cache: &Path) -> Result<File> {
 
 /// Work folders of builds that were killed: safe to remove, since we hold the lock.
 fn remove_stale_work(cache: &Path) {
-    let Ok(entries) = fs::read_dir(cache) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
-            let _ = fs::remove_dir_all(entry.path());
+    if let Ok(entries) = fs::read_dir(cache) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                let _ = fs::remove_dir_all(entry.path());
+            }
         }
     }
+    // Staging folders in RAM belong to a process id; remove those whose process is gone.
+    if let Ok(entries) = fs::read_dir(SHM) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix(SHM_PREFIX)
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+/// A RAM-backed folder (Linux); Debian's packages are unpacked there when it has room.
+const SHM: &str = "/dev/shm";
+const SHM_PREFIX: &str = "gomux-fixtures-";
+/// Room the unpacked Debian packages of one Go minor line take, with a margin.
+const STAGE_BYTES_PER_LINE: u64 = 512 << 20;
+
+/// Where Debian's packages are unpacked. Tens of thousands of files are written, read once
+/// and deleted: in RAM that takes seconds, on a disk mounted with `discard` it took minutes.
+fn staging_dir(work: &Path, plan: &Plan) -> PathBuf {
+    let on_disk = work.join("stage");
+    let Plan::Debian { lines, .. } = plan else {
+        return on_disk;
+    };
+    let need = STAGE_BYTES_PER_LINE * (lines.len() as u64 + 1);
+    let shm = Path::new(SHM);
+    if cfg!(target_os = "linux") && shm.is_dir() && free_bytes(shm).is_some_and(|f| f >= need) {
+        shm.join(format!("{SHM_PREFIX}{}", std::process::id()))
+    } else {
+        on_disk
+    }
+}
+
+/// Free bytes on the filesystem of `dir`, from `df -Pk` (`None` when it cannot tell).
+fn free_bytes(dir: &Path) -> Option<u64> {
+    let output = Command::new("df")
+        .arg("-Pk")
+        .arg(dir)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    parse_df(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// The available bytes in `df -Pk` output (the fourth column of the second line).
+fn parse_df(output: &str) -> Option<u64> {
+    let line = output.lines().nth(1)?;
+    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// True when `dir` holds a finished build with this key.
@@ -491,20 +557,19 @@ impl Plan {
     }
 
     /// Fetches what is needed and returns the GOROOTs to pack.
-    fn sources(&self, work: &Path, platform: Platform) -> Result<Vec<SdkSource>> {
+    fn sources(&self, work: &Path, stage: &Path, platform: Platform) -> Result<Vec<SdkSource>> {
         let mut sources = Vec::new();
         match self {
             Plan::Debian { apt, lines } => {
                 let debs = work.join("debs");
-                let stage = work.join("stage");
                 let wanted: Vec<_> = lines.iter().flat_map(|(_, p)| p.iter().cloned()).collect();
                 let files = apt.download(&wanted, &debs)?;
                 let started = Instant::now();
-                fs::create_dir_all(&stage)
+                fs::create_dir_all(stage)
                     .with_context(|| format!("cannot create `{}`", stage.display()))?;
                 for file in &files {
                     run_tool(
-                        Command::new("dpkg").arg("-x").arg(file).arg(&stage),
+                        Command::new("dpkg").arg("-x").arg(file).arg(stage),
                         "dpkg -x",
                     )?;
                 }
@@ -514,7 +579,7 @@ impl Plan {
                     started.elapsed().as_secs_f64()
                 ));
                 let _ = fs::remove_dir_all(&debs);
-                let stage = fs::canonicalize(&stage)?;
+                let stage = fs::canonicalize(stage)?;
                 for (minor, _) in lines {
                     let root = stage.join("usr").join("lib").join(format!("go-{minor}"));
                     let name = toolchain_name(&root)?;
@@ -1092,7 +1157,8 @@ impl Packer<'_> {
     }
 }
 
-/// Unpacks an archive into a scratch folder, checks its shape and hash, and runs its `bin/go`.
+/// Reads an archive back in full (shape, modes, sha256 and size), unpacks what the go command
+/// needs into a scratch folder, and runs `go version` and `go env GOROOT` from there.
 fn verify(archive: &Path, packed: &Packed, work: &Path, platform: Platform) -> Result<()> {
     let started = Instant::now();
     let scratch = WorkDir(work.join(format!("verify-{}", packed.name)));
@@ -1106,13 +1172,14 @@ fn verify(archive: &Path, packed: &Packed, work: &Path, platform: Platform) -> R
     };
     {
         let mut tar = tar::Archive::new(GzDecoder::new(&mut reader));
+        let mut folders = HashSet::new();
         for entry in tar
             .entries()
             .with_context(|| format!("cannot read `{}`", archive.display()))?
         {
             let mut entry =
                 entry.with_context(|| format!("cannot read `{}`", archive.display()))?;
-            extract(&mut entry, &scratch.0)
+            check_entry(&mut entry, &scratch.0, &mut folders)
                 .with_context(|| format!("bad archive `{}`", archive.display()))?;
         }
     }
@@ -1163,34 +1230,67 @@ fn verify(archive: &Path, packed: &Packed, work: &Path, platform: Platform) -> R
     Ok(())
 }
 
-/// Writes one entry of an archive we just built under `dest`. Stricter and far cheaper than a
-/// general extractor: only files and folders, only plain relative paths under `go/`, and every
-/// folder must have come as an entry of its own before what it holds.
-fn extract(entry: &mut tar::Entry<impl Read>, dest: &Path) -> Result<()> {
+/// Checks one entry of an archive we just built, and writes it under `dest` if running the go
+/// command needs it. Every entry must be a plain file or folder under `go/`, with the official
+/// mode, and come after the entry of its folder. Only `VERSION`, `go.env`, `bin/` and
+/// `pkg/tool/` reach the disk: enough for `go version` and `go env GOROOT`, and it spares
+/// creating and deleting tens of thousands of files (slow on disks mounted with `discard`).
+fn check_entry(
+    entry: &mut tar::Entry<impl Read>,
+    dest: &Path,
+    folders: &mut HashSet<String>,
+) -> Result<()> {
     let path = entry.path()?.into_owned();
     let kind = entry.header().entry_type();
     let plain = path
         .components()
         .all(|c| matches!(c, std::path::Component::Normal(_)));
+    let name = path.to_str().map(|p| p.trim_end_matches('/').to_string());
+    let rel = name.as_deref().and_then(|p| {
+        if p == "go" {
+            Some("")
+        } else {
+            p.strip_prefix("go/")
+        }
+    });
+    let (Some(name), Some(rel)) = (name.as_deref(), rel) else {
+        bail!("it holds `{}` outside `go/`", path.display());
+    };
     ensure!(
-        plain && path.starts_with("go") && (kind.is_file() || kind.is_dir()),
-        "it holds `{}` ({kind:?}): only files and folders under `go/` belong in an SDK archive",
+        plain && (kind.is_file() || kind.is_dir()),
+        "it holds `{}` ({kind:?}): only files and folders belong in an SDK archive",
         path.display()
     );
-    let target = dest.join(&path);
+    let parent = name.rsplit_once('/').map(|(p, _)| p);
+    ensure!(
+        parent.is_none_or(|p| folders.contains(p)),
+        "`{name}` comes without an entry for its folder"
+    );
+    let mode = entry.header().mode()? & 0o7777;
+    let want = if kind.is_dir() { 0o755 } else { file_mode(rel) };
+    ensure!(mode == want, "`{name}` has mode {mode:o}, not {want:o}");
+    let on_disk = |rel: &str| {
+        matches!(rel, "" | "VERSION" | "go.env" | "bin" | "pkg" | "pkg/tool")
+            || rel.starts_with("bin/")
+            || rel.starts_with("pkg/tool/")
+    };
     if kind.is_dir() {
-        return fs::create_dir(&target)
-            .with_context(|| format!("cannot create `{}`", target.display()));
+        ensure!(folders.insert(name.to_string()), "`{name}` comes twice");
+        if on_disk(rel) {
+            let target = dest.join(name);
+            fs::create_dir(&target)
+                .with_context(|| format!("cannot create `{}`", target.display()))?;
+        }
+        return Ok(());
     }
-    ensure!(
-        target.parent().is_some_and(Path::is_dir),
-        "`{}` comes without an entry for its folder",
-        path.display()
-    );
+    if !on_disk(rel) {
+        return Ok(());
+    }
+    let target = dest.join(name);
     let mut options = File::options();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, entry.header().mode()? & 0o777);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
     let mut file = options
         .open(&target)
         .with_context(|| format!("cannot create `{}`", target.display()))?;

@@ -144,6 +144,15 @@ golang-1.23-src:
 }
 
 #[test]
+fn df_output_gives_free_bytes() {
+    let output = "Filesystem     1024-blocks  Used Available Capacity Mounted on\n\
+                  tmpfs             24576000     0  24576000       0% /dev/shm\n";
+    assert_eq!(parse_df(output), Some(24_576_000 * 1024));
+    assert_eq!(parse_df("Filesystem 1024-blocks\n"), None);
+    assert_eq!(parse_df(""), None);
+}
+
+#[test]
 fn platform_names_follow_the_downloads_page() {
     assert_eq!(
         LINUX_AMD64.archive_name("go1.22.3"),
