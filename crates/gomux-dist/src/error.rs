@@ -192,7 +192,7 @@ impl DistError {
             ],
             DistError::Network { host, .. } => vec![
                 format!("check the network, the proxy settings (`HTTPS_PROXY`, `NO_PROXY`) and that `{host}` is up"),
-                "set `GOMUX_DIST_SERVER` to use a mirror, or install from a file with `gomux install --archive FILE`".into(),
+                "without a network, install from a file: `gomux install --archive FILE --sha256 HEX`".into(),
             ],
             DistError::Timeout { .. } => vec![
                 "set `GOMUX_HTTP_TIMEOUT` (seconds) to wait longer on a slow network".into(),
@@ -200,7 +200,13 @@ impl DistError {
             DistError::Interrupted { .. } => {
                 vec!["the connection dropped several times; try again later".into()]
             }
-            DistError::Status { .. } => vec!["the server failed; try again later".into()],
+            DistError::Status { status, .. } => match status {
+                401 | 403 | 407 => vec![
+                    "the server refused access: check the credentials in the mirror URL or the proxy settings".into(),
+                ],
+                408 | 429 | 500..=599 => vec!["the server failed; try again later".into()],
+                _ => Vec::new(),
+            },
             DistError::NotFound { .. } | DistError::UnknownVersion { .. } => vec![
                 "`gomux list --remote --all` lists the versions that exist".into(),
             ],
