@@ -327,6 +327,95 @@ fn show_json_follows_go_startup_selection() {
         (Some("go1.22.3"), Some("go-work"))
     );
     assert_eq!(j["project_root"], sb.work.join("w").display().to_string());
+    // GOWORK forms.
+    let show = |dir: &str, env: &[(&str, &str)], args: &[&str]| {
+        let mut c = sb.gomux(["show", "--json"]);
+        c.current_dir(sb.dir(dir)).args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let j = c.ok().json();
+        (
+            j["toolchain"].as_str().unwrap().to_string(),
+            j["source"].as_str().unwrap().to_string(),
+        )
+    };
+    let pair = |t: &str, s: &str| (t.to_string(), s.to_string());
+    assert_eq!(
+        show("w/m", &[("GOWORK", "off")], &[]),
+        pair("go1.23.0", "go-mod")
+    );
+    let abs = sb.write("elsewhere/x.work", "go 1.22.9\n");
+    let abs = abs.to_str().unwrap();
+    assert_eq!(
+        show("w/m", &[("GOWORK", abs)], &[]),
+        pair("go1.22.9", "go-work")
+    );
+    let out = sb
+        .gomux(["show", "--json"])
+        .current_dir(sb.dir("w/m"))
+        .env("GOWORK", "x.work")
+        .fails();
+    assert!(
+        out.stderr
+            .starts_with("error: invalid GOWORK: not an absolute path"),
+        "{out}"
+    );
+    // -C, before and after the subcommand, and +VERSION, as the proxy reads them.
+    assert_eq!(
+        show("m1", &[], &["--", "-C", "../w/m", "build"]),
+        pair("go1.22.3", "go-work")
+    );
+    assert_eq!(
+        show("m1", &[], &["--", "build", "-C=../f"]),
+        pair("go1.22.3", "go-mod")
+    );
+    assert_eq!(
+        show("m1", &[], &["--", "+1.21.5", "build"]),
+        pair("go1.21.5", "arg")
+    );
+    // GOTOOLCHAIN forms.
+    assert_eq!(
+        show("m0", &[("GOTOOLCHAIN", "go1.21.9")], &[]),
+        pair("go1.21.9", "gotoolchain")
+    );
+    assert_eq!(
+        show("m0", &[("GOTOOLCHAIN", "go1.22.7+auto")], &[]),
+        pair("go1.22.7", "default")
+    );
+    assert_eq!(
+        show("m0", &[("GOTOOLCHAIN", "go1.21.0+path")], &[]),
+        pair("go1.22.0", "go-mod")
+    );
+    assert_eq!(
+        show("m0", &[("GOTOOLCHAIN", "local")], &[]),
+        pair("go1.21.5", "default")
+    );
+    assert_eq!(
+        show("m0", &[("GOTOOLCHAIN", "auto")], &[]),
+        pair("go1.22.0", "go-mod")
+    );
+    for (value, message) in [
+        ("asdf", r#"invalid GOTOOLCHAIN "asdf""#),
+        (
+            "auto+auto",
+            r#"invalid GOTOOLCHAIN "auto+auto": invalid minimum toolchain "auto""#,
+        ),
+        (
+            "go1.26.0+foo",
+            r#"invalid GOTOOLCHAIN "go1.26.0+foo": only version suffixes are +auto and +path"#,
+        ),
+    ] {
+        let out = sb
+            .gomux(["show", "--json"])
+            .current_dir(sb.dir("m0"))
+            .env("GOTOOLCHAIN", value)
+            .fails();
+        assert!(
+            out.stderr.starts_with(&format!("error: {message}\n")),
+            "{out}"
+        );
+    }
     // An invalid toolchain line: Go's error text.
     sb.write("bad/go.mod", "module bad\ngo 1.21\ntoolchain banana\n");
     let out = sb

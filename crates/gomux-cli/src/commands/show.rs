@@ -12,10 +12,14 @@ pub struct Args {
     /// Print one JSON object
     #[arg(long)]
     json: bool,
+    /// The arguments of a `go` call to explain (`gomux show -- -C sub build`): a `+VERSION`
+    /// first and `-C dir` count as they do for the proxy
+    #[arg(last = true, value_name = "GO ARGS")]
+    go_args: Vec<std::ffi::OsString>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let r = ctx.resolve(&[], Tool::Go)?;
+    let r = ctx.resolve(&args.go_args, Tool::Go)?;
     let sel = &r.selection;
     let settings = ctx.settings()?;
     let env = |k: &str| std::env::var_os(k);
