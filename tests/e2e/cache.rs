@@ -780,45 +780,26 @@ fn real_go(test: &str) -> Option<(Sandbox, tempfile::TempDir)> {
     let newest = &tcs[tcs.len() - 1];
     let scratch = tempfile::tempdir().unwrap();
     let modproxy = scratch.path().join("modproxy");
-    let at_v = modproxy.join("example.com/!greet/@v");
-    std::fs::create_dir_all(&at_v).unwrap();
-    std::fs::write(at_v.join("list"), "v1.0.0\n").unwrap();
-    std::fs::write(
-        at_v.join("v1.0.0.info"),
-        r#"{"Version":"v1.0.0","Time":"2026-01-01T00:00:00Z"}"#,
-    )
-    .unwrap();
     let gomod = "module example.com/Greet\n\ngo 1.21\n";
-    std::fs::write(at_v.join("v1.0.0.mod"), gomod).unwrap();
-    let mut w = zip::ZipWriter::new(std::fs::File::create(at_v.join("v1.0.0.zip")).unwrap());
-    for (name, body) in [
-        ("go.mod", gomod),
-        (
-            "greet.go",
-            "package greet\n\n// Hello greets.\nfunc Hello() string { return \"hello from greet\" }\n",
-        ),
-        (
-            "sub/sub.go",
-            "package sub\n\n// Unused is not imported.\nconst Unused = 1\n",
-        ),
-    ] {
-        w.start_file(
-            format!("example.com/Greet@v1.0.0/{name}"),
-            zip::write::SimpleFileOptions::default(),
-        )
-        .unwrap();
-        w.write_all(body.as_bytes()).unwrap();
-    }
-    w.finish().unwrap();
-
+    gomux_tests::write_module_proxy(
+        &modproxy,
+        "example.com/Greet",
+        "v1.0.0",
+        &[
+            ("go.mod", gomod),
+            (
+                "greet.go",
+                "package greet\n\n// Hello greets.\nfunc Hello() string { return \"hello from greet\" }\n",
+            ),
+            (
+                "sub/sub.go",
+                "package sub\n\n// Unused is not imported.\nconst Unused = 1\n",
+            ),
+        ],
+    );
     let mut sb = Sandbox::new();
-    let proxy = format!("file://{}", modproxy.display());
-    sb.set_env("GOPROXY", Some(&proxy))
-        .set_env("GOSUMDB", Some("off"))
-        .set_env("GOFLAGS", Some("-mod=mod"))
-        .set_env("CGO_ENABLED", Some("0"))
-        .set_env("GOTELEMETRY", Some("off"));
-    let root = fx.unpack(&newest.name, &scratch.path().join("sdk"));
+    sb.offline_go(&modproxy);
+    let root = fx.shared_sdk(&newest.name);
     sb.gomux(["link".as_ref(), newest.name.as_ref(), root.as_os_str()])
         .ok();
     sb.gomux(["default", newest.name.trim_start_matches("go")])

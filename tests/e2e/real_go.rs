@@ -3,7 +3,6 @@
 //! error for a pin that is too old. Skipped (loudly) without fixtures; `GOMUX_REQUIRE_FIXTURES=1`
 //! turns a missing fixture folder into a failure, as CI does.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use gomux_tests::fixtures::Fixtures;
@@ -13,40 +12,24 @@ use gomux_tests::{Run, Sandbox};
 /// A sandbox set up for real Go: no network but a `file://` module proxy, no cgo, no telemetry.
 fn real_sandbox(modproxy: &Path) -> Sandbox {
     let mut sb = Sandbox::new();
-    let proxy = format!("file://{}", modproxy.display());
-    sb.set_env("GOPROXY", Some(&proxy))
-        .set_env("GOSUMDB", Some("off"))
-        .set_env("GOFLAGS", Some("-mod=mod"))
-        .set_env("CGO_ENABLED", Some("0"))
-        .set_env("GOTELEMETRY", Some("off"));
+    sb.offline_go(modproxy);
     sb
 }
 
 /// Writes a module proxy tree serving `example.com/greet@v1.0.0`.
 fn write_module_proxy(dir: &Path) {
-    let base = dir.join("example.com/greet/@v");
-    std::fs::create_dir_all(&base).unwrap();
-    std::fs::write(base.join("list"), "v1.0.0\n").unwrap();
-    std::fs::write(
-        base.join("v1.0.0.info"),
-        r#"{"Version":"v1.0.0","Time":"2026-01-01T00:00:00Z"}"#,
-    )
-    .unwrap();
-    let gomod = "module example.com/greet\n\ngo 1.21\n";
-    std::fs::write(base.join("v1.0.0.mod"), gomod).unwrap();
-    let file = std::fs::File::create(base.join("v1.0.0.zip")).unwrap();
-    let mut zip = zip::ZipWriter::new(file);
-    let opts = zip::write::SimpleFileOptions::default();
-    zip.start_file("example.com/greet@v1.0.0/go.mod", opts)
-        .unwrap();
-    zip.write_all(gomod.as_bytes()).unwrap();
-    zip.start_file("example.com/greet@v1.0.0/greet.go", opts)
-        .unwrap();
-    zip.write_all(
-        b"package greet\n\n// Hello greets.\nfunc Hello() string { return \"hello from greet\" }\n",
-    )
-    .unwrap();
-    zip.finish().unwrap();
+    gomux_tests::write_module_proxy(
+        dir,
+        "example.com/greet",
+        "v1.0.0",
+        &[
+            ("go.mod", "module example.com/greet\n\ngo 1.21\n"),
+            (
+                "greet.go",
+                "package greet\n\n// Hello greets.\nfunc Hello() string { return \"hello from greet\" }\n",
+            ),
+        ],
+    );
 }
 
 /// A small module with a test, at `dir`.
@@ -94,9 +77,8 @@ fn real_go_projects_build_with_their_own_sdk() {
     let sb = real_sandbox(&modproxy);
 
     // Two SDKs linked from anywhere on disk.
-    let sdks = scratch.path().join("sdks");
-    let old_root = fx.unpack(&old.name, &sdks.join("old"));
-    let new_root = fx.unpack(&new.name, &sdks.join("new"));
+    let old_root = fx.shared_sdk(&old.name);
+    let new_root = fx.shared_sdk(&new.name);
     sb.gomux(["link".as_ref(), old.name.as_ref(), old_root.as_os_str()])
         .ok();
     sb.gomux(["link".as_ref(), new.name.as_ref(), new_root.as_os_str()])
@@ -178,7 +160,7 @@ fn real_go_downloads_modules_into_the_injected_cache() {
     let modproxy = scratch.path().join("modproxy");
     write_module_proxy(&modproxy);
     let sb = real_sandbox(&modproxy);
-    let root = fx.unpack(&new.name, &scratch.path().join("sdk"));
+    let root = fx.shared_sdk(&new.name);
     sb.gomux(["link".as_ref(), new.name.as_ref(), root.as_os_str()])
         .ok();
     sb.gomux(["default", bare(&new.name)]).ok();
@@ -220,7 +202,7 @@ fn real_go_reports_a_pin_older_than_go_mod() {
     let modproxy = scratch.path().join("modproxy");
     write_module_proxy(&modproxy);
     let sb = real_sandbox(&modproxy);
-    let root = fx.unpack(&old.name, &scratch.path().join("sdk"));
+    let root = fx.shared_sdk(&old.name);
     sb.gomux(["link".as_ref(), old.name.as_ref(), root.as_os_str()])
         .ok();
     let d = write_project(&sb, "d", bare(&new.name));

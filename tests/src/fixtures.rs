@@ -144,6 +144,34 @@ impl Fixtures {
             })
     }
 
+    /// A GOROOT of toolchain `name` to link and build with but never change: unpacked once
+    /// into `<fixtures>/unpacked/<name>/go` and reused by every test and every later run, which
+    /// saves an unpack (tens of seconds) per test. Concurrent callers race safely: each
+    /// unpacks into its own temp folder and the first rename wins.
+    pub fn shared_sdk(&self, name: &str) -> PathBuf {
+        let parent = self.dir.join("unpacked");
+        let done = parent.join(name);
+        let goroot = done.join("go");
+        if goroot.join("VERSION").is_file() {
+            return goroot;
+        }
+        std::fs::create_dir_all(&parent)
+            .unwrap_or_else(|e| panic!("cannot create `{}`: {e}", parent.display()));
+        let staging = tempfile::Builder::new()
+            .prefix(".unpack-")
+            .tempdir_in(&parent)
+            .unwrap_or_else(|e| panic!("cannot create a folder in `{}`: {e}", parent.display()));
+        self.unpack(name, staging.path());
+        // Another test may have finished first: then its copy is used and ours is dropped.
+        let _ = std::fs::rename(staging.path().join(name), &done);
+        assert!(
+            goroot.join("VERSION").is_file(),
+            "`{}` is missing after unpacking",
+            goroot.display()
+        );
+        goroot
+    }
+
     /// Extracts toolchain `name` into `dest_parent/<name>/` and returns the GOROOT
     /// (`dest_parent/<name>/go`). The archive's sha256 is checked on the way.
     pub fn unpack(&self, name: &str, dest_parent: &Path) -> PathBuf {

@@ -217,6 +217,17 @@ impl Sandbox {
         p
     }
 
+    /// Points real Go at a `file://` module proxy, with no checksum database, no cgo and no
+    /// telemetry: real-Go tests then need no network.
+    pub fn offline_go(&mut self, modproxy: &Path) -> &mut Sandbox {
+        let proxy = format!("file://{}", modproxy.display());
+        self.set_env("GOPROXY", Some(&proxy))
+            .set_env("GOSUMDB", Some("off"))
+            .set_env("GOFLAGS", Some("-mod=mod"))
+            .set_env("CGO_ENABLED", Some("0"))
+            .set_env("GOTELEMETRY", Some("off"))
+    }
+
     /// Creates a fake SDK (GOROOT) for `name` (`go1.22.3`) under `sdks/` and returns its root.
     pub fn fake_sdk(&self, name: &str) -> PathBuf {
         let root = self.root.join("sdks").join(name);
@@ -231,6 +242,48 @@ impl Sandbox {
             .ok();
         root
     }
+}
+
+/// Writes a `file://` module proxy tree at `dir` that serves `module@version` with `files`
+/// (paths inside the module, and their text). Capital letters in the module path are escaped
+/// (`!x`) as the module proxy protocol wants.
+pub fn write_module_proxy(dir: &Path, module: &str, version: &str, files: &[(&str, &str)]) {
+    use std::io::Write as _;
+    let escaped: String = module
+        .chars()
+        .flat_map(|c| {
+            if c.is_ascii_uppercase() {
+                vec!['!', c.to_ascii_lowercase()]
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    let at_v = dir.join(escaped).join("@v");
+    std::fs::create_dir_all(&at_v).expect("module proxy dir");
+    std::fs::write(at_v.join("list"), format!("{version}\n")).expect("list");
+    std::fs::write(
+        at_v.join(format!("{version}.info")),
+        format!(r#"{{"Version":"{version}","Time":"2026-01-01T00:00:00Z"}}"#),
+    )
+    .expect("info");
+    let gomod = files
+        .iter()
+        .find(|(p, _)| *p == "go.mod")
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_else(|| format!("module {module}\n"));
+    std::fs::write(at_v.join(format!("{version}.mod")), &gomod).expect("mod");
+    let zip_file = std::fs::File::create(at_v.join(format!("{version}.zip"))).expect("zip");
+    let mut w = zip::ZipWriter::new(zip_file);
+    for (name, body) in files {
+        w.start_file(
+            format!("{module}@{version}/{name}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .expect("zip entry");
+        w.write_all(body.as_bytes()).expect("zip write");
+    }
+    w.finish().expect("zip finish");
 }
 
 /// Writes a fake GOROOT at `root` whose `VERSION` says `name`.
