@@ -1,6 +1,7 @@
 //! End-to-end tests: the real gomux binaries in a sandbox (one test binary for the whole suite).
 
 mod cache;
+mod deps;
 mod doctor;
 mod foundation;
 mod install;

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+mod bench;
 mod docs;
 mod fixtures;
 mod install;
@@ -29,6 +30,10 @@ const TASKS: &[(&str, &str)] = &[
     (
         "docs",
         "generate docs/environment.md from the GOMUX_* registry (`--check` to verify)",
+    ),
+    (
+        "bench",
+        "measure the proxy's overhead and the install pipeline; writes docs/benchmarks.md",
     ),
 ];
 
@@ -55,6 +60,7 @@ fn run(task: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<()> {
         Some("install") => install::run(args),
         Some("test") => test::run(args),
         Some("docs") => docs::run(args),
+        Some("bench") => bench::run(args),
         Some("help" | "-h" | "--help") => {
             print!("{}", usage());
             Ok(())

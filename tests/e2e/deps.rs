@@ -1,0 +1,103 @@
+//! The proxy stays small: every `go` call starts it, and its start-up cost grows with what it
+//! links (a dynamic loader applying relocations, an async runtime, a TLS stack). These checks
+//! keep the heavy crates out of its dependency tree and its release binary under a limit.
+//!
+//! The size limit is generous on purpose (the measured size is in `docs/benchmarks.md`), so the
+//! check never fails on a compiler upgrade, only when something big was pulled in.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Crates the proxy must never link: runtimes, HTTP and TLS stacks, argument parsers, logging
+/// set-up and general-purpose serialisation.
+const FORBIDDEN: &[&str] = &[
+    "tokio",
+    "reqwest",
+    "hyper",
+    "clap",
+    "tracing-subscriber",
+    "serde_json",
+    "serde",
+];
+
+/// The default release build of the proxy is about 0.5 MiB; four times that means a big
+/// dependency came in.
+const SIZE_LIMIT: u64 = 2 * 1024 * 1024;
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate sits in the workspace")
+        .to_path_buf()
+}
+
+#[test]
+fn the_proxy_links_none_of_the_heavy_crates() {
+    let out = cargo()
+        .args([
+            "tree",
+            "-p",
+            "gomux-shim",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .output()
+        .expect("running `cargo tree`");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "`cargo tree -p gomux-shim` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let crates: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        crates.contains(&"gomux-shim") && crates.contains(&"gomux-resolve"),
+        "`cargo tree` did not list the proxy's own crates:\n{text}"
+    );
+    let heavy: Vec<&&str> = FORBIDDEN.iter().filter(|c| crates.contains(c)).collect();
+    assert!(
+        heavy.is_empty(),
+        "the proxy now depends on {heavy:?}; keep it to std and the workspace's small crates \
+         (see docs/benchmarks.md):\n{text}"
+    );
+}
+
+#[test]
+fn the_release_proxy_stays_small() {
+    // The same target folder as the rest of the suite (`target/<profile>/deps/<test>`), so the
+    // release build is incremental across runs.
+    let target = gomux_tests::bin_dir()
+        .parent()
+        .expect("target folder")
+        .to_path_buf();
+    let status = cargo()
+        .args(["build", "--quiet", "--release", "-p", "gomux-shim"])
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .expect("running `cargo build --release -p gomux-shim`");
+    assert!(status.success(), "the release build of the proxy failed");
+    let bin = target.join("release").join(gomux_tests::exe("gomux-shim"));
+    let size = std::fs::metadata(&bin)
+        .unwrap_or_else(|e| panic!("cannot read `{}`: {e}", bin.display()))
+        .len();
+    assert!(
+        size < SIZE_LIMIT,
+        "the release proxy `{}` is {size} bytes, over the {SIZE_LIMIT}-byte limit: something big \
+         was linked in (see docs/benchmarks.md)",
+        bin.display()
+    );
+}

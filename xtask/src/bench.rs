@@ -1,0 +1,691 @@
+//! `cargo xtask bench`: what the proxy costs on every `go` call, and how the install pipeline
+//! compares with `curl | tar xz`, measured side by side in one run.
+//!
+//! Everything runs in a sandbox (see [`sandbox`]) against release builds, the proxy built the way
+//! it ships (see [`build`]). The cheap commands are timed in one interleaved loop with a warm-up
+//! (see [`measure`]): the direct exec of a trivial `go` is the baseline the proxy rows are
+//! compared with, so "overhead" is exactly what gomux adds to a call. Peak memory is measured in
+//! a separate pass through a small runner. Installs are slow and disk-bound, so they get their
+//! own loop with fewer runs, each starting from an empty folder and a synced disk.
+//!
+//! The tables are printed and written into the generated block of `docs/benchmarks.md`; the
+//! prose around that block is kept.
+
+mod build;
+mod measure;
+mod real;
+mod report;
+mod sandbox;
+
+/// The test mirror: a loopback HTTP server that serves a folder (shared with the e2e suite).
+#[allow(dead_code)]
+#[path = "../../tests/src/mirror.rs"]
+mod mirror;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+
+use build::{ShimBuild, Workspace};
+use measure::Variant;
+use report::{Row, Table};
+use sandbox::{DEEP, Sandbox};
+
+const USAGE: &str = "\
+usage: cargo xtask bench [--runs N] [--warmup N] [--install-runs N] [--quick] [--no-install]
+                         [--install-on-disk] [--fixtures DIR] [--shim fast|default|FILE]
+                         [--no-write] [--keep]
+
+Builds gomux and the proxy in release mode, then measures in a sandbox, interleaved: the proxy's
+overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go env GOROOT`),
+`gomux show` and `gomux which`, peak RSS, and `gomux install` from a loopback mirror against
+`curl -s URL | tar xz`. Prints the tables and writes them into docs/benchmarks.md.
+
+  --runs N          timed rounds of the quick commands (default 300, after --warmup 20)
+  --install-runs N  timed installs of each kind (default 4, after one warm-up)
+  --quick           a smoke run: 30 rounds, 1 install of each kind; docs/benchmarks.md untouched
+  --no-install      skip the install comparison
+  --install-on-disk install into the temp folder rather than /dev/shm (tmpfs)
+  --fixtures DIR    the `cargo xtask fixtures` folder (default: GOMUX_FIXTURES, else the newest
+                    folder in the fixtures cache); without fixtures the real-SDK rows say so
+  --shim fast       the proxy as it ships: static on Linux (default)
+  --shim default    the proxy from a plain `cargo build --release` (for comparison)
+  --shim FILE       this proxy binary (an older build, to compare before and after)
+  --no-write        print only; leave docs/benchmarks.md alone
+  --keep            keep the sandbox folder
+";
+
+/// Progress on stderr, with the seconds since the task started.
+macro_rules! step {
+    ($($arg:tt)*) => {
+        eprintln!("== [{:5.1} s] {}", started_at().elapsed().as_secs_f64(), format!($($arg)*))
+    };
+}
+
+fn started_at() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+/// The budgets the report checks.
+const OVERHEAD_BUDGET_MS: f64 = 1.0;
+const INSTALL_BUDGET_RATIO: f64 = 1.2;
+/// go.mod size for the "long go.mod" rows.
+const REQUIRE_LINES: usize = 2000;
+/// Peak-RSS runs per command.
+const RSS_RUNS: usize = 10;
+
+struct Options {
+    runs: usize,
+    warmup: usize,
+    install_runs: usize,
+    install: bool,
+    tmpfs: bool,
+    fixtures: Option<PathBuf>,
+    shim: ShimBuild,
+    write: bool,
+    keep: bool,
+    quick: bool,
+}
+
+fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
+    let mut o = Options {
+        runs: 300,
+        warmup: 20,
+        install_runs: 4,
+        install: true,
+        tmpfs: true,
+        fixtures: None,
+        shim: ShimBuild::Fast,
+        write: true,
+        keep: false,
+        quick: false,
+    };
+    let mut it = args.into_iter();
+    let number = |v: Option<OsString>, flag: &str| -> Result<usize> {
+        v.and_then(|v| v.to_str().and_then(|s| s.parse().ok()))
+            .with_context(|| format!("`{flag}` needs a number: see `cargo xtask bench --help`"))
+    };
+    while let Some(a) = it.next() {
+        match a.to_str().unwrap_or("") {
+            "-h" | "--help" => return Ok(None),
+            "--runs" => o.runs = number(it.next(), "--runs")?.max(1),
+            "--warmup" => o.warmup = number(it.next(), "--warmup")?,
+            "--install-runs" => o.install_runs = number(it.next(), "--install-runs")?.max(1),
+            "--no-install" => o.install = false,
+            "--install-on-disk" => o.tmpfs = false,
+            "--quick" => {
+                o.quick = true;
+                o.runs = 30;
+                o.warmup = 3;
+                o.install_runs = 1;
+                o.write = false;
+            }
+            "--fixtures" => {
+                o.fixtures = Some(PathBuf::from(
+                    it.next().context("`--fixtures` needs a folder")?,
+                ))
+            }
+            "--shim" => {
+                o.shim = match it.next().as_ref().and_then(|v| v.to_str()) {
+                    Some("fast") => ShimBuild::Fast,
+                    Some("default") => ShimBuild::Default,
+                    Some(file) if !file.is_empty() => ShimBuild::File(PathBuf::from(file)),
+                    _ => bail!("`--shim` takes `fast`, `default` or a file"),
+                }
+            }
+            "--no-write" => o.write = false,
+            "--keep" => o.keep = true,
+            _ => bail!(
+                "unknown argument `{}`: see `cargo xtask bench --help`",
+                a.to_string_lossy()
+            ),
+        }
+    }
+    Ok(Some(o))
+}
+
+pub fn run(args: Vec<OsString>) -> Result<()> {
+    let command = std::iter::once("cargo xtask bench".to_string())
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let Some(o) = parse_args(args)? else {
+        print!("{USAGE}");
+        return Ok(());
+    };
+    started_at();
+    let ws = Workspace::locate()?;
+    step!(
+        "building gomux (release) and the proxy: {}",
+        o.shim.describe()
+    );
+    let gomux = ws.build_cli()?;
+    let shim = ws.build_shim(&o.shim)?;
+    let shim_size = std::fs::metadata(&shim)
+        .with_context(|| format!("cannot read `{}`", shim.display()))?
+        .len();
+
+    let started = Instant::now();
+    step!("preparing the sandbox");
+    let load_before = load_average();
+    let sb = Sandbox::create(&gomux, &shim, o.keep, o.tmpfs)?;
+    let runner = sb.runner()?;
+    let (trivial, trivial_how) = sb.trivial_program()?;
+
+    // Two fake SDKs: the default is the older one, so a go.mod asking for the newer one really
+    // decides. A pinned project (`.go-version` beside a short go.mod), a project with a long
+    // go.mod, and a folder with neither.
+    let fake = sb.link_fake("go1.98.0", &trivial)?;
+    sb.link_fake("go1.97.0", &trivial)?;
+    sb.gomux(["default", "1.97.0"], &sb.work)?;
+    let pin = sb.project(
+        "pin",
+        &[
+            (".go-version", "1.98.0\n"),
+            ("go.mod", "module example.com/pin\n\ngo 1.22\n"),
+        ],
+    )?;
+    let gomod_text = sandbox::long_gomod("example.com/big", "1.98.0", REQUIRE_LINES);
+    let modp = sb.project("mod", &[("go.mod", &gomod_text)])?;
+    let none = sb.project("none", &[])?;
+    for (dir, wanted) in [
+        (&pin, ".go-version:1"),
+        (&modp, "go.mod:3"),
+        (&none, "the default toolchain"),
+    ] {
+        expect_selection(&sb, &dir.join(DEEP), wanted)?;
+    }
+
+    let env = sb.env();
+    let go = sb.go_proxy();
+    let deep = |p: &Path| p.join(DEEP);
+    let proxy = |label: &str, cwd: PathBuf| {
+        Variant::new(label, &go, &cwd)
+            .args(["version"])
+            .env(&env)
+            .baseline(0)
+    };
+    let trivial_rows = vec![
+        Variant::new(
+            "direct: `<sdk>/bin/go version`",
+            fake.join("bin").join("go"),
+            &deep(&pin),
+        )
+        .args(["version"])
+        .env(&env)
+        .baseline(0),
+        proxy("proxy, `.go-version`, at the project root", pin.clone()),
+        proxy("proxy, `.go-version`, 10 levels deep", deep(&pin)),
+        proxy(
+            "proxy, go.mod (2,000 require lines), at the root",
+            modp.clone(),
+        ),
+        proxy(
+            "proxy, go.mod (2,000 require lines), 10 levels deep",
+            deep(&modp),
+        ),
+        proxy("proxy, the default, no project files", none.clone()),
+        proxy("proxy, the default, 10 levels deep", deep(&none)),
+    ];
+    for v in &trivial_rows {
+        v.check()?;
+    }
+
+    // A real SDK from the fixtures, unpacked and linked.
+    let fixtures = real::locate(o.fixtures.as_deref());
+    let archive = match &fixtures {
+        Ok(dir) => Some(real::pick_archive(dir)?),
+        Err(_) => None,
+    };
+    let mut real_rows = Vec::new();
+    if let Some(a) = &archive {
+        step!("unpacking {} for the real-SDK rows", a.filename);
+        let goroot = real::unpack(a, &sb.scratch.join("sdk-real"))?;
+        sb.gomux(
+            [
+                OsString::from("link"),
+                a.toolchain.clone().into(),
+                goroot.clone().into(),
+            ],
+            &sb.work,
+        )?;
+        let version = a.toolchain.trim_start_matches("go");
+        let project = sb.project(
+            "real",
+            &[
+                (".go-version", &format!("{version}\n")),
+                ("go.mod", "module example.com/real\n\ngo 1.21\n"),
+            ],
+        )?;
+        let cwd = deep(&project);
+        let real_go = goroot.join("bin").join("go");
+        let direct = |args: &[&str]| {
+            Variant::new(
+                format!("direct: `<sdk>/bin/go {}`", args.join(" ")),
+                &real_go,
+                &cwd,
+            )
+            .args(args.iter().copied())
+            .env(&env)
+            .var("GOTOOLCHAIN", "local")
+        };
+        let through = |args: &[&str], base: usize| {
+            Variant::new(
+                format!("proxy: `go {}`, 10 levels deep", args.join(" ")),
+                &go,
+                &cwd,
+            )
+            .args(args.iter().copied())
+            .env(&env)
+            .baseline(base)
+        };
+        real_rows = vec![
+            direct(&["version"]).baseline(0),
+            through(&["version"], 0),
+            direct(&["env", "GOROOT"]).baseline(2),
+            through(&["env", "GOROOT"], 2),
+        ];
+        for v in &real_rows {
+            let out = v.check()?;
+            let ok = if v.args.len() == 1 {
+                out.contains(&a.toolchain)
+            } else {
+                Path::new(out.trim()).join("bin").join("go").is_file()
+            };
+            if !ok {
+                bail!("`{}` printed `{}`", v.display(), out.trim());
+            }
+        }
+    }
+
+    let cli_rows = vec![
+        Variant::new("`gomux show`, 10 levels deep", sb.gomux_bin(), &deep(&pin))
+            .args(["show"])
+            .env(&env),
+        Variant::new("`gomux which`, 10 levels deep", sb.gomux_bin(), &deep(&pin))
+            .args(["which"])
+            .env(&env),
+    ];
+    for v in &cli_rows {
+        v.check()?;
+    }
+
+    // The quick commands, interleaved in one loop.
+    let groups = [trivial_rows, real_rows, cli_rows];
+    let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+    let mut all: Vec<Variant> = Vec::new();
+    for (g, rows) in groups.into_iter().enumerate() {
+        let offset: usize = sizes[..g].iter().sum();
+        all.extend(rows.into_iter().map(|mut v| {
+            v.baseline = v.baseline.map(|b| b + offset);
+            v
+        }));
+    }
+    step!(
+        "timing {} commands: {} rounds after {} warm-up rounds",
+        all.len(),
+        o.runs,
+        o.warmup
+    );
+    let loop_start = Instant::now();
+    let samples = measure::interleaved(&all, o.warmup, o.runs, None, &|round, total| {
+        if round > 0 && round % 50 == 0 {
+            eprintln!("   round {round}/{total}");
+        }
+    })?;
+    let loop_time = loop_start.elapsed();
+    let rss_runs = if o.quick { 3 } else { RSS_RUNS };
+    step!("peak RSS ({rss_runs} runs of each through the runner)");
+    let rss = measure::peak_rss(&all, rss_runs, &runner)?;
+
+    let rows: Vec<Row> = all
+        .iter()
+        .zip(samples)
+        .zip(rss)
+        .map(|((v, s), r)| Row {
+            label: v.label.clone(),
+            times: measure::millis(&s.times),
+            rss: r.into_iter().map(|k| k as f64).collect(),
+            baseline: None,
+        })
+        .collect();
+    let mut tables = Vec::new();
+    let mut rest = rows.into_iter();
+    let mut offset = 0;
+    for (g, size) in sizes.iter().enumerate() {
+        let mut t_rows: Vec<Row> = rest.by_ref().take(*size).collect();
+        for (i, row) in t_rows.iter_mut().enumerate() {
+            row.baseline = all[offset + i].baseline.map(|b| b - offset);
+        }
+        offset += size;
+        let table = match g {
+            0 => Table {
+                title: "The proxy's overhead, trivial target".into(),
+                rows: t_rows,
+                skipped: None,
+                notes: vec![format!(
+                    "The trivial `go` is {trivial_how}; \"10 levels deep\" runs in `{DEEP}` below \
+                     the project root. Ratio and overhead are against the direct exec."
+                )],
+            },
+            1 => Table {
+                title: match &archive {
+                    Some(a) => format!("A real SDK ({}), direct vs through the proxy", a.toolchain),
+                    None => "A real SDK, direct vs through the proxy".into(),
+                },
+                rows: t_rows,
+                skipped: fixtures.as_ref().err().cloned(),
+                notes: vec![
+                    "The project pins the SDK with `.go-version`; the direct runs get \
+                     `GOTOOLCHAIN=local`, as the proxy sets it for a pin."
+                        .into(),
+                ],
+            },
+            _ => Table {
+                title: "The gomux CLI".into(),
+                rows: t_rows,
+                skipped: None,
+                notes: vec!["In the pinned project, 10 levels deep.".into()],
+            },
+        };
+        tables.push(table);
+    }
+
+    if o.install {
+        tables.push(install_table(
+            &sb,
+            &fixtures,
+            archive.as_ref(),
+            &o,
+            &runner,
+        )?);
+    }
+
+    let elapsed = started.elapsed();
+    let load = format!("{load_before} before, {} after", load_average());
+    let text = render(
+        &tables,
+        &RenderInfo {
+            command: &command,
+            shim: &o.shim,
+            shim_size,
+            runs: o.runs,
+            warmup: o.warmup,
+            elapsed_s: elapsed.as_secs_f64(),
+            loop_s: loop_time.as_secs_f64(),
+            load: &load,
+        },
+    );
+    print!("{text}");
+    if o.write {
+        let doc = ws.root.join("docs").join("benchmarks.md");
+        report::write_block(&doc, &text)?;
+        step!("wrote {}", doc.display());
+    }
+    Ok(())
+}
+
+/// Fails unless `gomux show` in `cwd` says the toolchain was selected by `wanted`.
+fn expect_selection(sb: &Sandbox, cwd: &Path, wanted: &str) -> Result<()> {
+    let out = sb.gomux(["show"], cwd)?;
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("selected by:"))
+        .unwrap_or("");
+    if !line.contains(wanted) {
+        bail!(
+            "in `{}`, `gomux show` says `{}`; the benchmark expected a selection by `{wanted}`",
+            cwd.display(),
+            line.trim()
+        );
+    }
+    Ok(())
+}
+
+/// `gomux install` from the loopback mirror against `curl -s URL | tar xz`, interleaved.
+fn install_table(
+    sb: &Sandbox,
+    fixtures: &std::result::Result<PathBuf, String>,
+    archive: Option<&real::Archive>,
+    o: &Options,
+    runner: &Path,
+) -> Result<Table> {
+    let title = "Install: `gomux install` from a loopback mirror vs `curl -s URL | tar xz`";
+    let (Ok(dir), Some(a)) = (fixtures, archive) else {
+        return Ok(Table {
+            title: title.into(),
+            rows: Vec::new(),
+            skipped: Some(fixtures.as_ref().err().cloned().unwrap_or_default()),
+            notes: Vec::new(),
+        });
+    };
+    let curl_ok = std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !curl_ok {
+        return Ok(Table {
+            title: title.into(),
+            rows: Vec::new(),
+            skipped: Some("`curl` is not installed".into()),
+            notes: Vec::new(),
+        });
+    }
+    let server = mirror::Mirror::serve(dir);
+    step!(
+        "install comparison: serving `{}` on {}",
+        dir.display(),
+        server.url()
+    );
+    let url = server.url_for(&a.filename);
+
+    // gomux installs into a home of its own (the main one has this version linked).
+    let home = sb.scratch.join("install-home");
+    sb.setup(&home)?;
+    let mut env = sb.env_for(&home);
+    env.push(("GOMUX_DIST_SERVER".into(), server.url().into()));
+    let toolchain_dir = home.join("toolchains").join(&a.toolchain);
+    let downloads = home.join("downloads");
+    let version = a.toolchain.trim_start_matches("go").to_string();
+    let gomux = home.join("bin").join(build::exe("gomux"));
+
+    let empty = sb.scratch.join("untar");
+    let empty_for_prepare = empty.clone();
+    let curl = Variant::new(
+        "`curl -s URL \\| tar xz` into an empty folder",
+        "/bin/sh",
+        &empty,
+    )
+    .args([
+        OsString::from("-c"),
+        "curl -s \"$0\" | tar xz".into(),
+        url.clone().into(),
+    ])
+    .env(&env)
+    .baseline(0)
+    .prepare(move || {
+        remove_all(&empty_for_prepare)?;
+        std::fs::create_dir_all(&empty_for_prepare)?;
+        sync_disks();
+        Ok(())
+    });
+    let tc = toolchain_dir.clone();
+    let install = Variant::new(
+        format!("`gomux install {version}` from the loopback mirror"),
+        &gomux,
+        &sb.work,
+    )
+    .args(["install", version.as_str()])
+    .env(&env)
+    .baseline(0)
+    .prepare(move || {
+        remove_all(&tc)?;
+        remove_all(&downloads)?;
+        sync_disks();
+        Ok(())
+    });
+    let variants = [curl, install];
+    step!("installing once each (the warm-up)");
+    for v in &variants {
+        v.check()?;
+    }
+    if !empty.join("go").join("bin").join("go").is_file() {
+        bail!("`curl -s {url} | tar xz` left no `go/bin/go`");
+    }
+    if !toolchain_dir.join("bin").join("go").is_file() {
+        bail!(
+            "`gomux install {version}` left no `{}`",
+            toolchain_dir.display()
+        );
+    }
+    step!(
+        "timing the installs: {} runs of each after one warm-up ({} MB archive)",
+        o.install_runs,
+        a.size / 1_000_000
+    );
+    // The check runs above were the warm-up.
+    let samples = measure::interleaved(&variants, 0, o.install_runs, Some(runner), &|_, _| {})?;
+    let place = if sb.scratch_on_tmpfs() {
+        "in tmpfs (`/dev/shm`; `--install-on-disk` measures on disk)"
+    } else {
+        "on disk"
+    };
+    let rows = variants
+        .iter()
+        .zip(samples)
+        .map(|(v, s)| Row {
+            label: v.label.clone(),
+            times: measure::millis(&s.times),
+            rss: s.rss.into_iter().map(|k| k as f64).collect(),
+            baseline: v.baseline,
+        })
+        .collect();
+    Ok(Table {
+        title: format!("{title} ({}, {} MB)", a.filename, a.size / 1_000_000),
+        rows,
+        skipped: None,
+        notes: vec![format!(
+            "Both install {place}. Each run starts from an empty folder (for gomux: no \
+                 toolchain, no kept download) after `sync`; the mirror is the e2e suite's \
+                 loopback server. `gomux install` also fetches the release index, checks the \
+                 sha256 and installs atomically."
+        )],
+    })
+}
+
+fn remove_all(p: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot remove `{}`", p.display())),
+    }
+}
+
+/// Flushes dirty pages, so that one run's writes are not paid for by the next one.
+fn sync_disks() {
+    let _ = std::process::Command::new("sync").status();
+}
+
+struct RenderInfo<'a> {
+    command: &'a str,
+    shim: &'a ShimBuild,
+    shim_size: u64,
+    runs: usize,
+    warmup: usize,
+    elapsed_s: f64,
+    loop_s: f64,
+    load: &'a str,
+}
+
+/// The 1-minute load average, which says how busy the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn render(tables: &[Table], info: &RenderInfo<'_>) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "### Results\n");
+    let _ = writeln!(s, "- date: {}", report::today());
+    let _ = writeln!(s, "- machine: {}", report::machine());
+    let _ = writeln!(s, "- load average (1 min): {}", info.load);
+    let _ = writeln!(s, "- command: `{}`", info.command);
+    let _ = writeln!(
+        s,
+        "- proxy: {}, {:.0} KiB",
+        info.shim.describe(),
+        info.shim_size as f64 / 1024.0
+    );
+    let _ = writeln!(
+        s,
+        "- quick commands: {} interleaved rounds after {} warm-up rounds ({:.0} s); \
+         whole run {:.0} s after the build",
+        info.runs, info.warmup, info.loop_s, info.elapsed_s
+    );
+    s.push('\n');
+    s.push_str(&verdicts(tables));
+    s.push('\n');
+    for t in tables {
+        t.render(&mut s);
+    }
+    s
+}
+
+/// The budget lines: the proxy's overhead 10 levels deep, and the install ratio.
+fn verdicts(tables: &[Table]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    if let Some(t) = tables.first() {
+        let deep: Vec<(usize, f64)> = t
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.label.contains("10 levels deep"))
+            .filter_map(|(i, _)| t.overhead(i).map(|o| (i, o)))
+            .collect();
+        if let Some(&(worst_i, worst)) = deep.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+            let verdict = if worst < OVERHEAD_BUDGET_MS {
+                format!("within the {OVERHEAD_BUDGET_MS} ms budget")
+            } else {
+                format!(
+                    "over the {OVERHEAD_BUDGET_MS} ms budget by {}",
+                    report::ms(worst - OVERHEAD_BUDGET_MS)
+                )
+            };
+            let _ = writeln!(
+                s,
+                "- **proxy overhead, 10 levels deep: at most {}** (worst: {}) — {verdict}",
+                report::signed_ms(worst),
+                t.rows[worst_i].label
+            );
+        }
+        if let Some(r) = t.rows.get(2).and_then(|r| measure::median(&r.rss)) {
+            let _ = writeln!(s, "- **proxy peak RSS: {}** (median)", report::kib(r));
+        }
+    }
+    if let Some(t) = tables.iter().find(|t| t.title.starts_with("Install")) {
+        if let Some(ratio) = t.ratio(1) {
+            let verdict = if ratio <= INSTALL_BUDGET_RATIO {
+                format!("within the {INSTALL_BUDGET_RATIO}x budget")
+            } else {
+                format!(
+                    "over the {INSTALL_BUDGET_RATIO}x budget by {:.2}x",
+                    ratio - INSTALL_BUDGET_RATIO
+                )
+            };
+            let _ = writeln!(
+                s,
+                "- **`gomux install` vs `curl | tar xz`: {ratio:.2}x** — {verdict}"
+            );
+        } else if let Some(why) = &t.skipped {
+            let _ = writeln!(s, "- install comparison not measured: {why}");
+        }
+    }
+    s
+}

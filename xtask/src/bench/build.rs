@@ -1,0 +1,156 @@
+//! Release builds for the benchmark: the `gomux` CLI as usual, and the proxy the fast way.
+//!
+//! The proxy's start-up is most of its cost, and most of that is the dynamic loader (loading
+//! libc and libgcc_s, applying relocations). On Linux it is therefore linked statically
+//! (`-C target-feature=+crt-static`). A Cargo profile cannot set a target feature for one
+//! package, so the proxy gets its own cargo invocation with its own RUSTFLAGS, an explicit
+//! `--target` (so build scripts and proc macros of the host are left alone) and its own target
+//! folder (so the flags never invalidate the normal build). The CLI, which does DNS and TLS,
+//! stays a normal dynamic build.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, Result, bail};
+
+/// Which build of the proxy to measure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShimBuild {
+    /// Static (on Linux), in its own target folder.
+    Fast,
+    /// The plain `cargo build --release` binary.
+    Default,
+    /// A binary built earlier (to compare before and after a change).
+    File(PathBuf),
+}
+
+impl ShimBuild {
+    pub fn describe(&self) -> String {
+        match self {
+            ShimBuild::Fast if cfg!(target_os = "linux") => {
+                format!("static release build (`{FAST_FLAGS}`, its own target folder)")
+            }
+            ShimBuild::Fast => "release build".into(),
+            ShimBuild::Default => {
+                "default release build (`cargo build --release -p gomux-shim`)".into()
+            }
+            ShimBuild::File(p) => format!("`{}`", p.display()),
+        }
+    }
+}
+
+/// The RUSTFLAGS of the fast build.
+pub const FAST_FLAGS: &str = "-C target-feature=+crt-static";
+
+/// The workspace root and its cargo target folder.
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target: PathBuf,
+    cargo: OsString,
+}
+
+impl Workspace {
+    pub fn locate() -> Result<Workspace> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .context("the xtask crate has no parent folder")?
+            .to_path_buf();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(&cargo)
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .current_dir(&root)
+            .output()
+            .context("running `cargo metadata`")?;
+        if !out.status.success() {
+            bail!(
+                "`cargo metadata` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let meta: serde_json::Value =
+            serde_json::from_slice(&out.stdout).context("reading `cargo metadata` output")?;
+        let target = meta["target_directory"]
+            .as_str()
+            .map(PathBuf::from)
+            .context("`cargo metadata` printed no `target_directory`")?;
+        Ok(Workspace {
+            root,
+            target,
+            cargo,
+        })
+    }
+
+    fn cargo(&self) -> Command {
+        let mut cmd = Command::new(&self.cargo);
+        cmd.current_dir(&self.root);
+        cmd
+    }
+
+    /// `cargo build --release -p gomux-cli`; returns the `gomux` binary.
+    pub fn build_cli(&self) -> Result<PathBuf> {
+        run(self
+            .cargo()
+            .args(["build", "--release", "-p", "gomux-cli", "-p", "gomux-shim"]))?;
+        Ok(self.target.join("release").join(exe("gomux")))
+    }
+
+    /// The proxy: the fast build, or the one `build_cli` made.
+    pub fn build_shim(&self, how: &ShimBuild) -> Result<PathBuf> {
+        match how {
+            ShimBuild::Default => Ok(self.target.join("release").join(exe("gomux-shim"))),
+            ShimBuild::Fast => build_fast_shim(self),
+            ShimBuild::File(p) => Ok(p.clone()),
+        }
+    }
+}
+
+/// Builds the proxy statically into `<target>/fast-shim` and returns the binary.
+pub fn build_fast_shim(ws: &Workspace) -> Result<PathBuf> {
+    if !cfg!(target_os = "linux") {
+        // crt-static is a glibc/musl matter; elsewhere the release build is what ships.
+        return Ok(ws.target.join("release").join(exe("gomux-shim")));
+    }
+    let host = host_triple()?;
+    let dir = ws.target.join("fast-shim");
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    if !flags.is_empty() {
+        flags.push(' ');
+    }
+    flags.push_str(FAST_FLAGS);
+    run(ws
+        .cargo()
+        .args(["build", "--release", "-p", "gomux-shim", "--target", &host])
+        .arg("--target-dir")
+        .arg(&dir)
+        .env("RUSTFLAGS", flags)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS"))?;
+    Ok(dir.join(&host).join("release").join(exe("gomux-shim")))
+}
+
+/// The host's target triple, from `rustc -vV`.
+pub fn host_triple() -> Result<String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .context("running `rustc -vV`")?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_string)
+        .context("`rustc -vV` printed no `host:` line")
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().with_context(|| format!("running {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+pub fn exe(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
