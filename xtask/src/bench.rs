@@ -36,7 +36,7 @@ use sandbox::{DEEP, Sandbox};
 const USAGE: &str = "\
 usage: cargo xtask bench [--runs N] [--warmup N] [--install-runs N] [--quick] [--no-install]
                          [--install-on-disk] [--fixtures DIR] [--shim fast|default|FILE]
-                         [--no-write] [--keep]
+                         [--compare FILE]... [--no-write] [--keep]
 
 Builds gomux and the proxy in release mode, then measures in a sandbox, interleaved: the proxy's
 overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go env GOROOT`),
@@ -53,6 +53,8 @@ overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go
   --shim fast       the proxy as it ships: static on Linux (default)
   --shim default    the proxy from a plain `cargo build --release` (for comparison)
   --shim FILE       this proxy binary (an older build, to compare before and after)
+  --compare FILE    also time this proxy binary, in the same rounds (repeatable): rows for the
+                    trivial target 10 levels deep, against the same baseline
   --no-write        print only; leave docs/benchmarks.md alone
   --keep            keep the sandbox folder
 ";
@@ -85,6 +87,7 @@ struct Options {
     tmpfs: bool,
     fixtures: Option<PathBuf>,
     shim: ShimBuild,
+    compare: Vec<PathBuf>,
     write: bool,
     keep: bool,
     quick: bool,
@@ -99,6 +102,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
         tmpfs: true,
         fixtures: None,
         shim: ShimBuild::Fast,
+        compare: Vec::new(),
         write: true,
         keep: false,
         quick: false,
@@ -138,6 +142,9 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
             }
             "--no-write" => o.write = false,
             "--keep" => o.keep = true,
+            "--compare" => o.compare.push(PathBuf::from(
+                it.next().context("`--compare` needs a proxy binary")?,
+            )),
             _ => bail!(
                 "unknown argument `{}`: see `cargo xtask bench --help`",
                 a.to_string_lossy()
@@ -208,7 +215,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
             .env(&env)
             .baseline(0)
     };
-    let trivial_rows = vec![
+    let mut trivial_rows = vec![
         Variant::new(
             "direct: `<sdk>/bin/go version`",
             fake.join("bin").join("go"),
@@ -230,6 +237,31 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         proxy("proxy, the default, no project files", none.clone()),
         proxy("proxy, the default, 10 levels deep", deep(&none)),
     ];
+    // Other proxy binaries, timed in the same rounds: the proxy finds its home through
+    // GOMUX_HOME, so a copy named `go` anywhere behaves as the installed one.
+    for (i, file) in o.compare.iter().enumerate() {
+        let dir = sb.root.join(format!("compare-{i}"));
+        std::fs::create_dir_all(&dir)?;
+        let copy = dir.join(build::exe("go"));
+        std::fs::copy(file, &copy).with_context(|| format!("cannot copy `{}`", file.display()))?;
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        for (what, project) in [
+            (".go-version", &pin),
+            ("go.mod", &modp),
+            ("the default", &none),
+        ] {
+            trivial_rows.push(
+                Variant::new(
+                    format!("`{name}`, {what}, 10 levels deep"),
+                    &copy,
+                    &deep(project),
+                )
+                .args(["version"])
+                .env(&env)
+                .baseline(0),
+            );
+        }
+    }
     for v in &trivial_rows {
         v.check()?;
     }
@@ -646,7 +678,7 @@ fn verdicts(tables: &[Table]) -> String {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.label.contains("10 levels deep"))
+            .filter(|(_, r)| r.label.starts_with("proxy,") && r.label.contains("10 levels deep"))
             .filter_map(|(i, _)| t.overhead(i).map(|o| (i, o)))
             .collect();
         if let Some(&(worst_i, worst)) = deep.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
