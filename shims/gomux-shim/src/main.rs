@@ -8,11 +8,22 @@
 //! crates (checked by a test), reads only a few small files, takes no locks, never touches the
 //! network, and never builds an error value on the success path. A missing toolchain is handed
 //! to the `gomux` CLI (`gomux install --for-proxy`), which installs it and runs the proxy again.
+//!
+//! Start-up is most of a proxy's cost, so on Unix the binary has no Rust `main`: the C runtime
+//! calls [`main`] directly (`#![no_main]`, std still usable), which skips std's runtime set-up
+//! (a stack guard read from `/proc/self/maps`, signal handlers, SIGPIPE) that a process which
+//! execs within a millisecond never needs. The exec is a plain `execve` with the original
+//! argument strings and the inherited environment plus a handful of changes, instead of
+//! `Command`, which would copy the whole environment into a map first. `cargo xtask bench`
+//! measures all of it (`docs/benchmarks.md`).
+
+#![cfg_attr(unix, no_main)]
 
 use std::cell::OnceCell;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+#[cfg(not(unix))]
+use std::process::ExitCode;
 
 use gomux_home::settings::keys;
 use gomux_home::{Home, Settings, env as vars};
@@ -50,17 +61,36 @@ impl From<ResolveError> for Failure {
     }
 }
 
-fn main() -> ExitCode {
-    let args: Vec<OsString> = std::env::args_os().collect();
+/// The C runtime's entry point: `argv` holds `argc` NUL-terminated strings.
+#[cfg(unix)]
+#[unsafe(no_mangle)]
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    // SAFETY: the C runtime passes `argc` valid, NUL-terminated argument strings.
+    let args = unsafe { sys::args(argc, argv) };
     match run(args) {
+        Ok(never) => match never {},
+        Err(f) => {
+            report(&f);
+            1
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn main() -> ExitCode {
+    match run(std::env::args_os().collect()) {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("gomux: {}", f.message);
-            for h in &f.hints {
-                eprintln!("hint: {h}");
-            }
+            report(&f);
             ExitCode::from(1)
         }
+    }
+}
+
+fn report(f: &Failure) {
+    eprintln!("gomux: {}", f.message);
+    for h in &f.hints {
+        eprintln!("hint: {h}");
     }
 }
 
@@ -117,7 +147,14 @@ fn same_file(_: &Path, _: &Path) -> bool {
     false
 }
 
-fn run(args: Vec<OsString>) -> Result<ExitCode, Failure> {
+/// What a successful `run` returns: nothing on Unix (the process became the SDK), the SDK's
+/// exit code elsewhere.
+#[cfg(unix)]
+type Done = std::convert::Infallible;
+#[cfg(not(unix))]
+type Done = ExitCode;
+
+fn run(args: Vec<OsString>) -> Result<Done, Failure> {
     let argv0 = args
         .first()
         .cloned()
@@ -176,13 +213,11 @@ fn run(args: Vec<OsString>) -> Result<ExitCode, Failure> {
     };
 
     let exe = root.join("bin").join(gomux_home::exe(tool.name()));
-    let mut cmd = Command::new(&exe);
     let child_args = if selection.strip_first_arg {
         &rest[1.min(rest.len())..]
     } else {
         rest
     };
-    cmd.args(child_args);
 
     let plan = gomux_home::cache::plan(
         &home,
@@ -192,13 +227,8 @@ fn run(args: Vec<OsString>) -> Result<ExitCode, Failure> {
         &name,
     )
     .map_err(|e| Failure::new(e.to_string()))?;
-    for (key, value) in launch::child_env(&selection, &root, depth, &plan, &env) {
-        match value {
-            Some(v) => cmd.env(key, v),
-            None => cmd.env_remove(key),
-        };
-    }
-    exec(cmd, &argv0, &exe)
+    let changes = launch::child_env(&selection, &root, depth, &plan, &env);
+    exec(&exe, &argv0, child_args, &changes)
 }
 
 fn reason(selection: &Selection) -> String {
@@ -211,7 +241,7 @@ fn missing<'s>(
     selection: &Selection,
     args: &[OsString],
     load_settings: impl Fn() -> Result<&'s Settings, Failure>,
-) -> Result<ExitCode, Failure> {
+) -> Result<Done, Failure> {
     let wanted = match &selection.request {
         Request::Exact(name) => name.clone(),
         Request::Family(family) => family.clone(),
@@ -268,22 +298,31 @@ fn missing<'s>(
                     "run `{install_cmd}`, or `gomux setup` to repair the proxies"
                 ))
         })?;
-    let mut cmd = Command::new(&gomux);
-    cmd.args(["install", "--for-proxy"])
-        .arg(&wanted)
-        .arg("--reason")
-        .arg(&why)
-        .arg("--")
-        .arg(&me)
-        .args(args);
-    exec(cmd, OsStr::new("gomux"), &gomux)
+    let mut install_args: Vec<OsString> = ["install", "--for-proxy"]
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+    install_args.extend([
+        OsString::from(&wanted),
+        "--reason".into(),
+        why.into(),
+        "--".into(),
+        me.into_os_string(),
+    ]);
+    install_args.extend(args.iter().cloned());
+    exec(&gomux, OsStr::new("gomux"), &install_args, &[])
 }
 
+/// Replaces the process with `exe`, run as `argv0` with `args` and the environment changed by
+/// `changes` (`Some` sets a variable, `None` removes it).
 #[cfg(unix)]
-fn exec(mut cmd: Command, argv0: &OsStr, exe: &Path) -> Result<ExitCode, Failure> {
-    use std::os::unix::process::CommandExt;
-    cmd.arg0(argv0);
-    let err = cmd.exec();
+fn exec(
+    exe: &Path,
+    argv0: &OsStr,
+    args: &[OsString],
+    changes: &[(&str, Option<OsString>)],
+) -> Result<Done, Failure> {
+    let err = sys::exec(exe, argv0, args, changes);
     Err(Failure::new(format!(
         "cannot run `{}`: {err}",
         exe.display()
@@ -291,11 +330,142 @@ fn exec(mut cmd: Command, argv0: &OsStr, exe: &Path) -> Result<ExitCode, Failure
 }
 
 #[cfg(not(unix))]
-fn exec(mut cmd: Command, _argv0: &OsStr, exe: &Path) -> Result<ExitCode, Failure> {
+fn exec(
+    exe: &Path,
+    argv0: &OsStr,
+    args: &[OsString],
+    changes: &[(&str, Option<OsString>)],
+) -> Result<Done, Failure> {
+    let _ = argv0;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(args);
+    for (key, value) in changes {
+        match value {
+            Some(v) => cmd.env(key, v),
+            None => cmd.env_remove(key),
+        };
+    }
     let status = cmd
         .status()
         .map_err(|e| Failure::new(format!("cannot run `{}`: {e}", exe.display())))?;
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
     ))
+}
+
+/// The few libc calls the proxy makes itself.
+#[cfg(unix)]
+mod sys {
+    use std::ffi::{CStr, CString, OsStr, OsString, c_char, c_int};
+    use std::io;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    use std::path::Path;
+
+    unsafe extern "C" {
+        static environ: *const *const c_char;
+        fn execve(
+            path: *const c_char,
+            argv: *const *const c_char,
+            envp: *const *const c_char,
+        ) -> c_int;
+        fn signal(signum: c_int, handler: usize) -> usize;
+    }
+
+    const SIGPIPE: c_int = 13;
+    const SIG_DFL: usize = 0;
+
+    /// The arguments as `OsString`s.
+    ///
+    /// # Safety
+    /// `argv` must hold `argc` valid, NUL-terminated strings (what the C runtime passes to
+    /// `main`).
+    pub unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<OsString> {
+        let n = usize::try_from(argc).unwrap_or(0);
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            // SAFETY: the caller guarantees `argc` valid entries.
+            let p = unsafe { *argv.add(i) };
+            if p.is_null() {
+                break;
+            }
+            // SAFETY: a non-null entry of argv is a NUL-terminated string.
+            out.push(OsString::from_vec(
+                unsafe { CStr::from_ptr(p) }.to_bytes().to_vec(),
+            ));
+        }
+        out
+    }
+
+    /// A string for C; the strings here came from argv, the environment or paths built from
+    /// them, which cannot hold a NUL byte (a NUL is replaced by the error `execve` would give).
+    fn c_string(s: &OsStr) -> Result<CString, io::Error> {
+        CString::new(s.as_bytes()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))
+    }
+
+    /// `execve(exe, [argv0, args...], environ with changes)`; returns only on failure.
+    ///
+    /// Like `std::process::Command::exec`, SIGPIPE is reset to its default first, so the SDK
+    /// never inherits an ignored SIGPIPE. Unchanged variables are passed as they are, without
+    /// copying; a changed one is dropped wherever it appears and, when set, added at the end.
+    pub fn exec(
+        exe: &Path,
+        argv0: &OsStr,
+        args: &[OsString],
+        changes: &[(&str, Option<OsString>)],
+    ) -> io::Error {
+        let path = match c_string(exe.as_os_str()) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        let mut owned: Vec<CString> = Vec::with_capacity(args.len() + 1 + changes.len());
+        for a in std::iter::once(argv0).chain(args.iter().map(OsString::as_os_str)) {
+            match c_string(a) {
+                Ok(c) => owned.push(c),
+                Err(e) => return e,
+            }
+        }
+        let mut argv: Vec<*const c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+        argv.push(std::ptr::null());
+
+        let mut set: Vec<CString> = Vec::with_capacity(changes.len());
+        for (key, value) in changes {
+            if let Some(v) = value {
+                let mut kv = Vec::with_capacity(key.len() + 1 + v.len());
+                kv.extend_from_slice(key.as_bytes());
+                kv.push(b'=');
+                kv.extend_from_slice(v.as_bytes());
+                match CString::new(kv) {
+                    Ok(c) => set.push(c),
+                    Err(_) => return io::Error::from(io::ErrorKind::InvalidInput),
+                }
+            }
+        }
+        let mut envp: Vec<*const c_char> = Vec::with_capacity(64 + set.len());
+        // SAFETY: `environ` is the NUL-terminated array of "KEY=VALUE" strings that libc keeps;
+        // nothing changes the environment while this runs (the proxy has one thread).
+        unsafe {
+            let mut p = environ;
+            while !p.is_null() && !(*p).is_null() {
+                let entry = CStr::from_ptr(*p).to_bytes();
+                let key = match entry.iter().skip(1).position(|&b| b == b'=') {
+                    Some(i) => &entry[..i + 1],
+                    None => entry,
+                };
+                if !changes.iter().any(|(k, _)| k.as_bytes() == key) {
+                    envp.push(*p);
+                }
+                p = p.add(1);
+            }
+        }
+        envp.extend(set.iter().map(|c| c.as_ptr()));
+        envp.push(std::ptr::null());
+
+        // SAFETY: every pointer refers to a NUL-terminated string owned by `path`, `owned`,
+        // `set` or libc's environment, all alive across the call; both arrays end with null.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
+            execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr());
+        }
+        io::Error::last_os_error()
+    }
 }
