@@ -26,31 +26,108 @@ pub struct ModuleLines {
 
 /// Scans module file text for the first `go` and `toolchain` lines, as Go's `GoModLookup`.
 pub fn scan_module_text(text: &str) -> ModuleLines {
-    ModuleLines {
-        go: lookup(text, "go"),
-        toolchain: lookup(text, "toolchain"),
-    }
+    scan_module_bytes(text.as_bytes())
 }
 
-fn lookup(text: &str, key: &str) -> Option<Lined<String>> {
-    for (i, line) in text.split('\n').enumerate() {
-        let line = line.trim_matches([' ', '\t', '\r']);
-        let Some(rest) = line.strip_prefix(key) else {
-            continue;
-        };
-        if !rest.starts_with([' ', '\t']) {
-            continue;
+/// [`scan_module_text`] on raw bytes: a found value is decoded as UTF-8, invalid sequences
+/// replaced, exactly as if the whole file had been decoded first (the value is cut at ASCII
+/// bytes, which never belong to a multi-byte sequence).
+///
+/// This runs on every `go` call in a module, and a go.mod with thousands of `require` lines
+/// is common, so it is one pass over the bytes that looks at a line only when its first
+/// non-blank byte can start a key, with newlines found eight bytes at a time.
+pub fn scan_module_bytes(bytes: &[u8]) -> ModuleLines {
+    let mut found = ModuleLines::default();
+    let mut start = 0;
+    let mut line_no = 0;
+    while start <= bytes.len() {
+        line_no += 1;
+        let end = next_newline(bytes, start).unwrap_or(bytes.len());
+        let line = &bytes[start..end];
+        let lead = line
+            .iter()
+            .position(|&b| !is_blank(b))
+            .unwrap_or(line.len());
+        if let Some(&first) = line.get(lead)
+            && (first == b'g' || first == b't')
+        {
+            let line = trim_blank(line);
+            if found.go.is_none() {
+                found.go = key_value(line, b"go").map(|value| Lined {
+                    value,
+                    line: line_no,
+                });
+            }
+            if found.toolchain.is_none() {
+                found.toolchain = key_value(line, b"toolchain").map(|value| Lined {
+                    value,
+                    line: line_no,
+                });
+            }
+            if found.go.is_some() && found.toolchain.is_some() {
+                break;
+            }
         }
-        let rest = match rest.find("//") {
-            Some(j) => &rest[..j],
-            None => rest,
-        };
-        return Some(Lined {
-            value: rest.trim_matches([' ', '\t', '\r']).to_string(),
-            line: i + 1,
-        });
+        start = end + 1;
     }
-    None
+    found
+}
+
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r')
+}
+
+fn trim_blank(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s
+        && is_blank(*first)
+    {
+        s = rest;
+    }
+    while let [rest @ .., last] = s
+        && is_blank(*last)
+    {
+        s = rest;
+    }
+    s
+}
+
+/// The value of a trimmed line `KEY VALUE // comment`, when the line has that key.
+fn key_value(line: &[u8], key: &[u8]) -> Option<String> {
+    let rest = line.strip_prefix(key)?;
+    if !matches!(rest.first(), Some(b' ' | b'\t')) {
+        return None;
+    }
+    let rest = match rest.windows(2).position(|w| w == b"//") {
+        Some(j) => &rest[..j],
+        None => rest,
+    };
+    Some(String::from_utf8_lossy(trim_blank(rest)).into_owned())
+}
+
+/// The index of the next `\n` at or after `from`, eight bytes at a time.
+fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let tail = bytes.get(from..)?;
+    let mut chunks = tail.chunks_exact(8);
+    let mut offset = from;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // A zero byte in `x` is a newline in the chunk; the lowest flagged byte is exact.
+        let x = u64::from_le_bytes(word) ^ NEWLINES;
+        let hits = x.wrapping_sub(ONES) & !x & HIGHS;
+        if hits != 0 {
+            return Some(offset + (hits.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| offset + i)
 }
 
 /// Reads a go.mod or go.work and scans it.
@@ -59,7 +136,7 @@ pub fn scan_module_file(path: &Path) -> Result<ModuleLines, ResolveError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    Ok(scan_module_text(&String::from_utf8_lossy(&bytes)))
+    Ok(scan_module_bytes(&bytes))
 }
 
 /// Strips a `#` comment and surrounding whitespace (including `\r`) from a pin-file line.
@@ -151,6 +228,103 @@ mod tests {
             value: value.to_string(),
             line,
         })
+    }
+
+    /// The scan as first written, on text decoded in full: the specification the byte scanner
+    /// must match.
+    fn reference(bytes: &[u8]) -> ModuleLines {
+        let text = String::from_utf8_lossy(bytes);
+        let lookup = |key: &str| {
+            for (i, line) in text.split('\n').enumerate() {
+                let line = line.trim_matches([' ', '\t', '\r']);
+                let Some(rest) = line.strip_prefix(key) else {
+                    continue;
+                };
+                if !rest.starts_with([' ', '\t']) {
+                    continue;
+                }
+                let rest = match rest.find("//") {
+                    Some(j) => &rest[..j],
+                    None => rest,
+                };
+                return Some(Lined {
+                    value: rest.trim_matches([' ', '\t', '\r']).to_string(),
+                    line: i + 1,
+                });
+            }
+            None
+        };
+        ModuleLines {
+            go: lookup("go"),
+            toolchain: lookup("toolchain"),
+        }
+    }
+
+    #[test]
+    fn the_byte_scanner_matches_the_reference() {
+        const PIECES: &[&[u8]] = &[
+            b"go",
+            b"toolchain",
+            b"tool",
+            b"godebug",
+            b" ",
+            b"\t",
+            b"\r",
+            b"\n",
+            b"\n",
+            b"//",
+            b"/",
+            b"1.22.3",
+            b"go1.25.1",
+            b"x",
+            b"\xff",
+            b"\xc3",
+            b"\xc3\xa9",
+            b"\xe2\x82",
+            b"require (",
+            b"\texample.com/m v1.0.0",
+            b"\"",
+        ];
+        // A fixed xorshift sequence: the same cases on every run.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let mut text = Vec::new();
+            for _ in 0..len {
+                text.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            assert_eq!(
+                scan_module_bytes(&text),
+                reference(&text),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+
+    #[test]
+    fn newlines_are_found_across_word_boundaries() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut text = vec![b'a'; len];
+                text[at] = b'\n';
+                for from in 0..=len {
+                    let want = (from <= at).then_some(at);
+                    assert_eq!(
+                        next_newline(&text, from),
+                        want,
+                        "len {len} at {at} from {from}"
+                    );
+                }
+            }
+        }
+        assert_eq!(next_newline(b"abc", 4), None);
     }
 
     #[test]
