@@ -739,6 +739,9 @@ fn is_file(p: &Path) -> bool {
 }
 
 /// One walk up from `start`, looking for the nearest pin file, go.work and go.mod.
+///
+/// This runs on every `go` call: one `stat` per candidate file and level, and the candidate
+/// paths are built in one reused buffer.
 fn walk(
     start: &Path,
     gowork: &GoWork,
@@ -759,37 +762,26 @@ fn walk(
     let search_work = look_for_modules && matches!(gowork, GoWork::Search);
     let mut buf = PathBuf::with_capacity(start.as_os_str().len() + 16);
     for dir in start.ancestors() {
-        buf.clear();
-        buf.push(dir);
         if found.pin.is_none() {
-            buf.push(".go-version");
-            if is_file(&buf) {
+            if is_file(at(&mut buf, dir, ".go-version")) {
                 let text = read_small(&buf)?;
                 found.pin = Some((buf.clone(), files::parse_go_version(&buf, &text)?));
-            } else {
-                buf.set_file_name(".tool-versions");
-                if is_file(&buf) {
-                    let text = read_small(&buf)?;
-                    if let Some(l) = files::parse_tool_versions(&buf, &text)? {
-                        found.pin = Some((buf.clone(), l));
-                    }
+            } else if is_file(at(&mut buf, dir, ".tool-versions")) {
+                let text = read_small(&buf)?;
+                if let Some(l) = files::parse_tool_versions(&buf, &text)? {
+                    found.pin = Some((buf.clone(), l));
                 }
             }
-            buf.pop();
         }
-        if search_work && found.gowork.is_none() {
-            buf.push("go.work");
-            if is_file(&buf) {
-                found.gowork = Some(buf.clone());
-            }
-            buf.pop();
+        if search_work && found.gowork.is_none() && is_file(at(&mut buf, dir, "go.work")) {
+            found.gowork = Some(buf.clone());
         }
-        if look_for_modules && found.gomod.is_none() {
-            buf.push("go.mod");
-            if is_file(&buf) && dir != tmpdir {
-                found.gomod = Some(buf.clone());
-            }
-            buf.pop();
+        if look_for_modules
+            && found.gomod.is_none()
+            && is_file(at(&mut buf, dir, "go.mod"))
+            && dir != tmpdir
+        {
+            found.gomod = Some(buf.clone());
         }
         let modules_done = !look_for_modules
             || (found.gomod.is_some() && (!search_work || found.gowork.is_some()));
@@ -800,8 +792,32 @@ fn walk(
     Ok(found)
 }
 
+/// Puts `dir/name` into `buf` (reused across the walk instead of a new path per candidate).
+fn at<'b>(buf: &'b mut PathBuf, dir: &Path, name: &str) -> &'b Path {
+    buf.clear();
+    buf.push(dir);
+    buf.push(name);
+    buf
+}
+
+/// Reads a pin file. These are a few bytes: plain reads until the end, without the `stat` and
+/// `lseek` that `fs::read` and `read_to_end` spend on a size hint.
 fn read_small(path: &Path) -> Result<String, ResolveError> {
-    let bytes = std::fs::read(path).map_err(|e| ResolveError::Read {
+    use std::io::Read as _;
+    let read = || -> std::io::Result<Vec<u8>> {
+        let mut file = std::fs::File::open(path)?;
+        let mut bytes = Vec::new();
+        let mut chunk = [0u8; 512];
+        loop {
+            match file.read(&mut chunk) {
+                Ok(0) => return Ok(bytes),
+                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let bytes = read().map_err(|e| ResolveError::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
