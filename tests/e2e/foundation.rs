@@ -157,6 +157,15 @@ fn gofmt_and_versioned_proxies() {
         sb.bin().join("go1.21.5").display().to_string()
     );
     assert_eq!(out.val("GOTOOLCHAIN"), "local");
+    // A real go switching toolchains execs the versioned proxy with argv[0] `go` and
+    // GOTOOLCHAIN_INTERNAL_SWITCH_VERSION naming what it wants; that variable passes through.
+    let out = sb
+        .go(["build"])
+        .current_dir(sb.dir("b"))
+        .env("GOTOOLCHAIN_INTERNAL_SWITCH_VERSION", "go1.21.5")
+        .ok();
+    assert_eq!(out.val("version"), "go1.21.5");
+    assert_eq!(out.val("GOTOOLCHAIN_INTERNAL_SWITCH_VERSION"), "go1.21.5");
     let out = sb.proxy("gomux-shim", ["version"]).fails();
     assert!(
         out.stderr

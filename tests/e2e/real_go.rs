@@ -202,9 +202,11 @@ fn real_go_reports_a_pin_older_than_go_mod() {
     let modproxy = scratch.path().join("modproxy");
     write_module_proxy(&modproxy);
     let sb = real_sandbox(&modproxy);
-    let root = fx.shared_sdk(&old.name);
-    sb.gomux(["link".as_ref(), old.name.as_ref(), root.as_os_str()])
-        .ok();
+    for tc in [old, new] {
+        let root = fx.shared_sdk(&tc.name);
+        sb.gomux(["link".as_ref(), tc.name.as_ref(), root.as_os_str()])
+            .ok();
+    }
     let d = write_project(&sb, "d", bare(&new.name));
     sb.write("d/.go-version", &format!("{}\n", bare(&old.name)));
     let out = sb.go(["build", "."]).current_dir(&d).fails();
@@ -221,14 +223,23 @@ fn real_go_reports_a_pin_older_than_go_mod() {
         !modcache.join("golang.org/toolchain").exists()
             && !modcache.join("cache/download/golang.org").exists()
     );
-    assert_eq!(
-        sb.gomux(["list", "--json"])
-            .ok()
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        1
+    // With GOTOOLCHAIN=auto set by the user, the real go switches by itself: it finds gomux's
+    // versioned proxy on PATH, which runs exactly the toolchain it asked for.
+    let out = sb
+        .go(["version"])
+        .current_dir(&d)
+        .env("GOTOOLCHAIN", "auto")
+        .ok();
+    assert_eq!(version_of(&out.stdout), new.name, "{out}");
+    let out = sb
+        .go(["build", "."])
+        .current_dir(&d)
+        .env("GOTOOLCHAIN", "path")
+        .ok();
+    assert_eq!(out.stderr, "", "{out}");
+    assert!(
+        !modcache.join("golang.org/toolchain").exists(),
+        "the switch did not download a toolchain"
     );
 }
 

@@ -62,7 +62,8 @@ pub struct Input<'a> {
 /// Where the choice came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// The proxy's own name, such as `go1.22.3`.
+    /// The proxy's own name, such as `go1.22.3` (or the version a real go switching
+    /// toolchains asked that proxy for).
     ProxyName,
     /// A `+VERSION` first argument.
     Arg,
@@ -320,7 +321,16 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
         .first()
         .and_then(|a| a.to_str())
         .and_then(|a| a.strip_prefix('+'));
-    let explicit = if let Some(name) = input.proxy_toolchain {
+    // When a real go switches toolchains it looks `go1.X.Y` up on PATH — finding gomux's
+    // versioned proxy — and execs it with its own argv[0] (`go`) and
+    // GOTOOLCHAIN_INTERNAL_SWITCH_VERSION naming the version it wants. That variable is the
+    // reliable sign of which versioned proxy ran; the real SDK checks and clears it.
+    let switch = (input.tool == Tool::Go)
+        .then(|| (input.env)("GOTOOLCHAIN_INTERNAL_SWITCH_VERSION"))
+        .flatten()
+        .and_then(|v| v.into_string().ok())
+        .filter(|v| v.starts_with("go1") && gomux_version::from_toolchain(v).is_some());
+    let explicit = if let Some(name) = input.proxy_toolchain.or(switch.as_deref()) {
         check_name(name, "the proxy's name")?;
         Some((Request::Exact(name.to_string()), Source::ProxyName))
     } else if let Some(v) = plus {

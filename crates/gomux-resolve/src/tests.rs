@@ -536,3 +536,22 @@ fn chdir_parsing() {
     );
     assert_eq!(chdir_flag(&os(&[])), None);
 }
+
+#[test]
+fn a_real_go_switching_toolchains_gets_exactly_what_it_asked_for() {
+    let mut t = T::new();
+    t.file("p/.go-version", "1.22.1\n")
+        .file("p/go.mod", "go 1.23.5\n");
+    t.set("GOTOOLCHAIN_INTERNAL_SWITCH_VERSION", "go1.23.5");
+    let s = t.run("p", &["build"]).unwrap();
+    assert_eq!(s.request, Request::Exact("go1.23.5".into()));
+    assert_eq!(s.source, Source::ProxyName);
+    assert_eq!(s.project_root, Some(t.root().join("p")));
+    // gofmt is never the target of a switch; junk values are ignored.
+    assert_eq!(
+        t.run_tool("p", &[], Tool::Gofmt).unwrap().source.kind(),
+        "pin-file"
+    );
+    t.set("GOTOOLCHAIN_INTERNAL_SWITCH_VERSION", "junk");
+    assert_eq!(t.pick("p", &[]), p("go1.22.1", "pin-file"));
+}
