@@ -198,11 +198,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     let gomod_text = sandbox::long_gomod("example.com/big", "1.98.0", REQUIRE_LINES);
     let modp = sb.project("mod", &[("go.mod", &gomod_text)])?;
     let none = sb.project("none", &[])?;
-    for (dir, wanted) in [
-        (&pin, ".go-version:1"),
-        (&modp, "go.mod:3"),
-        (&none, "the default toolchain"),
-    ] {
+    for (dir, wanted) in [(&pin, "pin-file"), (&modp, "go-mod"), (&none, "default")] {
         expect_selection(&sb, &dir.join(DEEP), wanted)?;
     }
 
@@ -294,6 +290,15 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         )?;
         let cwd = deep(&project);
         let real_go = goroot.join("bin").join("go");
+        // The direct runs get what the proxy gives the SDK: GOTOOLCHAIN and the caches.
+        let shown = show(&sb, &cwd)?;
+        let mut direct_env = env.clone();
+        direct_env.push(("GOTOOLCHAIN".into(), "local".into()));
+        for (var, key) in [("GOCACHE", "gocache"), ("GOMODCACHE", "gomodcache")] {
+            if let Some(dir) = shown["cache"][key].as_str() {
+                direct_env.push((var.into(), dir.into()));
+            }
+        }
         let direct = |args: &[&str]| {
             Variant::new(
                 format!("direct: `<sdk>/bin/go {}`", args.join(" ")),
@@ -301,8 +306,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
                 &cwd,
             )
             .args(args.iter().copied())
-            .env(&env)
-            .var("GOTOOLCHAIN", "local")
+            .env(&direct_env)
         };
         let through = |args: &[&str], base: usize| {
             Variant::new(
@@ -411,8 +415,9 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
                 rows: t_rows,
                 skipped: fixtures.as_ref().err().cloned(),
                 notes: vec![
-                    "The project pins the SDK with `.go-version`; the direct runs get \
-                     `GOTOOLCHAIN=local`, as the proxy sets it for a pin."
+                    "The project pins the SDK with `.go-version`; the direct runs get the \
+                     environment the proxy gives the SDK (`GOTOOLCHAIN=local`, GOCACHE and \
+                     GOMODCACHE)."
                         .into(),
                 ],
             },
@@ -460,18 +465,22 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     Ok(())
 }
 
-/// Fails unless `gomux show` in `cwd` says the toolchain was selected by `wanted`.
-fn expect_selection(sb: &Sandbox, cwd: &Path, wanted: &str) -> Result<()> {
-    let out = sb.gomux(["show"], cwd)?;
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("selected by:"))
-        .unwrap_or("");
-    if !line.contains(wanted) {
+/// `gomux show --json` in `cwd`.
+fn show(sb: &Sandbox, cwd: &Path) -> Result<serde_json::Value> {
+    let out = sb.gomux(["show", "--json"], cwd)?;
+    serde_json::from_str(&out).with_context(|| format!("`gomux show --json` printed `{out}`"))
+}
+
+/// Fails unless `gomux show` in `cwd` says the toolchain was selected the `kind` way
+/// (`pin-file`, `go-mod`, `default`).
+fn expect_selection(sb: &Sandbox, cwd: &Path, kind: &str) -> Result<()> {
+    let shown = show(sb, cwd)?;
+    if shown["source"].as_str() != Some(kind) {
         bail!(
-            "in `{}`, `gomux show` says `{}`; the benchmark expected a selection by `{wanted}`",
+            "in `{}`, `gomux show` says the toolchain was selected by {}; the benchmark expected \
+             `{kind}`",
             cwd.display(),
-            line.trim()
+            shown["reason"]
         );
     }
     Ok(())

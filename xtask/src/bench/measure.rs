@@ -56,13 +56,6 @@ impl Variant {
         self
     }
 
-    /// Sets (or replaces) one variable.
-    pub fn var(mut self, key: &str, value: impl Into<OsString>) -> Variant {
-        self.env.retain(|(k, _)| k != key);
-        self.env.push((key.into(), value.into()));
-        self
-    }
-
     pub fn baseline(mut self, index: usize) -> Variant {
         self.baseline = Some(index);
         self

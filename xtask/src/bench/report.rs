@@ -116,7 +116,10 @@ pub fn signed_ms(v: f64) -> String {
 }
 
 pub fn kib(v: f64) -> String {
-    if v < 1024.0 {
+    if v < 64.0 {
+        // A program of a page or two: the kernel's accounting rounds it to nothing.
+        "< 64 KiB".to_string()
+    } else if v < 1024.0 {
         format!("{v:.0} KiB")
     } else {
         format!("{:.1} MiB", v / 1024.0)
@@ -205,6 +208,7 @@ mod tests {
         assert_eq!(ms(1234.6), "1235 ms");
         assert_eq!(signed_ms(-0.5), "−0.500 ms");
         assert_eq!(kib(700.0), "700 KiB");
+        assert_eq!(kib(0.0), "< 64 KiB");
         assert_eq!(kib(1843.2), "1.8 MiB");
         let d = today();
         assert_eq!(d.len(), 10, "{d}");
