@@ -76,7 +76,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<()> {
     }
     eprintln!("== tests (fixtures: {})", fixtures.display());
     let status = Command::new(&cargo)
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--no-fail-fast"])
         .env("GOMUX_FIXTURES", &fixtures)
         .env("GOMUX_REQUIRE_FIXTURES", "1")
         .status()
