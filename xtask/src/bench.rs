@@ -11,7 +11,7 @@
 //! The tables are printed and written into the generated block of `docs/benchmarks.md`; the
 //! prose around that block is kept.
 
-mod build;
+pub(crate) mod build;
 mod measure;
 mod real;
 mod report;
