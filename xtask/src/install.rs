@@ -1,35 +1,22 @@
-//! `cargo xtask install`: build gomux in release mode and set it up for this user, so that `go`
-//! runs through its proxies (`gomux setup`).
+//! `cargo xtask install`: build gomux in release mode — the proxy as the fast static build the
+//! benchmarks measure — and set it up for this user, so that `go` runs through its proxies
+//! (`gomux setup`). Extra arguments go to `gomux setup` (default: `--no-modify-path`).
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
+use crate::bench::build::{Workspace, build_fast_shim};
+
 pub fn run(args: Vec<OsString>) -> anyhow::Result<()> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("workspace root")?
-        .to_path_buf();
+    let ws = Workspace::locate()?;
     eprintln!("== building gomux (release)");
-    let status = Command::new(&cargo)
-        .args(["build", "--release", "-p", "gomux-cli", "-p", "gomux-shim"])
-        .current_dir(&root)
-        .status()
-        .context("running `cargo build`")?;
-    if !status.success() {
-        bail!("the release build failed");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let gomux = target
-        .join("release")
-        .join(format!("gomux{}", std::env::consts::EXE_SUFFIX));
+    let gomux = ws.build_cli()?;
+    eprintln!("== building the proxy (release, static)");
+    let shim = build_fast_shim(&ws)?;
     let mut setup = Command::new(&gomux);
-    setup.arg("setup");
+    setup.arg("setup").arg("--proxy-binary").arg(&shim);
     if args.is_empty() {
         setup.arg("--no-modify-path");
     }

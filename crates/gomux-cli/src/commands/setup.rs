@@ -39,6 +39,10 @@ pub struct Args {
     /// With `--uninstall`: also remove gomux's GOCACHE/GOMODCACHE folders and kept downloads
     #[arg(long, requires = "uninstall")]
     remove_caches: bool,
+    /// The proxy binary to install (default: `gomux-shim` beside this `gomux`); `cargo xtask
+    /// install` passes its fast static build
+    #[arg(long, value_name = "FILE", hide = true)]
+    proxy_binary: Option<std::path::PathBuf>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -72,7 +76,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         std::fs::rename(&tmp, &gomux)
             .with_context(|| format!("cannot replace `{}`", gomux.display()))?;
     }
-    let shim = proxies::find_shim(home).map_err(|e| {
+    let found = match &args.proxy_binary {
+        Some(p) if p.is_file() => Ok(p.clone()),
+        Some(p) => Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("`{}` does not exist", p.display()),
+        )),
+        None => proxies::find_shim(home),
+    };
+    let shim = found.map_err(|e| {
         with_hint(
             format!("cannot find the proxy binary: {e}"),
             &["build it with `cargo build --release -p gomux-shim`, or use `cargo xtask install`"],
