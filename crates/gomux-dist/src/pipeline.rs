@@ -44,6 +44,20 @@ struct HashingReader<R> {
     failed: Option<BodyFailure>,
 }
 
+impl<R> HashingReader<R> {
+    /// Hashes and counts what it reads from `inner`, failing past `limit` bytes.
+    fn new(inner: R, limit: u64, progress: Option<ProgressBar>) -> HashingReader<R> {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            got: 0,
+            limit,
+            progress,
+            failed: None,
+        }
+    }
+}
+
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.failed.is_some() {
@@ -124,14 +138,7 @@ fn reader_thread(
     progress: Option<ProgressBar>,
     tx: SyncSender<io::Result<Vec<u8>>>,
 ) -> Result<Streamed, BodyFailure> {
-    let mut hr = HashingReader {
-        inner: body,
-        hasher: Sha256::new(),
-        got: 0,
-        limit,
-        progress,
-        failed: None,
-    };
+    let mut hr = HashingReader::new(body, limit, progress);
     let gzip_error = {
         let mut gz = flate2::bufread::GzDecoder::new(BufReader::with_capacity(READ_BUF, &mut hr));
         loop {
@@ -214,14 +221,7 @@ pub(crate) fn hash_to_file(
     progress: Option<ProgressBar>,
 ) -> Result<Result<Streamed, BodyFailure>, DistError> {
     let mut out = std::fs::File::create(dest).map_err(|e| DistError::io("create", dest, e))?;
-    let mut hr = HashingReader {
-        inner: body,
-        hasher: Sha256::new(),
-        got: 0,
-        limit,
-        progress,
-        failed: None,
-    };
+    let mut hr = HashingReader::new(body, limit, progress);
     let mut buf = vec![0u8; READ_BUF];
     loop {
         let n = match hr.read(&mut buf) {

@@ -62,11 +62,7 @@ impl Finding {
         evidence: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Finding {
-            status: Status::Warning,
-            fix: Some(fix.into()),
-            ..Finding::ok(id, title, evidence)
-        }
+        Finding::ok(id, title, evidence).flagged(Status::Warning, fix)
     }
 
     pub fn error(
@@ -75,10 +71,14 @@ impl Finding {
         evidence: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
+        Finding::ok(id, title, evidence).flagged(Status::Error, fix)
+    }
+
+    fn flagged(self, status: Status, fix: impl Into<String>) -> Self {
         Finding {
-            status: Status::Error,
+            status,
             fix: Some(fix.into()),
-            ..Finding::ok(id, title, evidence)
+            ..self
         }
     }
 }
