@@ -314,24 +314,29 @@ pub fn project_folder_name(canonical_project: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut base: String = base
-        .chars()
+    let mut base = sanitize(base.chars().take(40), char::is_alphanumeric);
+    if base.is_empty() {
+        base.push_str("root");
+    }
+    format!("{base}-{:012x}", hash >> 16)
+}
+
+/// Keeps the characters `keep` accepts and `.`, `_`, `-`; turns everything else, and a leading
+/// `.`, into `_`.
+fn sanitize(chars: impl Iterator<Item = char>, keep: impl Fn(char) -> bool) -> String {
+    let mut out: String = chars
         .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            if keep(c) || matches!(c, '.' | '_' | '-') {
                 c
             } else {
                 '_'
             }
         })
-        .take(40)
         .collect();
-    if base.starts_with('.') {
-        base.replace_range(0..1, "_");
+    if out.starts_with('.') {
+        out.replace_range(0..1, "_");
     }
-    if base.is_empty() {
-        base.push_str("root");
-    }
-    format!("{base}-{:012x}", hash >> 16)
+    out
 }
 
 /// Makes any text (a job id, a toolchain name) a safe folder name: ASCII letters, digits, `.`,
@@ -341,19 +346,7 @@ pub fn safe_folder_name(text: &str) -> Option<String> {
     if text.is_empty() {
         return None;
     }
-    let mut name: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.starts_with('.') {
-        name.replace_range(0..1, "_");
-    }
+    let mut name = sanitize(text.chars(), |c| c.is_ascii_alphanumeric());
     if name.len() > 64 {
         name.truncate(47);
         name.push_str(&format!("-{:016x}", fnv1a64(text.as_bytes())));

@@ -150,46 +150,46 @@ pub fn unescape(s: &str) -> Option<String> {
 /// (`<module>@<version>/`), as `(escaped module, escaped version)` pairs.
 fn find_modules(modcache: &Path) -> Vec<(String, String)> {
     let mut found = std::collections::BTreeSet::new();
-    // Downloads.
-    let download = modcache.join("cache").join("download");
-    let mut stack = vec![(download.clone(), String::new())];
-    while let Some((dir, rel)) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in rd.filter_map(|e| e.ok()) {
-            if !e.file_type().is_ok_and(|t| t.is_dir()) {
-                continue;
+    // Downloads: `cache/download/<module>/@v/<version>.{zip,ziphash}`.
+    walk_dirs(
+        &modcache.join("cache").join("download"),
+        "sumdb",
+        |path, rel, name| {
+            if name != "@v" {
+                return true;
             }
-            let name = e.file_name().to_string_lossy().into_owned();
-            if rel.is_empty() && name == "sumdb" {
-                continue;
-            }
-            if name == "@v" {
-                let Ok(vs) = std::fs::read_dir(e.path()) else {
-                    continue;
-                };
-                for v in vs.filter_map(|v| v.ok()) {
-                    let file = v.file_name().to_string_lossy().into_owned();
-                    if let Some(ver) = file
-                        .strip_suffix(".ziphash")
-                        .or_else(|| file.strip_suffix(".zip"))
-                    {
-                        found.insert((rel.clone(), ver.to_string()));
-                    }
+            for v in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                let file = v.file_name().to_string_lossy().into_owned();
+                if let Some(ver) = file
+                    .strip_suffix(".ziphash")
+                    .or_else(|| file.strip_suffix(".zip"))
+                {
+                    found.insert((rel.to_string(), ver.to_string()));
                 }
-                continue;
             }
-            let child = if rel.is_empty() {
-                name
-            } else {
-                format!("{rel}/{name}")
-            };
-            stack.push((e.path(), child));
-        }
-    }
+            false
+        },
+    );
     // Extracted folders: the first folder name with an `@` on each path.
-    let mut stack = vec![(modcache.to_path_buf(), String::new())];
+    walk_dirs(modcache, "cache", |_, rel, name| {
+        match name.split_once('@') {
+            Some((last, ver)) => {
+                if !ver.contains(".tmp-") {
+                    found.insert((join_rel(rel, last), ver.to_string()));
+                }
+                false
+            }
+            None => true,
+        }
+    });
+    found.into_iter().collect()
+}
+
+/// Walks the folders below `root`, skipping the top-level folder `skip`, and calls
+/// `visit(path, rel, name)` for each, where `rel` is its parent's path relative to `root`
+/// (`/`-separated). It descends into a folder when `visit` returns true.
+fn walk_dirs(root: &Path, skip: &str, mut visit: impl FnMut(&Path, &str, &str) -> bool) {
+    let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, rel)) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
@@ -199,31 +199,23 @@ fn find_modules(modcache: &Path) -> Vec<(String, String)> {
                 continue;
             }
             let name = e.file_name().to_string_lossy().into_owned();
-            if rel.is_empty() && name == "cache" {
+            if rel.is_empty() && name == skip {
                 continue;
             }
-            match name.split_once('@') {
-                Some((last, ver)) if !ver.contains(".tmp-") => {
-                    let module = if rel.is_empty() {
-                        last.to_string()
-                    } else {
-                        format!("{rel}/{last}")
-                    };
-                    found.insert((module, ver.to_string()));
-                }
-                Some(_) => {}
-                None => {
-                    let child = if rel.is_empty() {
-                        name
-                    } else {
-                        format!("{rel}/{name}")
-                    };
-                    stack.push((e.path(), child));
-                }
+            let path = e.path();
+            if visit(&path, &rel, &name) {
+                stack.push((path, join_rel(&rel, &name)));
             }
         }
     }
-    found.into_iter().collect()
+}
+
+fn join_rel(rel: &str, name: &str) -> String {
+    if rel.is_empty() {
+        name.to_string()
+    } else {
+        format!("{rel}/{name}")
+    }
 }
 
 /// A well-formed `h1:` hash: `h1:` and the base64 of 32 bytes.
