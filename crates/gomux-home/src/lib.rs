@@ -7,8 +7,10 @@
 
 pub mod cache;
 pub mod env;
+pub mod fsx;
 pub mod goenv;
 pub mod settings;
+pub mod text;
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;

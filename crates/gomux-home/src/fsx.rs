@@ -1,0 +1,799 @@
+//! The one way gomux writes a file that matters, reads a file it does not control, and deletes a
+//! folder.
+//!
+//! The design decisions to know:
+//! - [`write_atomic`] never truncates the file it replaces: the new bytes go to a temporary file
+//!   beside it, are flushed to disk, and are renamed over the old file, keeping its mode (and
+//!   owner, when root edits a user's file). A profile that is a symbolic link is written at its
+//!   target, so it stays a link. A kill or a full disk leaves the old file whole. A
+//!   read-modify-write also holds an [`UpdateLock`], so two gomux processes never lose each
+//!   other's edits.
+//! - [`read_bounded`] reads only regular files, at most a given size: a FIFO named
+//!   `settings.toml` or a sparse 1 GB `.go-version` is an error, not a hang.
+//! - gomux deletes a folder only when it proves the folder is its own ([`Marker`]: a file gomux
+//!   wrote when it made the folder). [`remove_owned`] checks the marker, renames the folder out
+//!   of sight, and only then deletes it, so no reader ever sees half of it.
+//! - [`checkpoint`] lets the crash tests stop gomux at a named point, the way a kill would.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::text;
+
+/// The variable the crash tests set to a checkpoint name. Test-only; not in the registry.
+pub const CRASH_AT_VAR: &str = "GOMUX_TEST_CRASH_AT";
+
+/// Stops the process at once, as `kill -9` would (no destructors, no clean-up), when
+/// `GOMUX_TEST_CRASH_AT` names this checkpoint. Costs one variable lookup otherwise; never
+/// called on the proxy's hot path.
+pub fn checkpoint(name: &str) {
+    if std::env::var_os(CRASH_AT_VAR).is_some_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
+/// A file operation that failed, with the path it was about.
+#[derive(Debug)]
+pub struct FsError {
+    /// What was being done: `write`, `read`, `remove`, ...
+    pub op: &'static str,
+    pub path: PathBuf,
+    pub source: io::Error,
+}
+
+impl FsError {
+    pub fn new(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> FsError {
+        FsError {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// What to do about it, for the errors that have an answer (a full disk, a permission).
+    pub fn hint(&self) -> Option<String> {
+        io_hint(&self.source, &self.path)
+    }
+}
+
+impl fmt::Display for FsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot {} `{}`: {}",
+            self.op,
+            text::escape_path(&self.path),
+            describe(&self.source)
+        )
+    }
+}
+
+impl std::error::Error for FsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The hint for an I/O error that has one: a full disk or a permission problem, naming the
+/// folder concerned.
+pub fn io_hint(e: &io::Error, path: &Path) -> Option<String> {
+    let folder = path.parent().unwrap_or(path);
+    match e.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Some(format!(
+            "the disk holding `{}` is full: free some space there and run the command again; nothing was changed",
+            text::escape_path(folder)
+        )),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => Some(format!(
+            "check that you may write to `{}` (its owner and mode, or a read-only mount)",
+            text::escape_path(folder)
+        )),
+        _ => None,
+    }
+}
+
+/// An I/O error as a person reads it: the OS message without Rust's `(os error N)` noise.
+pub fn describe(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => text::escape(&s),
+    }
+}
+
+/// The path to write when replacing `path`: `path` itself, or the file a chain of symbolic
+/// links ends at (a dotfiles repository's profile stays a link).
+pub fn write_target(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            Ok(_) => return Ok(p),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(p),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The temporary name a write to `target` uses: `.<name>.gomux-tmp-<pid>-<n>`, in the same
+/// folder (so the rename is atomic).
+fn temp_path(target: &Path) -> PathBuf {
+    let name = target.file_name().unwrap_or_default();
+    let mut tmp = OsString::from(".");
+    tmp.push(name);
+    tmp.push(format!(
+        "{}{}-{}",
+        TEMP_TAG,
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    target.with_file_name(tmp)
+}
+
+const TEMP_TAG: &str = ".gomux-tmp-";
+
+/// Replaces `path` with `bytes` atomically: a temporary file beside it, fsync, the old file's
+/// mode (and owner) kept, rename over, fsync of the folder. A symbolic link is written at its
+/// target. On any error the old file is untouched and the temporary file is removed; a
+/// temporary file left by a killed gomux is removed by the next write to the same file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    let target = write_target(path).map_err(|e| FsError::new("write", path, e))?;
+    let old = match fs::metadata(&target) {
+        Ok(m) if m.is_file() => Some(m),
+        Ok(_) => {
+            return Err(FsError::new(
+                "write",
+                &target,
+                io::Error::other("it is not a regular file"),
+            ));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(FsError::new("write", &target, e)),
+    };
+    remove_stale_temps(&target);
+    let tmp = temp_path(&target);
+    let result = write_temp(&tmp, bytes, old.as_ref()).and_then(|()| {
+        checkpoint("atomic-write:before-rename");
+        fs::rename(&tmp, &target)
+    });
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(FsError::new("write", &target, e));
+    }
+    sync_dir(&target);
+    Ok(())
+}
+
+fn write_temp(tmp: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> io::Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // Private until the old file's mode is applied; a new file gets 0666 less the umask.
+        opts.mode(if old.is_some() { 0o600 } else { 0o666 });
+    }
+    let mut f = opts.open(tmp)?;
+    f.write_all(bytes)?;
+    checkpoint("atomic-write:after-write");
+    if let Some(m) = old {
+        keep_owner_and_mode(&f, m)?;
+    }
+    f.sync_all()
+}
+
+#[cfg(unix)]
+fn keep_owner_and_mode(f: &File, old: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let now = f.metadata()?;
+    if now.uid() != old.uid() || now.gid() != old.gid() {
+        // Only root can give a file away; anyone else keeps the file as their own.
+        let _ = std::os::unix::fs::fchown(f, Some(old.uid()), Some(old.gid()));
+    }
+    f.set_permissions(old.permissions())
+}
+
+#[cfg(not(unix))]
+fn keep_owner_and_mode(f: &File, old: &fs::Metadata) -> io::Result<()> {
+    f.set_permissions(old.permissions())
+}
+
+/// Removes `.<name>.gomux-tmp-<pid>-<n>` files beside `target` whose process is gone.
+fn remove_stale_temps(target: &Path) {
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
+        return;
+    };
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(TEMP_TAG);
+    let prefix = prefix.as_encoded_bytes();
+    let Ok(rd) = fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let file = e.file_name();
+        let Some(rest) = file.as_encoded_bytes().strip_prefix(prefix) else {
+            continue;
+        };
+        let pid = std::str::from_utf8(rest)
+            .ok()
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|p| p != std::process::id() && !process_alive(p)) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Whether a process with this id still runs. Where that cannot be told, it is assumed to.
+pub fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+fn sync_dir(file: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = file.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+}
+
+/// An exclusive lock held while a file is read, changed and written back. The lock file lives
+/// beside gomux's own state (under `GOMUX_HOME/tmp`), never beside the user's file.
+#[derive(Debug)]
+pub struct UpdateLock {
+    _file: File,
+}
+
+impl UpdateLock {
+    /// Takes the lock at `lock_path`, creating the file (and its folder) when missing, and
+    /// waits for another holder to finish.
+    pub fn acquire(lock_path: &Path) -> Result<UpdateLock, FsError> {
+        if let Some(dir) = lock_path.parent() {
+            fs::create_dir_all(dir).map_err(|e| FsError::new("create", dir, e))?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(lock_path)
+            .map_err(|e| FsError::new("open the lock file", lock_path, e))?;
+        file.lock()
+            .map_err(|e| FsError::new("lock", lock_path, e))?;
+        Ok(UpdateLock { _file: file })
+    }
+}
+
+/// Why a bounded read gave nothing.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The path exists but is not a regular file (a FIFO, a device, a folder).
+    NotRegular(PathBuf),
+    /// The file is larger than gomux reads for its purpose.
+    TooLarge {
+        path: PathBuf,
+        limit: u64,
+    },
+    Io(FsError),
+}
+
+impl ReadError {
+    pub fn path(&self) -> &Path {
+        match self {
+            ReadError::NotRegular(p) | ReadError::TooLarge { path: p, .. } => p,
+            ReadError::Io(e) => &e.path,
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::NotRegular(p) => write!(
+                f,
+                "`{}` is not a regular file; gomux reads only regular files there",
+                text::escape_path(p)
+            ),
+            ReadError::TooLarge { path, limit } => write!(
+                f,
+                "`{}` is larger than {} KiB, too large to be what gomux expects there",
+                text::escape_path(path),
+                limit / 1024
+            ),
+            ReadError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The contents of `path` when it is a regular file of at most `limit` bytes; `Ok(None)` when
+/// it does not exist. A FIFO, a device or a folder is [`ReadError::NotRegular`] (it is never
+/// opened for reading, so it cannot block); a larger file is [`ReadError::TooLarge`].
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+        opts.custom_flags(0o4000);
+    }
+    let mut file = match opts.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => return Ok(None),
+        Err(e) => return Err(ReadError::Io(FsError::new("read", path, e))),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| ReadError::Io(FsError::new("read", path, e)))?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(path.to_path_buf()));
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    // The size may have changed since the stat: never read more than the limit.
+    (&mut file)
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| ReadError::Io(FsError::new("read", path, e)))?;
+    if buf.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    Ok(Some(buf))
+}
+
+/// The proof that gomux made a folder: a file inside it whose first line gomux wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Marker {
+    /// The marker's file name inside the folder.
+    pub file: &'static str,
+    /// The exact first line gomux writes into it.
+    pub first_line: &'static str,
+}
+
+/// A folder of gomux's own layout under GOMUX_HOME (`bin/`, `toolchains/`, `tmp/`,
+/// `downloads/`) or a cache root's group folder, marked when gomux created it.
+pub const FOLDER_MARKER: Marker = Marker {
+    file: ".gomux-folder",
+    first_line: "# made by gomux: it may delete what it made in this folder",
+};
+
+/// A toolchain that `gomux install` unpacked (linked SDKs are symbolic links and have none).
+pub const TOOLCHAIN_MARKER: Marker = Marker {
+    file: ".gomux-toolchain",
+    first_line: "# installed by gomux: `gomux uninstall` may delete this folder",
+};
+
+impl Marker {
+    /// The marker file's path inside `dir`.
+    pub fn path(&self, dir: &Path) -> PathBuf {
+        dir.join(self.file)
+    }
+
+    /// True when `dir` (not a symbolic link) holds this marker as a regular file whose first
+    /// line is the one gomux writes.
+    pub fn is_on(&self, dir: &Path) -> bool {
+        let Ok(m) = fs::symlink_metadata(dir) else {
+            return false;
+        };
+        if !m.is_dir() {
+            return false;
+        }
+        match read_bounded(&self.path(dir), 64 * 1024) {
+            Ok(Some(bytes)) => bytes
+                .split(|&b| b == b'\n')
+                .next()
+                .is_some_and(|l| l.strip_suffix(b"\r").unwrap_or(l) == self.first_line.as_bytes()),
+            _ => false,
+        }
+    }
+
+    /// Writes the marker into `dir` (the first line, then `extra`), atomically.
+    pub fn write(&self, dir: &Path, extra: &str) -> Result<(), FsError> {
+        let mut text = String::with_capacity(self.first_line.len() + extra.len() + 2);
+        text.push_str(self.first_line);
+        text.push('\n');
+        text.push_str(extra);
+        write_atomic(&self.path(dir), text.as_bytes())
+    }
+}
+
+/// Creates `dir` (and its parents) and marks it as gomux's when gomux made it or it was empty.
+/// A folder that already held something unmarked is used as it is, but stays unmarked, so
+/// gomux never deletes it or its foreign contents.
+pub fn create_owned_dir(dir: &Path, marker: Marker) -> Result<(), FsError> {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {
+            if marker.is_on(dir) {
+                return Ok(());
+            }
+            let empty = fs::read_dir(dir)
+                .map_err(|e| FsError::new("read", dir, e))?
+                .next()
+                .is_none();
+            if empty {
+                marker.write(dir, "")?;
+            }
+            Ok(())
+        }
+        Ok(m) if m.file_type().is_symlink() && dir.is_dir() => Ok(()),
+        Ok(_) => Err(FsError::new(
+            "create",
+            dir,
+            io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it exists and is not a folder",
+            ),
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir).map_err(|e| FsError::new("create", dir, e))?;
+            marker.write(dir, "")
+        }
+        Err(e) => Err(FsError::new("create", dir, e)),
+    }
+}
+
+/// Why [`remove_owned`] left a folder alone or failed.
+#[derive(Debug)]
+pub enum RemoveError {
+    /// The folder has no marker proving gomux made it; nothing was deleted.
+    NotOwned {
+        path: PathBuf,
+        marker: Marker,
+    },
+    Io(FsError),
+}
+
+impl fmt::Display for RemoveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RemoveError::NotOwned { path, marker } => write!(
+                f,
+                "left `{}` alone: it has no `{}` marker, so gomux cannot prove it made it",
+                text::escape_path(path),
+                marker.file
+            ),
+            RemoveError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RemoveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RemoveError::Io(e) => Some(e),
+            RemoveError::NotOwned { .. } => None,
+        }
+    }
+}
+
+/// The prefix of a folder that [`remove_owned`] moved out of sight and is deleting.
+pub const TRASH_PREFIX: &str = ".gomux-trash-";
+
+/// Deletes `dir` when it carries `marker`: first renamed to `.gomux-trash-…` beside itself
+/// (readers see it whole or not at all), then removed, read-only folders included (Go's module
+/// cache is read-only on disk). Returns the bytes freed. A folder without the marker is
+/// [`RemoveError::NotOwned`] and untouched. Trash left by a killed gomux is finished by
+/// [`remove_trash`].
+pub fn remove_owned(dir: &Path, marker: Marker) -> Result<u64, RemoveError> {
+    if !marker.is_on(dir) {
+        return Err(RemoveError::NotOwned {
+            path: dir.to_path_buf(),
+            marker,
+        });
+    }
+    let trash = trash_path(dir);
+    fs::rename(dir, &trash).map_err(|e| RemoveError::Io(FsError::new("remove", dir, e)))?;
+    checkpoint("remove-owned:after-rename");
+    let freed = tree_size(&trash);
+    remove_tree(&trash).map_err(|e| RemoveError::Io(FsError::new("remove", &trash, e)))?;
+    Ok(freed)
+}
+
+fn trash_path(dir: &Path) -> PathBuf {
+    let name = dir.file_name().unwrap_or_default();
+    let mut t = OsString::from(TRASH_PREFIX);
+    t.push(format!(
+        "{}-{}-",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    t.push(name);
+    dir.with_file_name(t)
+}
+
+/// Finishes deleting the `.gomux-trash-<pid>-…` folders in `parent` whose gomux is gone.
+/// Returns the bytes freed.
+pub fn remove_trash(parent: &Path) -> u64 {
+    let Ok(rd) = fs::read_dir(parent) else {
+        return 0;
+    };
+    let mut freed = 0;
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TRASH_PREFIX)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|p| p != std::process::id() && !process_alive(p)) {
+            let path = e.path();
+            let size = tree_size(&path);
+            if remove_tree(&path).is_ok() {
+                freed += size;
+            }
+        }
+    }
+    freed
+}
+
+/// The bytes of the regular files under `path` (links not followed; a hard-linked file is
+/// counted each time it appears).
+pub fn tree_size(path: &Path) -> u64 {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if !meta.is_dir() {
+        return if meta.is_file() { meta.len() } else { 0 };
+    }
+    let mut total = 0;
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(t) if t.is_file() => total += e.metadata().map(|m| m.len()).unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
+/// Removes `path` completely, making read-only folders writable first. Symbolic links are
+/// removed, never followed. Callers prove ownership first ([`remove_owned`]).
+pub fn remove_tree(path: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(path)?;
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        return fs::remove_file(path).or_else(|_| fs::remove_dir(path));
+    }
+    if !ft.is_dir() {
+        make_writable(path, &meta)?;
+        return fs::remove_file(path);
+    }
+    make_writable(path, &meta)?;
+    for entry in fs::read_dir(path)? {
+        remove_tree(&entry?.path())?;
+    }
+    fs::remove_dir(path)
+}
+
+#[cfg(unix)]
+fn make_writable(path: &Path, meta: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    // Only folders need it on Unix: removing a file needs write access to its folder.
+    if meta.is_dir() {
+        let mode = meta.permissions().mode();
+        if mode & 0o700 != 0o700 {
+            fs::set_permissions(path, fs::Permissions::from_mode(mode | 0o700))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_writable(path: &Path, meta: &fs::Metadata) -> io::Result<()> {
+    let mut perms = meta.permissions();
+    if perms.readonly() {
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        fs::set_permissions(path, perms)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_replaces_and_keeps_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("profile");
+        write_atomic(&p, b"one\n").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"one\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+            write_atomic(&p, b"two\n").unwrap();
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o640
+            );
+        }
+        assert_eq!(fs::read(&p).unwrap(), b"two\n");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_follows_a_symbolic_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles").join("bashrc");
+        fs::create_dir_all(real.parent().unwrap()).unwrap();
+        fs::write(&real, "x\n").unwrap();
+        let link = dir.path().join(".bashrc");
+        std::os::unix::fs::symlink("dotfiles/bashrc", &link).unwrap();
+        write_atomic(&link, b"y\n").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"y\n");
+    }
+
+    #[test]
+    fn stale_temporary_files_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("settings.toml");
+        // A pid far above any Linux pid_max.
+        let stale = dir.path().join(".settings.toml.gomux-tmp-4294967290-0");
+        fs::write(&stale, "half").unwrap();
+        write_atomic(&p, b"ok").unwrap();
+        assert_eq!(stale.exists(), !cfg!(target_os = "linux"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn bounded_reads_refuse_fifos_and_large_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(matches!(
+            read_bounded(&fifo, 10),
+            Err(ReadError::NotRegular(_))
+        ));
+        let big = dir.path().join("big");
+        let f = File::create(&big).unwrap();
+        f.set_len(1 << 30).unwrap();
+        assert!(matches!(
+            read_bounded(&big, 4096),
+            Err(ReadError::TooLarge { .. })
+        ));
+        assert!(
+            read_bounded(&dir.path().join("missing"), 10)
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(
+            read_bounded(dir.path(), 10),
+            Err(ReadError::NotRegular(_))
+        ));
+        fs::write(dir.path().join("small"), "1.22").unwrap();
+        assert_eq!(
+            read_bounded(&dir.path().join("small"), 10)
+                .unwrap()
+                .unwrap(),
+            b"1.22"
+        );
+    }
+
+    #[test]
+    fn only_marked_folders_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("projects");
+        fs::create_dir_all(foreign.join("myapp")).unwrap();
+        fs::write(foreign.join("myapp").join("main.go"), "package main").unwrap();
+        // Existing and not empty: used, but never marked.
+        create_owned_dir(&foreign, FOLDER_MARKER).unwrap();
+        assert!(!FOLDER_MARKER.is_on(&foreign));
+        assert!(matches!(
+            remove_owned(&foreign, FOLDER_MARKER),
+            Err(RemoveError::NotOwned { .. })
+        ));
+        assert!(foreign.join("myapp").join("main.go").exists());
+        // A look-alike marker with other text is no proof either.
+        fs::write(FOLDER_MARKER.path(&foreign), "not gomux\n").unwrap();
+        assert!(!FOLDER_MARKER.is_on(&foreign));
+
+        let ours = dir.path().join("tmp");
+        create_owned_dir(&ours, FOLDER_MARKER).unwrap();
+        assert!(FOLDER_MARKER.is_on(&ours));
+        fs::create_dir_all(ours.join("ro")).unwrap();
+        fs::write(ours.join("ro").join("f"), "12345").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(ours.join("ro"), fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        let freed = remove_owned(&ours, FOLDER_MARKER).unwrap();
+        assert!(freed >= 5);
+        assert!(!ours.exists());
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "only the foreign folder is left, no trash");
+    }
+
+    #[test]
+    fn trash_of_dead_processes_is_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join(format!("{TRASH_PREFIX}4294967290-0-proj"));
+        fs::create_dir_all(t.join("a")).unwrap();
+        fs::write(t.join("a").join("b"), "xyz").unwrap();
+        let keep = dir.path().join("not-trash");
+        fs::create_dir(&keep).unwrap();
+        let freed = remove_trash(dir.path());
+        if cfg!(target_os = "linux") {
+            assert_eq!(freed, 3);
+            assert!(!t.exists());
+        }
+        assert!(keep.exists());
+    }
+
+    #[test]
+    fn errors_name_the_path_and_hint_at_full_disks() {
+        let e = FsError::new(
+            "write",
+            "/home/u/.bashrc",
+            io::Error::from(io::ErrorKind::StorageFull),
+        );
+        assert!(e.to_string().starts_with("cannot write `/home/u/.bashrc`"));
+        assert!(e.hint().unwrap().contains("`/home/u` is full"));
+    }
+}
