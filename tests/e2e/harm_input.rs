@@ -382,4 +382,11 @@ fn an_unreadable_toolchains_folder_is_not_a_missing_toolchain() {
         );
         assert!(!out.stderr.contains("not installed"), "{what}: {out}");
     }
+    // Searchable but not listable: an exact pin still runs; a family cannot be resolved.
+    std::fs::set_permissions(&toolchains, std::fs::Permissions::from_mode(0o711))
+        .expect("chmod toolchains");
+    let out = run(&mut sb.go(["build"]), "p", "go build (exact, --x)");
+    assert_eq!(out.get("version"), Some("go1.22.3"), "{out}");
+    let out = run(&mut sb.go(["build"]), "f", "go build (family, --x)");
+    assert!(out.stderr.contains(&want), "{out}");
 }

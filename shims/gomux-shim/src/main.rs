@@ -223,15 +223,17 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         Request::Exact(name) => Some(name.clone()),
         family => installed(family),
     };
-    // Whether a toolchain is installed cannot be told when `toolchains/` cannot be read: say
-    // that, never "not installed" (and never start an install into it).
-    if let Some(Err(e)) = names.get() {
-        return Err(e.into());
-    }
     let root = match name.as_deref() {
         Some(n) => home.find_toolchain(n).map_err(|e| Failure::from(&e))?,
         None => None,
     };
+    // Whether a toolchain is installed cannot be told when `toolchains/` cannot be listed: say
+    // that, never "not installed" (and never start an install into it).
+    if root.is_none()
+        && let Some(Err(e)) = names.get()
+    {
+        return Err(e.into());
+    }
     let (Some(name), Some(root)) = (name, root) else {
         return missing(&home, &selection, &args, load_settings);
     };
