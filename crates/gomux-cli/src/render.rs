@@ -34,9 +34,19 @@ pub fn with_hint(message: impl Into<String>, hints: &[&str]) -> anyhow::Error {
 /// code built the message.
 const MAX_LINE: usize = 2000;
 
+/// `s` with each line escaped and cut (a message may span lines on purpose, such as a
+/// checksum mismatch's expected and actual values; a value in it cannot add control
+/// characters, since it was escaped, newlines included, where the message was made).
+pub fn escape_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| text::escape_max(l, MAX_LINE))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Prints an error: `error: <message>`, each cause as `  caused by: ...`, then the hints.
 pub fn report(err: &anyhow::Error) {
-    let line = |s: &str| text::escape_max(s, MAX_LINE);
+    let line = escape_lines;
     eprintln!("error: {}", line(&err.to_string()));
     let mut hints = Vec::new();
     for cause in err.chain() {
@@ -120,6 +130,10 @@ mod tests {
         assert!(is_closed_stdout_error(&anyhow::Error::new(epipe)));
         let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
         assert!(!is_closed_stdout_error(&anyhow::Error::new(full)));
+        assert_eq!(
+            escape_lines("mismatch for `a\x1b`\n  expected 1\n  actual   2"),
+            "mismatch for `a\\x1b`\n  expected 1\n  actual   2"
+        );
         #[cfg(unix)]
         {
             let msg = format!(

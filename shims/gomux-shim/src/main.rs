@@ -99,10 +99,19 @@ fn main() -> ExitCode {
 const MAX_LINE: usize = 2000;
 
 fn report(f: &Failure) {
-    eprintln!("gomux: {}", text::escape_max(&f.message, MAX_LINE));
+    eprintln!("gomux: {}", escape_lines(&f.message));
     for h in &f.hints {
-        eprintln!("hint: {}", text::escape_max(h, MAX_LINE));
+        eprintln!("hint: {}", escape_lines(h));
     }
+}
+
+/// Each line escaped: a message may span lines on purpose; its values were escaped (newlines
+/// included) where it was made.
+fn escape_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| text::escape_max(l, MAX_LINE))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn env(key: &str) -> Option<OsString> {
