@@ -394,5 +394,70 @@ impl Run for Command {
         o
     }
 }
+/// True when the tests run as root: then [`as_nobody`] can run a command as a normal user, for
+/// the permission cases (root reads every folder whatever its mode).
+#[cfg(unix)]
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// `cmd` (its program, arguments, working directory and explicitly set environment; a sandbox
+/// command starts from a cleared environment) run as the user `nobody` (uid and gid 65534, no
+/// supplementary groups) through `setpriv`. Only for tests that run as root ([`is_root`]); the
+/// folders the command needs must be reachable by that user ([`Sandbox::open_to_others`]).
+#[cfg(unix)]
+pub fn as_nobody(cmd: &Command) -> Command {
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        c.current_dir(dir);
+    }
+    c
+}
+
+#[cfg(unix)]
+impl Sandbox {
+    /// Lets other users (`nobody`) reach everything in the sandbox: every folder gets
+    /// `rwxr-xr-x` and every file its owner's read (and execute) bits for all. The test then
+    /// closes exactly the folder it is about.
+    pub fn open_to_others(&self) {
+        use std::os::unix::fs::PermissionsExt as _;
+        fn walk(p: &Path) {
+            let Ok(m) = std::fs::symlink_metadata(p) else {
+                return;
+            };
+            if m.file_type().is_symlink() {
+                return;
+            }
+            let mode = m.permissions().mode();
+            let open = if m.is_dir() {
+                0o755
+            } else {
+                (mode & 0o700) | ((mode & 0o500) >> 3) | ((mode & 0o500) >> 6)
+            };
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(open))
+                .expect("chmod in the sandbox");
+            if m.is_dir() {
+                for e in std::fs::read_dir(p).expect("read sandbox dir").flatten() {
+                    walk(&e.path());
+                }
+            }
+        }
+        walk(&self.root);
+        // TMPDIR must stay writable for anyone, as /tmp is.
+        std::fs::set_permissions(&self.tmp, std::fs::Permissions::from_mode(0o1777))
+            .expect("chmod TMPDIR");
+    }
+}
+
 pub mod fixtures;
 pub mod mirror;

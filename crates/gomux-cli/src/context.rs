@@ -60,6 +60,12 @@ impl Context {
         let env = |k: &str| std::env::var_os(k);
         let default = || launch::default_toolchain(&settings);
         let installed = |r: &Request| self.installed(r);
+        let installed_or_unreadable = || {
+            // An unreadable `toolchains/` is reported as such, never as "not installed".
+            self.home
+                .try_toolchain_names()
+                .map_err(|e| toolchains_error(&e))
+        };
         let selection = gomux_resolve::resolve(&Input {
             cwd: &self.cwd,
             args,
@@ -72,9 +78,18 @@ impl Context {
         .map_err(resolve_error)?;
         let name = match &selection.request {
             Request::Exact(n) => Some(n.clone()),
-            family => self.installed(family),
+            family => {
+                installed_or_unreadable()?;
+                self.installed(family)
+            }
         };
-        let root = name.as_deref().and_then(|n| self.home.toolchain_root(n));
+        let root = match name.as_deref() {
+            Some(n) => self
+                .home
+                .find_toolchain(n)
+                .map_err(|e| toolchains_error(&e))?,
+            None => None,
+        };
         Ok(Resolved {
             selection,
             name,
@@ -88,6 +103,11 @@ pub fn resolve_error(e: ResolveError) -> anyhow::Error {
     let hints = e.hints();
     let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
     crate::with_hint(e.to_string(), &hints)
+}
+
+/// `toolchains/` cannot be read: the error with its permission hint.
+pub fn toolchains_error(e: &gomux_home::ToolchainsUnreadable) -> anyhow::Error {
+    crate::with_hint(e.to_string(), &[&e.hint()])
 }
 
 /// The command that installs a request, for hints.

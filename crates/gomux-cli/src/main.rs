@@ -59,6 +59,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before anything is printed (clap's own `--help` included): a closed stdout is a quiet
+    // exit 0, never a panic or an abort. See `render::exit_quietly_on_closed_stdout`.
+    render::exit_quietly_on_closed_stdout();
     let cli = Cli::parse();
     let result = Context::from_env().and_then(|ctx| match cli.command {
         Command::Link(a) => commands::link::run(&ctx, a),
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(code) => code,
+        Err(err) if render::is_closed_stdout_error(&err) => ExitCode::SUCCESS,
         Err(err) => {
             render::report(&err);
             ExitCode::FAILURE

@@ -3,9 +3,22 @@
 //! Go reads a setting from the environment when it is non-empty, else from the file that
 //! `go env -w` writes (`$GOENV`, else the user config dir's `go/env`). gomux reads the same
 //! file the same way, so `go env -w GOTOOLCHAIN=...` or `GOWORK` steer gomux as they steer Go.
+//!
+//! Go reads that file whole (`os.ReadFile`) and ignores it when it cannot be read: a missing
+//! file, one it may not read or a folder count as no settings. gomux does the same, and also
+//! ignores what Go would hang on or read without end — a FIFO, a device, a file larger than
+//! [`FILE_LIMIT`] — so that no file can stop every `go` call in gomux itself; the reason is
+//! kept ([`GoEnvFile::problem`]) for `gomux doctor`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+use crate::fsx;
+
+/// The most of a `go env -w` file gomux reads. `go env -w` writes one short `KEY=VALUE` line
+/// per setting (a few hundred bytes); 1 MiB is thousands of times that, while a sparse or
+/// endless file costs the proxy nothing.
+pub const FILE_LIMIT: u64 = 1024 * 1024;
 
 /// Where a Go setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,17 +62,37 @@ fn config_dir(get: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
 pub struct GoEnvFile {
     pub path: Option<PathBuf>,
     text: String,
+    /// Why an existing file was ignored (not a regular file, too large), escaped for messages.
+    problem: Option<String>,
 }
 
 impl GoEnvFile {
-    /// Reads the file; a missing or unreadable file reads as empty (as in Go).
+    /// Reads the file; a missing or unreadable file reads as empty (as in Go), and so does one
+    /// that is not a regular file or is larger than [`FILE_LIMIT`] (see [`GoEnvFile::problem`]).
+    ///
+    /// One `open`, `fstat` and the reads, as `fs::read_to_string` did: the proxy pays nothing
+    /// for the bound.
     pub fn load(get: &dyn Fn(&str) -> Option<OsString>) -> GoEnvFile {
         let path = file_path(get);
-        let text = path
-            .as_deref()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .unwrap_or_default();
-        GoEnvFile { path, text }
+        let (text, problem) = match path.as_deref().map(|p| fsx::read_bounded(p, FILE_LIMIT)) {
+            None | Some(Ok(None)) => (String::new(), None),
+            Some(Ok(Some(bytes))) => (
+                // Go takes the bytes as they are; invalid UTF-8 is replaced rather than
+                // dropping every setting, and a valid file is not copied again.
+                String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                None,
+            ),
+            // A folder or a file Go may not read is silently no settings in Go too.
+            Some(Err(fsx::ReadError::Io(_))) => (String::new(), None),
+            Some(Err(fsx::ReadError::NotRegular(p))) if p.is_dir() => (String::new(), None),
+            Some(Err(e)) => (String::new(), Some(e.to_string())),
+        };
+        GoEnvFile {
+            path,
+            text,
+            problem,
+        }
     }
 
     /// A file at an explicit path with the given text (tests).
@@ -67,7 +100,14 @@ impl GoEnvFile {
         GoEnvFile {
             path: Some(path.to_path_buf()),
             text: text.to_string(),
+            problem: None,
         }
+    }
+
+    /// Why the file was ignored although it exists: a FIFO or device (Go would wait on it
+    /// forever) or a file over [`FILE_LIMIT`]. The text names the file, escaped.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
     }
 
     /// The value of `key` in the file; lines without `=` or not starting with an uppercase
@@ -136,6 +176,45 @@ mod tests {
         assert_eq!(f.get("GOFLAGS"), Some("-mod=mod -x"));
         assert_eq!(f.get("GOWORK"), None);
         assert_eq!(f.get("lower"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_or_huge_file_is_ignored_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("env");
+        let get = |k: &str| (k == "GOENV").then(|| path.clone().into_os_string());
+        let status = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let f = GoEnvFile::load(&get);
+        assert_eq!(f.get("GOTOOLCHAIN"), None);
+        assert!(
+            f.problem().unwrap().contains("not a regular file"),
+            "{:?}",
+            f.problem()
+        );
+        std::fs::remove_file(&path).unwrap();
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(FILE_LIMIT + 1).unwrap();
+        let f = GoEnvFile::load(&get);
+        assert!(
+            f.problem().unwrap().contains("larger than"),
+            "{:?}",
+            f.problem()
+        );
+        std::fs::write(&path, "GOTOOLCHAIN=local\n").unwrap();
+        let f = GoEnvFile::load(&get);
+        assert_eq!((f.get("GOTOOLCHAIN"), f.problem()), (Some("local"), None));
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert_eq!(
+            GoEnvFile::load(&get).problem(),
+            None,
+            "a folder is no settings, as in Go"
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl fmt::Display for HomeError {
             HomeError::RelativeHome(p) => write!(
                 f,
                 "GOMUX_HOME must be an absolute path, not `{}`; set it to a folder such as `/mnt/data/gomux`",
-                p.display()
+                text::escape_path(p)
             ),
             HomeError::NoHome => f.write_str(
                 "cannot find the gomux home: neither `GOMUX_HOME` nor `HOME` is set; set `GOMUX_HOME` to an absolute folder",
@@ -122,13 +122,39 @@ impl Home {
         Settings::load(&self.settings_file())
     }
 
-    /// The GOROOT of an installed or linked toolchain, when its `bin/go` exists.
+    /// The GOROOT of an installed or linked toolchain, when its `bin/go` exists. A folder that
+    /// cannot be read counts as no toolchain here; [`Home::find_toolchain`] tells them apart.
     pub fn toolchain_root(&self, name: &str) -> Option<PathBuf> {
+        self.find_toolchain(name).ok().flatten()
+    }
+
+    /// The GOROOT of an installed or linked toolchain when its `bin/go` exists, `Ok(None)` when
+    /// it does not, and an error when a folder on the way cannot be read (a `toolchains/` gomux
+    /// may not enter is not "not installed"). One `stat` when all is well, as before.
+    pub fn find_toolchain(&self, name: &str) -> Result<Option<PathBuf>, ToolchainsUnreadable> {
         if !gomux_version::is_safe_name(name) {
-            return None;
+            return Ok(None);
         }
         let dir = self.toolchain_dir(name);
-        dir.join("bin").join(exe("go")).is_file().then_some(dir)
+        let go = dir.join("bin").join(exe("go"));
+        match std::fs::metadata(&go) {
+            Ok(m) => Ok(m.is_file().then_some(dir)),
+            Err(e) if is_absent(&e) => Ok(None),
+            Err(e) => {
+                // The failure path only: find the folder that could not be entered.
+                let blocked = [dir.clone(), dir.join("bin"), go]
+                    .into_iter()
+                    .find_map(|p| match std::fs::metadata(&p) {
+                        Err(e) if !is_absent(&e) => p.parent().map(Path::to_path_buf),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| self.toolchains_dir());
+                Err(ToolchainsUnreadable {
+                    dir: blocked,
+                    source: e,
+                })
+            }
+        }
     }
 
     /// True when `toolchains/<name>` is a link made by `gomux link` rather than an install.
@@ -140,9 +166,21 @@ impl Home {
 
     /// Names of every entry in `toolchains/` that is a usable name, sorted oldest first by
     /// Go version (names that are not versions first, by name).
+    ///
+    /// A `toolchains/` that cannot be read lists nothing here; [`Home::try_toolchain_names`]
+    /// says so instead.
     pub fn toolchain_names(&self) -> Vec<String> {
-        let Ok(rd) = std::fs::read_dir(self.toolchains_dir()) else {
-            return Vec::new();
+        self.try_toolchain_names().unwrap_or_default()
+    }
+
+    /// Like [`Home::toolchain_names`], with an error when `toolchains/` exists but cannot be
+    /// read (a missing folder lists nothing).
+    pub fn try_toolchain_names(&self) -> Result<Vec<String>, ToolchainsUnreadable> {
+        let dir = self.toolchains_dir();
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if is_absent(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(ToolchainsUnreadable { dir, source: e }),
         };
         let mut names: Vec<String> = rd
             .filter_map(|e| e.ok())
@@ -150,7 +188,57 @@ impl Home {
             .filter(|n| gomux_version::is_safe_name(n))
             .collect();
         names.sort_by(|a, b| gomux_version::compare_names(a, b).then_with(|| a.cmp(b)));
-        names
+        Ok(names)
+    }
+}
+
+fn is_absent(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+    )
+}
+
+/// `toolchains/` (or a toolchain's folder in it) exists but gomux may not read or enter it, so
+/// whether a toolchain is installed cannot be told.
+#[derive(Debug)]
+pub struct ToolchainsUnreadable {
+    /// The folder that could not be read or entered.
+    pub dir: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl ToolchainsUnreadable {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        if self.source.kind() == std::io::ErrorKind::PermissionDenied {
+            format!(
+                "check that you may read and enter `{}` (its owner and mode): gomux looks for installed toolchains there",
+                text::escape_path(&self.dir)
+            )
+        } else {
+            format!(
+                "check `{}`: gomux looks for installed toolchains there",
+                text::escape_path(&self.dir)
+            )
+        }
+    }
+}
+
+impl fmt::Display for ToolchainsUnreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot read `{}`, so gomux cannot tell which toolchains are installed: {}",
+            text::escape_path(&self.dir),
+            fsx::describe(&self.source)
+        )
+    }
+}
+
+impl std::error::Error for ToolchainsUnreadable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }
 

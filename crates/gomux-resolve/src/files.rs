@@ -8,6 +8,8 @@ use std::path::Path;
 
 use gomux_version::Request;
 
+use gomux_home::text;
+
 use crate::ResolveError;
 
 /// A value read from a file, with its 1-based line number.
@@ -134,7 +136,7 @@ fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
 pub fn scan_module_file(path: &Path) -> Result<ModuleLines, ResolveError> {
     let bytes = std::fs::read(path).map_err(|e| ResolveError::Read {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message: gomux_home::fsx::describe(&e),
     })?;
     Ok(scan_module_bytes(&bytes))
 }
@@ -157,7 +159,7 @@ fn bad_line(path: &Path, line: usize, message: String) -> ResolveError {
 }
 
 fn parse_version(path: &Path, line: usize, word: &str) -> Result<Request, ResolveError> {
-    Request::parse(word).map_err(|e| bad_line(path, line, e.to_string()))
+    Request::parse(word).map_err(|e| bad_line(path, line, crate::request_error_text(&e)))
 }
 
 /// Parses `.go-version`: one version (`1.22.3`, `go1.22.3`, `go 1.22.3`, `1.22`), `#` comments,
@@ -174,7 +176,10 @@ pub fn parse_go_version(path: &Path, text: &str) -> Result<Lined<Request>, Resol
             return Err(bad_line(
                 path,
                 i + 1,
-                format!("unexpected `{line}`: a `.go-version` file holds one version"),
+                format!(
+                    "unexpected `{}`: a `.go-version` file holds one version",
+                    text::escape(line)
+                ),
             ));
         }
         let word = match line.strip_prefix("go") {

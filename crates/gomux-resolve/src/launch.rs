@@ -25,7 +25,7 @@ pub fn default_toolchain(settings: &Settings) -> Result<Option<(Request, PathBuf
     let request = Request::parse(value).map_err(|error| ResolveError::BadRequest {
         origin: format!(
             "`{}` key `{}`",
-            settings.path().display(),
+            gomux_home::text::escape_path(settings.path()),
             keys::DEFAULT_TOOLCHAIN
         ),
         error,

@@ -21,6 +21,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use gomux_home::env as gomux_env;
+use gomux_home::fsx::{self, ReadError};
+use gomux_home::text;
 use gomux_version::{Request, RequestError};
 
 use files::{Lined, ModuleLines};
@@ -139,23 +141,27 @@ impl fmt::Display for Source {
             Source::Env => f.write_str("GOMUX_TOOLCHAIN"),
             Source::GoToolchain(Origin::Env) => f.write_str("GOTOOLCHAIN in the environment"),
             Source::GoToolchain(Origin::File(p)) => {
-                write!(f, "GOTOOLCHAIN in `{}` (go env -w)", p.display())
+                write!(f, "GOTOOLCHAIN in `{}` (go env -w)", text::escape_path(p))
             }
             Source::PinFile { path, line }
             | Source::GoWork { path, line }
             | Source::GoMod { path, line } => {
-                write!(f, "{}:{line}", path.display())
+                write!(f, "{}:{line}", text::escape_path(path))
             }
             Source::Default(d) => match d {
-                DefaultSource::Settings(p) => write!(f, "the default toolchain ({})", p.display()),
+                DefaultSource::Settings(p) => {
+                    write!(f, "the default toolchain ({})", text::escape_path(p))
+                }
                 DefaultSource::GoToolchain(Origin::Env) => {
                     f.write_str("the default set by GOTOOLCHAIN in the environment")
                 }
-                DefaultSource::GoToolchain(Origin::File(p)) => {
-                    write!(f, "the default set by GOTOOLCHAIN in `{}`", p.display())
-                }
+                DefaultSource::GoToolchain(Origin::File(p)) => write!(
+                    f,
+                    "the default set by GOTOOLCHAIN in `{}`",
+                    text::escape_path(p)
+                ),
                 DefaultSource::PinAbove { path, line } => {
-                    write!(f, "the default set by {}:{line}", path.display())
+                    write!(f, "the default set by {}:{line}", text::escape_path(path))
                 }
             },
         }
@@ -226,16 +232,52 @@ pub enum ResolveError {
     },
     /// A file could not be read.
     Read { path: PathBuf, message: String },
+    /// A pin file that gomux will not read: not a regular file, too large, or unreadable.
+    /// `message` names the file (escaped); `hint` says what to do.
+    BadPinFile {
+        path: PathBuf,
+        message: String,
+        hint: String,
+    },
     /// Nothing selects a toolchain here and no default is set.
     NoToolchain { cwd: PathBuf },
     /// The settings could not be read.
     Settings(String),
 }
 
+/// A [`RequestError`] with the rejected text escaped and shortened: the text came from a file,
+/// a variable or an argument, and must not reach the terminal raw.
+pub fn request_error_text(e: &RequestError) -> String {
+    format!(
+        "invalid Go version `{}`: {}",
+        text::escape(&e.input),
+        e.reason
+    )
+}
+
+/// A value quoted the way Go's `%q` shows it (Go's own messages quote GOTOOLCHAIN and toolchain
+/// values so), cut after [`text::MAX_SHOWN`] characters: Rust's `{:?}` escapes control,
+/// format and bidirectional characters just as `%q` does.
+fn quote(s: &str) -> String {
+    match s.char_indices().nth(text::MAX_SHOWN) {
+        Some((cut, _)) => format!("{:?}…", &s[..cut]),
+        None => format!("{s:?}"),
+    }
+}
+
+/// The longest message of another crate (the settings reader) shown as it is; the text is
+/// escaped again, which leaves escapes alone, so no control character gets through whatever
+/// that crate quoted.
+const MAX_FOREIGN_MESSAGE: usize = 2000;
+
 impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every value below that came from outside is escaped, here or where the error is made
+        // (origins, pin-file messages, Go's quoted values).
         match self {
-            ResolveError::BadRequest { origin, error } => write!(f, "{error} (from {origin})"),
+            ResolveError::BadRequest { origin, error } => {
+                write!(f, "{} (from {origin})", request_error_text(error))
+            }
             ResolveError::InvalidGoToolchain { message, .. } => f.write_str(message),
             ResolveError::RelativeGoWork { .. } => {
                 f.write_str("invalid GOWORK: not an absolute path")
@@ -243,22 +285,24 @@ impl fmt::Display for ResolveError {
             ResolveError::InvalidToolchainLine { message, .. } => f.write_str(message),
             ResolveError::UnusableName { name, origin } => write!(
                 f,
-                "toolchain `{name}` (from {origin}) cannot be used: a toolchain name may only use letters, digits, `.`, `_`, `+` and `-`"
+                "toolchain `{}` (from {origin}) cannot be used: a toolchain name may only use letters, digits, `.`, `_`, `+` and `-`",
+                text::escape(name)
             ),
             ResolveError::PinFile {
                 path,
                 line,
                 message,
-            } => write!(f, "{}:{line}: {message}", path.display()),
+            } => write!(f, "{}:{line}: {message}", text::escape_path(path)),
             ResolveError::Read { path, message } => {
-                write!(f, "cannot read `{}`: {message}", path.display())
+                write!(f, "cannot read `{}`: {message}", text::escape_path(path))
             }
+            ResolveError::BadPinFile { message, .. } => f.write_str(message),
             ResolveError::NoToolchain { cwd } => write!(
                 f,
                 "no Go toolchain is selected for `{}` and no default is set",
-                cwd.display()
+                text::escape_path(cwd)
             ),
-            ResolveError::Settings(m) => f.write_str(m),
+            ResolveError::Settings(m) => f.write_str(&text::escape_max(m, MAX_FOREIGN_MESSAGE)),
         }
     }
 }
@@ -273,20 +317,22 @@ impl ResolveError {
                 Origin::Env => "GOTOOLCHAIN is set in the environment: fix or unset it".to_string(),
                 Origin::File(p) => format!(
                     "GOTOOLCHAIN is set in `{}`: run `go env -w GOTOOLCHAIN=auto` or edit that file",
-                    p.display()
+                    text::escape_path(p)
                 ),
             }],
             ResolveError::RelativeGoWork { value, origin } => vec![format!(
-                "GOWORK=`{value}` is set {}: use an absolute path, `off`, or unset it",
+                "GOWORK=`{}` is set {}: use an absolute path, `off`, or unset it",
+                text::escape(value),
                 match origin {
                     Origin::Env => "in the environment".to_string(),
-                    Origin::File(p) => format!("in `{}`", p.display()),
+                    Origin::File(p) => format!("in `{}`", text::escape_path(p)),
                 }
             )],
             ResolveError::InvalidToolchainLine { path, line, .. } => vec![format!(
                 "fix line {line} of `{}`: use `toolchain go1.X.Y` or `toolchain default`",
-                path.display()
+                text::escape_path(path)
             )],
+            ResolveError::BadPinFile { hint, .. } => vec![hint.clone()],
             ResolveError::PinFile { .. } => vec![
                 "a pin file holds one version such as `1.22.3`, `go1.22.3` or `1.22`".to_string(),
             ],
@@ -335,7 +381,7 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
         Some((Request::Exact(name.to_string()), Source::ProxyName))
     } else if let Some(v) = plus {
         let request = Request::parse(v).map_err(|error| ResolveError::BadRequest {
-            origin: format!("the argument `+{v}`"),
+            origin: format!("the argument `+{}`", text::escape(v)),
             error,
         })?;
         Some((request, Source::Arg))
@@ -560,16 +606,19 @@ fn select_with_module(
         let Some(tv) = tv.filter(|_| prefixed) else {
             return Err(ResolveError::InvalidToolchainLine {
                 message: format!(
-                    "invalid toolchain {:?} in {}",
-                    t.value,
-                    short_path(&m.path, input.cwd)
+                    "invalid toolchain {} in {}",
+                    quote(&t.value),
+                    text::escape(&short_path(&m.path, input.cwd))
                 ),
                 path: m.path.clone(),
                 line: t.line,
             });
         };
         if gomux_version::compare(tv, &chosen_version) == Ordering::Greater {
-            check_name(&t.value, &format!("{}:{}", m.path.display(), t.line))?;
+            check_name(
+                &t.value,
+                &format!("{}:{}", text::escape_path(&m.path), t.line),
+            )?;
             chosen = Some((Request::Exact(t.value.clone()), file_source(t.line)));
             chosen_version = tv.to_string();
         }
@@ -578,7 +627,7 @@ fn select_with_module(
         && gomux_version::compare(&g.value, &chosen_version) == Ordering::Greater
     {
         let name = gomux_version::go_line_toolchain(&g.value);
-        check_name(&name, &format!("{}:{}", m.path.display(), g.line))?;
+        check_name(&name, &format!("{}:{}", text::escape_path(&m.path), g.line))?;
         chosen = Some((Request::Exact(name), file_source(g.line)));
     }
     match (chosen, default) {
@@ -653,10 +702,12 @@ fn parse_gotoolchain(value: &str, origin: &Origin) -> Result<GoToolchain, Resolv
     } else {
         if gomux_version::from_toolchain(min).is_none() {
             return Err(invalid(match suffix {
-                Some(_) => {
-                    format!("invalid GOTOOLCHAIN {value:?}: invalid minimum toolchain {min:?}")
-                }
-                None => format!("invalid GOTOOLCHAIN {value:?}"),
+                Some(_) => format!(
+                    "invalid GOTOOLCHAIN {}: invalid minimum toolchain {}",
+                    quote(value),
+                    quote(min)
+                ),
+                None => format!("invalid GOTOOLCHAIN {}", quote(value)),
             }));
         }
         Some(min.to_string())
@@ -666,14 +717,15 @@ fn parse_gotoolchain(value: &str, origin: &Origin) -> Result<GoToolchain, Resolv
         Some(s @ ("auto" | "path")) => Some(s),
         Some(_) => {
             return Err(invalid(format!(
-                "invalid GOTOOLCHAIN {value:?}: only version suffixes are +auto and +path"
+                "invalid GOTOOLCHAIN {}: only version suffixes are +auto and +path",
+                quote(value)
             )));
         }
     };
     if let Some(name) = &min
         && !(name.starts_with("go1") || name.contains("-go1"))
     {
-        return Err(invalid(format!("invalid GOTOOLCHAIN {name:?}")));
+        return Err(invalid(format!("invalid GOTOOLCHAIN {}", quote(name))));
     }
     Ok(match (min, mode) {
         (None, None) => GoToolchain::Local,
@@ -773,14 +825,12 @@ fn walk(
     let mut buf = PathBuf::with_capacity(start.as_os_str().len() + 16);
     for dir in start.ancestors() {
         if found.pin.is_none() {
-            if is_file(at(&mut buf, dir, ".go-version")) {
-                let text = read_small(&buf)?;
+            if let Some(text) = read_pin(at(&mut buf, dir, ".go-version"))? {
                 found.pin = Some((buf.clone(), files::parse_go_version(&buf, &text)?));
-            } else if is_file(at(&mut buf, dir, ".tool-versions")) {
-                let text = read_small(&buf)?;
-                if let Some(l) = files::parse_tool_versions(&buf, &text)? {
-                    found.pin = Some((buf.clone(), l));
-                }
+            } else if let Some(text) = read_pin(at(&mut buf, dir, ".tool-versions"))?
+                && let Some(l) = files::parse_tool_versions(&buf, &text)?
+            {
+                found.pin = Some((buf.clone(), l));
             }
         }
         if search_work && found.gowork.is_none() && is_file(at(&mut buf, dir, "go.work")) {
@@ -810,28 +860,56 @@ fn at<'b>(buf: &'b mut PathBuf, dir: &Path, name: &str) -> &'b Path {
     buf
 }
 
-/// Reads a pin file. These are a few bytes: plain reads until the end, without the `stat` and
-/// `lseek` that `fs::read` and `read_to_end` spend on a size hint.
-fn read_small(path: &Path) -> Result<String, ResolveError> {
-    use std::io::Read as _;
-    let read = || -> std::io::Result<Vec<u8>> {
-        let mut file = std::fs::File::open(path)?;
-        let mut bytes = Vec::new();
-        let mut chunk = [0u8; 512];
-        loop {
-            match file.read(&mut chunk) {
-                Ok(0) => return Ok(bytes),
-                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    };
-    let bytes = read().map_err(|e| ResolveError::Read {
+/// The most a pin file may hold. A `.go-version` is one line and a `.tool-versions` one line
+/// per tool, so 64 KiB is hundreds of times any real one, yet still nothing to read, parse or
+/// quote: a repository cannot make the proxy read, keep or print more than that.
+pub const PIN_FILE_LIMIT: u64 = 64 * 1024;
+
+/// Reads a pin file, `None` when there is none. The file is opened without a `stat` first
+/// (`open`, `fstat`, `read`: the same number of calls as the `stat` and plain reads this
+/// replaced), only a regular file is read (a FIFO never blocks the proxy), and at most
+/// [`PIN_FILE_LIMIT`] bytes.
+fn read_pin(path: &Path) -> Result<Option<String>, ResolveError> {
+    let bad = |message: String, hint: String| ResolveError::BadPinFile {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+        message,
+        hint,
+    };
+    let shown = || text::escape_path(path);
+    match fsx::read_bounded(path, PIN_FILE_LIMIT) {
+        // A valid UTF-8 file (every real one) is not copied again.
+        Ok(Some(bytes)) => {
+            Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            })))
+        }
+        Ok(None) => Ok(None),
+        // A folder that may not be searched hides nothing gomux could use: as when no file is
+        // there (only a file that exists but cannot be read is an error).
+        Err(ReadError::Io(e))
+            if e.source.kind() == std::io::ErrorKind::PermissionDenied
+                && std::fs::metadata(path).is_err() =>
+        {
+            Ok(None)
+        }
+        Err(ReadError::Io(e)) => Err(bad(
+            format!("cannot read `{}`: {}", shown(), fsx::describe(&e.source)),
+            match e.source.kind() {
+                std::io::ErrorKind::PermissionDenied => format!(
+                    "check that you may read `{}` (its owner and mode), or remove it",
+                    shown()
+                ),
+                _ => format!("check `{}`, or remove it", shown()),
+            },
+        )),
+        Err(e) => Err(bad(
+            e.to_string(),
+            format!(
+                "a pin file is a small text file naming one Go version, such as `1.22.3`: replace `{}` with one, or remove it",
+                shown()
+            ),
+        )),
+    }
 }
 
 /// The directory of a `-C dir` flag: first (`go -C dir build`) or right after the subcommand

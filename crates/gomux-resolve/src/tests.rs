@@ -555,3 +555,60 @@ fn a_real_go_switching_toolchains_gets_exactly_what_it_asked_for() {
     t.set("GOTOOLCHAIN_INTERNAL_SWITCH_VERSION", "junk");
     assert_eq!(t.pick("p", &[]), p("go1.22.1", "pin-file"));
 }
+
+#[test]
+fn untrusted_text_in_errors_is_escaped_and_short() {
+    let mut t = T::new();
+    t.file("a/.go-version", "1.22\x1b[2Kx\n");
+    t.file("b/.tool-versions", "golang 1.22\u{202e}3\n");
+    t.file("c/.go-version", "1.22.3\n\x1b]0;title\x07\n");
+    t.file("d/go.mod", "module d\ngo 1.21\ntoolchain go1.22\x1b[31m\n");
+    for cwd in ["a", "b", "c", "d"] {
+        let e = t.err(cwd, &[]);
+        assert!(!e.contains(['\x1b', '\u{202e}', '\x07']), "{cwd}: {e:?}");
+        assert!(e.contains("\\x1b") || e.contains("\\u{"), "{cwd}: {e}");
+    }
+    let long = format!("1.22{}", "9".repeat(100_000));
+    t.file("e/.go-version", &long[..60_000]);
+    let e = t.err("e", &[]);
+    assert!(e.len() < 400, "{} bytes", e.len());
+    t.set("GOTOOLCHAIN", "go1.22\x1b[2K+auto");
+    let e = t.run("f", &[]).unwrap_err();
+    assert!(!e.to_string().contains('\x1b'), "{e:?}");
+    t.set("GOTOOLCHAIN", "auto")
+        .set("GOMUX_TOOLCHAIN", "\x1b[2K1.22");
+    assert!(!t.err("f", &[]).contains('\x1b'));
+}
+
+#[cfg(unix)]
+#[test]
+fn pin_files_that_are_not_small_regular_files_are_errors_not_hangs() {
+    let t = T::new();
+    let fifo = t.root().join("a/.go-version");
+    std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let e = t.run("a", &[]).unwrap_err();
+    assert!(matches!(e, ResolveError::BadPinFile { .. }), "{e:?}");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let big = t.root().join("b/.tool-versions");
+    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let e = t.run("b", &[]).unwrap_err();
+    assert!(e.to_string().contains("larger than 64 KiB"), "{e}");
+    assert!(e.hints()[0].contains("remove it"), "{:?}", e.hints());
+    // Exactly at the bound is still read.
+    t.file(
+        "c/.go-version",
+        &format!("1.22.3\n{}", "#".repeat(64 * 1024 - 7)),
+    );
+    assert_eq!(t.pick("c", &[]), p("go1.22.3", "pin-file"));
+}

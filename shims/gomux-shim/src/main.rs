@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gomux_home::settings::keys;
-use gomux_home::{Home, Settings, env as vars};
+use gomux_home::{Home, Settings, ToolchainsUnreadable, env as vars, text};
 use gomux_resolve::{Input, ResolveError, Selection, Tool, launch};
 use gomux_version::Request;
 
@@ -49,6 +49,12 @@ impl Failure {
     fn hint(mut self, hint: impl Into<String>) -> Failure {
         self.hints.push(hint.into());
         self
+    }
+}
+
+impl From<&ToolchainsUnreadable> for Failure {
+    fn from(e: &ToolchainsUnreadable) -> Failure {
+        Failure::new(e.to_string()).hint(e.hint())
     }
 }
 
@@ -87,11 +93,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// The longest message line printed. Values in messages are escaped and cut where the
+/// message is made; this last pass escapes once more (which leaves escapes as they are), so no
+/// control character from a file, a variable or another crate's text reaches the terminal.
+const MAX_LINE: usize = 2000;
+
 fn report(f: &Failure) {
-    eprintln!("gomux: {}", f.message);
+    eprintln!("gomux: {}", escape_lines(&f.message));
     for h in &f.hints {
-        eprintln!("hint: {h}");
+        eprintln!("hint: {}", escape_lines(h));
     }
+}
+
+/// Each line escaped: a message may span lines on purpose; its values were escaped (newlines
+/// included) where it was made.
+fn escape_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| text::escape_max(l, MAX_LINE))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn env(key: &str) -> Option<OsString> {
@@ -121,8 +141,12 @@ fn classify(argv0: &OsStr) -> Result<(Tool, Option<String>), Failure> {
 /// The working directory as Go sees it: `$PWD` when it names the same folder (keeping the
 /// user's symlinked path), else the physical path.
 fn working_dir() -> Result<PathBuf, Failure> {
-    let physical = std::env::current_dir()
-        .map_err(|e| Failure::new(format!("cannot read the current directory: {e}")))?;
+    let physical = std::env::current_dir().map_err(|e| {
+        Failure::new(format!(
+            "cannot read the current directory: {}",
+            gomux_home::fsx::describe(&e)
+        ))
+    })?;
     if let Some(pwd) = env("PWD").map(PathBuf::from)
         && pwd.is_absolute()
         && pwd != physical
@@ -181,16 +205,17 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
             .as_ref()
             .map_err(|e| Failure::new(e.clone()))
     };
-    let names: OnceCell<Vec<String>> = OnceCell::new();
-    let installed_names = || names.get_or_init(|| home.toolchain_names());
+    // An unreadable `toolchains/` lists nothing for the resolution; it is reported below.
+    let names: OnceCell<Result<Vec<String>, ToolchainsUnreadable>> = OnceCell::new();
+    let installed_names = || names.get_or_init(|| home.try_toolchain_names());
 
     let default = || {
         let s = load_settings().map_err(|f| ResolveError::Settings(f.message))?;
         launch::default_toolchain(s)
     };
     let installed = |r: &Request| {
-        r.pick(installed_names().iter().map(String::as_str))
-            .map(str::to_string)
+        let names = installed_names().as_ref().ok()?;
+        r.pick(names.iter().map(String::as_str)).map(str::to_string)
     };
     let rest = &args[1..];
     let selection = gomux_resolve::resolve(&Input {
@@ -207,7 +232,17 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         Request::Exact(name) => Some(name.clone()),
         family => installed(family),
     };
-    let root = name.as_deref().and_then(|n| home.toolchain_root(n));
+    let root = match name.as_deref() {
+        Some(n) => home.find_toolchain(n).map_err(|e| Failure::from(&e))?,
+        None => None,
+    };
+    // Whether a toolchain is installed cannot be told when `toolchains/` cannot be listed: say
+    // that, never "not installed" (and never start an install into it).
+    if root.is_none()
+        && let Some(Err(e)) = names.get()
+    {
+        return Err(e.into());
+    }
     let (Some(name), Some(root)) = (name, root) else {
         return missing(&home, &selection, &args, load_settings);
     };
@@ -261,7 +296,7 @@ fn missing<'s>(
         return Err(not_installed()
             .hint(format!(
                 "gomux installed {wanted} but the proxy still cannot find it under `{}`",
-                home.toolchains_dir().display()
+                text::escape_path(&home.toolchains_dir())
             ))
             .hint("run `gomux doctor`"));
     }
@@ -282,8 +317,12 @@ fn missing<'s>(
             .hint(format!("run `{install_cmd}`"))
             .hint("automatic installs are off (GOMUX_AUTO_INSTALL=0 or `auto_install = false` in settings.toml)"));
     }
-    let me = std::env::current_exe()
-        .map_err(|e| Failure::new(format!("cannot locate the proxy executable: {e}")))?;
+    let me = std::env::current_exe().map_err(|e| {
+        Failure::new(format!(
+            "cannot locate the proxy executable: {}",
+            gomux_home::fsx::describe(&e)
+        ))
+    })?;
     let gomux = me
         .parent()
         .map(|d| d.join(gomux_home::exe("gomux")))
@@ -292,7 +331,7 @@ fn missing<'s>(
             not_installed()
                 .hint(format!(
                     "the `gomux` binary is not beside the proxy `{}`",
-                    me.display()
+                    text::escape_path(&me)
                 ))
                 .hint(format!(
                     "run `{install_cmd}`, or `gomux setup` to repair the proxies"
@@ -324,8 +363,9 @@ fn exec(
 ) -> Result<Done, Failure> {
     let err = sys::exec(exe, argv0, args, changes);
     Err(Failure::new(format!(
-        "cannot run `{}`: {err}",
-        exe.display()
+        "cannot run `{}`: {}",
+        text::escape_path(exe),
+        gomux_home::fsx::describe(&err)
     )))
 }
 
@@ -347,7 +387,7 @@ fn exec(
     }
     let status = cmd
         .status()
-        .map_err(|e| Failure::new(format!("cannot run `{}`: {e}", exe.display())))?;
+        .map_err(|e| Failure::new(format!("cannot run `{}`: {e}", text::escape_path(exe))))?;
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
     ))

@@ -43,7 +43,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&doctor::render_json(&findings))?
         );
     } else {
-        print!("{}", doctor::render_text(&findings));
+        // Findings quote paths and values from files and the environment: every line is
+        // escaped (a line without control characters prints as it is).
+        for line in doctor::render_text(&findings).lines() {
+            println!("{}", gomux_home::text::escape_max(line, 2000));
+        }
     }
     let (errors, _, _) = doctor::counts(&findings);
     Ok(if errors > 0 {
@@ -71,7 +75,7 @@ pub fn checks(ctx: &Context, env: Env<'_>) -> Vec<Finding> {
 }
 
 fn tick(p: &Path) -> String {
-    format!("`{}`", p.display())
+    format!("`{}`", gomux_home::text::escape_path(p))
 }
 
 fn is_executable(p: &Path) -> bool {
@@ -586,7 +590,7 @@ fn goenv_file_check(ctx: &Context, env: Env<'_>) -> Finding {
             fixes.push(key);
         }
         status = status.max(s);
-        notes.push(format!("{key}=`{v}` ({note})"));
+        notes.push(format!("{key}=`{}` ({note})", gomux_home::text::escape(v)));
     }
     if notes.is_empty() {
         let what = if path.is_file() {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::Context as _;
-use gomux_home::{env as vars, exe, read_version_file};
+use gomux_home::{env as vars, exe, read_version_file, text};
 
 use crate::{Context, proxies, with_hint};
 
@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     };
     let root = std::fs::canonicalize(&path).map_err(|e| {
         with_hint(
-            format!("cannot use `{}` as a Go SDK: {e}", path.display()),
+            format!("cannot use `{}` as a Go SDK: {e}", text::escape_path(&path)),
             &["give the folder that holds `bin/go`, such as `/usr/local/go` or `D:\\go-1.22.0`"],
         )
     })?;
@@ -42,8 +42,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         return Err(with_hint(
             format!(
                 "`{}` is not a Go SDK: `{}` does not exist",
-                root.display(),
-                go.display()
+                text::escape_path(&root),
+                text::escape_path(&go)
             ),
             &[
                 "give the GOROOT folder (the one with `bin/` and `VERSION` in it), not `bin/` itself",
@@ -53,16 +53,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let printed = check_runs(&go)?;
     let version = read_version_file(&root).map_err(|e| {
         with_hint(
-            format!("`{}` has no readable `VERSION` file: {e}", root.display()),
+            format!("`{}` has no readable `VERSION` file: {e}", text::escape_path(&root)),
             &["a Go SDK built from a release has `VERSION`; a source checkout of Go's tip cannot be linked"],
         )
     })?;
     let wanted = version.split_whitespace().next().unwrap_or_default();
     if !printed.split_whitespace().any(|w| w == wanted) {
         eprintln!(
-            "warning: `{} version` printed `{}`, but its VERSION file says `{version}`",
-            go.display(),
-            printed.trim()
+            "warning: `{} version` printed `{}`, but its VERSION file says `{}`",
+            text::escape_path(&go),
+            text::escape(printed.trim()),
+            text::escape(&version)
         );
     }
     let name = match name {
@@ -75,7 +76,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     };
     if !gomux_version::is_safe_name(&name) {
         return Err(with_hint(
-            format!("`{name}` cannot be a toolchain name"),
+            format!("`{}` cannot be a toolchain name", text::escape(&name)),
             &["use letters, digits, `.`, `_` and `-`, such as `go1.22.3` or `corp-go1.22`"],
         ));
     }
@@ -83,27 +84,40 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if std::fs::symlink_metadata(&dir).is_ok() {
         if !ctx.home.is_linked(&name) {
             return Err(with_hint(
-                format!("`{name}` is already installed at `{}`", dir.display()),
+                format!(
+                    "`{name}` is already installed at `{}`",
+                    text::escape_path(&dir)
+                ),
                 &["choose another name, or remove it first with `gomux uninstall`"],
             ));
         }
         if !args.force {
             let target = std::fs::read_link(&dir).unwrap_or_default();
             return Err(with_hint(
-                format!("`{name}` is already linked to `{}`", target.display()),
+                format!(
+                    "`{name}` is already linked to `{}`",
+                    text::escape_path(&target)
+                ),
                 &["pass `--force` to point it at the new folder"],
             ));
         }
         std::fs::remove_file(&dir)
-            .with_context(|| format!("cannot replace `{}`", dir.display()))?;
+            .with_context(|| format!("cannot replace `{}`", text::escape_path(&dir)))?;
     }
-    std::fs::create_dir_all(ctx.home.toolchains_dir())
-        .with_context(|| format!("cannot create `{}`", ctx.home.toolchains_dir().display()))?;
+    std::fs::create_dir_all(ctx.home.toolchains_dir()).with_context(|| {
+        format!(
+            "cannot create `{}`",
+            text::escape_path(&ctx.home.toolchains_dir())
+        )
+    })?;
     make_link(&root, &dir)?;
     proxies::sync(&ctx.home)?;
-    println!("linked {name} -> {}", root.display());
+    println!("linked {name} -> {}", text::escape_path(&root));
     if name != version {
-        eprintln!("note: the SDK calls itself `{version}`; `go version` there prints that name");
+        eprintln!(
+            "note: the SDK calls itself `{}`; `go version` there prints that name",
+            text::escape(&version)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -117,17 +131,21 @@ fn check_runs(go: &Path) -> anyhow::Result<String> {
         // A gomux proxy refuses to run at this depth, which is how a proxy is recognised.
         .env(vars::GOMUX_RECURSION_DEPTH, "1000")
         .output()
-        .with_context(|| format!("cannot run `{} version`", go.display()))?;
+        .with_context(|| format!("cannot run `{} version`", text::escape_path(go)))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if stderr.starts_with("gomux:") {
         return Err(with_hint(
-            format!("`{}` is a gomux proxy, not a Go SDK", go.display()),
+            format!("`{}` is a gomux proxy, not a Go SDK", text::escape_path(go)),
             &["link the real SDK folder; `gomux which --goroot` prints the one in use"],
         ));
     }
     if !out.status.success() {
         return Err(with_hint(
-            format!("`{} version` failed: {}", go.display(), stderr.trim()),
+            format!(
+                "`{} version` failed: {}",
+                text::escape_path(go),
+                text::escape(stderr.trim())
+            ),
             &["check that the SDK is complete and built for this machine"],
         ));
     }
@@ -137,14 +155,14 @@ fn check_runs(go: &Path) -> anyhow::Result<String> {
 #[cfg(unix)]
 fn make_link(target: &Path, link: &Path) -> anyhow::Result<()> {
     std::os::unix::fs::symlink(target, link)
-        .with_context(|| format!("cannot create the link `{}`", link.display()))
+        .with_context(|| format!("cannot create the link `{}`", text::escape_path(link)))
 }
 
 #[cfg(windows)]
 fn make_link(target: &Path, link: &Path) -> anyhow::Result<()> {
     std::os::windows::fs::symlink_dir(target, link).map_err(|e| {
         with_hint(
-            format!("cannot create the link `{}`: {e}", link.display()),
+            format!("cannot create the link `{}`: {e}", text::escape_path(link)),
             &["creating links on Windows needs Developer Mode or an elevated shell"],
         )
     })

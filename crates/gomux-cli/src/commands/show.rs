@@ -1,7 +1,13 @@
 //! `gomux show [--json]`: the toolchain this folder selects, why, and what `go` will get.
+//!
+//! Much of what it prints came from files a repository controls (paths, `go` lines) or from
+//! the environment (GOTOOLCHAIN): the text form shows every such value escaped and shortened
+//! (`gomux_home::text`), so it can neither rewrite the terminal nor flood it. `--json` keeps
+//! the exact values, which JSON escapes itself.
 
 use std::process::ExitCode;
 
+use gomux_home::text;
 use gomux_resolve::{DefaultSource, Tool};
 use serde_json::json;
 
@@ -81,57 +87,71 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let state = match &goroot {
-        Some(p) => format!("installed at {}", p.display()),
+        Some(p) => format!("installed at {}", text::escape_path(p)),
         None => "not installed".to_string(),
     };
-    println!("toolchain:    {toolchain} ({state})");
+    println!("toolchain:    {} ({state})", text::escape(&toolchain));
     println!("selected by:  {}", sel.source);
     if let Some(m) = &sel.module {
         let describe = |l: &Option<gomux_resolve::files::Lined<String>>, key: &str| match l {
-            Some(l) => format!("{key} {} (line {})", l.value, l.line),
+            Some(l) => format!("{key} {} (line {})", text::escape(&l.value), l.line),
             None => format!("no {key} line"),
         };
         println!(
             "module file:  {}: {}, {}",
-            m.path.display(),
+            text::escape_path(&m.path),
             describe(&m.lines.go, "go"),
             describe(&m.lines.toolchain, "toolchain")
         );
     }
     if let Some((req, from)) = &sel.default {
-        println!("default:      {req} ({})", sel_default_reason(from));
+        println!(
+            "default:      {} ({})",
+            text::escape(&req.to_string()),
+            sel_default_reason(from)
+        );
     }
     if let Some(root) = &sel.project_root {
-        println!("project:      {}", root.display());
+        println!("project:      {}", text::escape_path(root));
     }
     println!(
         "GOTOOLCHAIN:  {}",
-        sel.child_gotoolchain().to_string_lossy()
+        text::escape_bytes(sel.child_gotoolchain().as_encoded_bytes())
     );
     // The caches as `gomux cache dir` shows them: the value Go will use, where it comes from,
-    // and any `go env -w` value it overrides.
+    // and any `go env -w` value it overrides. Those lines quote paths and variables too: each
+    // is escaped as a whole (a line without control characters is printed as it is).
     match &here {
         Ok(here) => {
             for line in crate::commands::cache::plan_lines(here) {
-                println!("{line}");
+                println!("{}", text::escape_max(&line, MAX_LINE));
             }
         }
-        Err(e) => println!("caches:       error: {e}"),
+        Err(e) => println!(
+            "caches:       error: {}",
+            text::escape_max(&e.to_string(), MAX_LINE)
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The longest line of another module's text (the cache lines) shown.
+const MAX_LINE: usize = 2000;
+
 fn sel_default_reason(from: &DefaultSource) -> String {
     match from {
-        DefaultSource::Settings(p) => format!("set in {}", p.display()),
+        DefaultSource::Settings(p) => format!("set in {}", text::escape_path(p)),
         DefaultSource::GoToolchain(gomux_resolve::goenv::Origin::Env) => {
             "set by GOTOOLCHAIN in the environment".to_string()
         }
         DefaultSource::GoToolchain(gomux_resolve::goenv::Origin::File(p)) => {
-            format!("set by GOTOOLCHAIN in {}", p.display())
+            format!("set by GOTOOLCHAIN in {}", text::escape_path(p))
         }
         DefaultSource::PinAbove { path, line } => {
-            format!("set by {}:{line}, above the project", path.display())
+            format!(
+                "set by {}:{line}, above the project",
+                text::escape_path(path)
+            )
         }
     }
 }

@@ -1,7 +1,14 @@
 //! `gomux which [TOOL] [--goroot]`: the binary (or GOROOT) `go` would run here.
+//!
+//! The path is data (`$(gomux which)`): into a pipe or a file it is printed exactly. On a
+//! terminal it is escaped like every other untrusted text, since a linked SDK's folder name can
+//! hold anything.
 
+use std::io::IsTerminal as _;
+use std::path::Path;
 use std::process::ExitCode;
 
+use gomux_home::text;
 use gomux_resolve::Tool;
 
 use crate::context::install_command;
@@ -23,7 +30,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         "gofmt" => Tool::Gofmt,
         other => {
             return Err(with_hint(
-                format!("unknown tool `{other}`"),
+                format!("unknown tool `{}`", text::escape(other)),
                 &["gomux runs `go` and `gofmt`"],
             ));
         }
@@ -39,10 +46,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ));
     };
     if args.goroot {
-        println!("{}", std::fs::canonicalize(&root).unwrap_or(root).display());
+        print_path(&std::fs::canonicalize(&root).unwrap_or(root));
     } else {
-        let exe = root.join("bin").join(gomux_home::exe(tool.name()));
-        println!("{}", exe.display());
+        print_path(&root.join("bin").join(gomux_home::exe(tool.name())));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_path(p: &Path) {
+    if std::io::stdout().is_terminal() {
+        println!("{}", text::escape_path(p));
+    } else {
+        println!("{}", p.display());
+    }
 }
