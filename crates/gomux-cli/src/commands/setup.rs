@@ -656,9 +656,9 @@ fn remove_toolchains(ctx: &Context) -> bool {
     let mut changed = false;
     for name in home.toolchain_names() {
         let dir = home.toolchain_dir(&name);
-        // Only Go SDKs (and links to them) are toolchains; anything else in a shared
-        // `toolchains/` is not gomux's business.
-        if home.toolchain_root(&name).is_none() {
+        // Only what gomux installed, Go SDKs and links to them are toolchains; anything else
+        // in a shared `toolchains/` is not gomux's business.
+        if home.toolchain_root(&name).is_none() && !fsx::TOOLCHAIN_MARKER.is_on(&dir) {
             if home.is_linked(&name) {
                 eprintln!(
                     "note: left the link `{}` alone: it does not point at a Go SDK",
