@@ -11,7 +11,7 @@ use gomux_tests::{Out, Run, Sandbox};
 use sha2::{Digest, Sha256};
 
 /// A sandbox with two linked fake SDKs, go1.22.3 the default.
-fn sdks() -> Sandbox {
+pub(crate) fn sdks() -> Sandbox {
     let sb = Sandbox::new();
     sb.link_fake("go1.21.5");
     sb.link_fake("go1.22.3");
@@ -19,7 +19,7 @@ fn sdks() -> Sandbox {
     sb
 }
 
-fn cache_root(sb: &Sandbox) -> PathBuf {
+pub(crate) fn cache_root(sb: &Sandbox) -> PathBuf {
     sb.gomux_home.join("cache")
 }
 
@@ -32,12 +32,12 @@ fn settings(sb: &Sandbox, text: &str) {
     std::fs::write(&path, old).unwrap();
 }
 
-fn build_in(sb: &Sandbox, dir: &Path) -> Out {
+pub(crate) fn build_in(sb: &Sandbox, dir: &Path) -> Out {
     sb.go(["build", "./..."]).current_dir(dir).ok()
 }
 
 /// The folder holding a fake SDK's GOCACHE (`<folder>/build`).
-fn folder_of(out: &Out) -> PathBuf {
+pub(crate) fn folder_of(out: &Out) -> PathBuf {
     let gocache = PathBuf::from(out.val("GOCACHE"));
     assert_eq!(gocache.file_name().unwrap(), "build", "{out}");
     let folder = gocache.parent().unwrap().to_path_buf();
@@ -50,7 +50,7 @@ fn folder_of(out: &Out) -> PathBuf {
 }
 
 /// Every file under `dir` with its content, for byte-for-byte comparisons.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -385,7 +385,7 @@ fn job_mode_keys_caches_by_the_ci_job_and_never_falls_back_silently() {
 
 /// Makes a folder tree read-only the way Go leaves a module cache (folders 0555, files 0444).
 #[cfg(unix)]
-fn make_read_only(dir: &Path) {
+pub(crate) fn make_read_only(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let mut stack = vec![dir.to_path_buf()];
     let mut dirs = Vec::new();
@@ -406,7 +406,7 @@ fn make_read_only(dir: &Path) {
 }
 
 #[cfg(unix)]
-fn make_writable(dir: &Path) {
+pub(crate) fn make_writable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -463,7 +463,12 @@ fn h1(files: &[(String, Vec<u8>)]) -> String {
 
 /// Writes a module into a module cache as Go does: the zip, its `.ziphash`, `.mod`, `.info`,
 /// and the extracted read-only folder.
-fn put_module(modcache: &Path, module: &str, version: &str, files: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn put_module(
+    modcache: &Path,
+    module: &str,
+    version: &str,
+    files: &[(&str, &str)],
+) -> PathBuf {
     let at_v = modcache
         .join("cache/download")
         .join(escape(module))
@@ -773,7 +778,7 @@ fn verify_finds_edited_added_and_removed_module_files_and_fix_repairs_them() {
 /// serves `example.com/Greet` (a capital letter, so the module cache escapes it), and no
 /// network, cgo or telemetry. `None` when the fixtures are missing (the test is skipped).
 #[cfg(unix)]
-fn real_go(test: &str) -> Option<(Sandbox, tempfile::TempDir)> {
+pub(crate) fn real_go(test: &str) -> Option<(Sandbox, tempfile::TempDir)> {
     use gomux_tests::fixtures::Fixtures;
     let fx = Fixtures::locate(test)?;
     let tcs = fx.toolchains();
@@ -809,7 +814,7 @@ fn real_go(test: &str) -> Option<(Sandbox, tempfile::TempDir)> {
 
 /// A program in `dir` that prints what `example.com/Greet` says.
 #[cfg(unix)]
-fn greeting_project(sb: &Sandbox, dir: &str) -> PathBuf {
+pub(crate) fn greeting_project(sb: &Sandbox, dir: &str) -> PathBuf {
     sb.write(
         &format!("{dir}/go.mod"),
         &format!("module example.com/{dir}\n\ngo 1.21\n\nrequire example.com/Greet v1.0.0\n"),
@@ -823,13 +828,13 @@ fn greeting_project(sb: &Sandbox, dir: &str) -> PathBuf {
 
 /// Builds and runs the project; returns what it printed.
 #[cfg(unix)]
-fn build_and_run(sb: &Sandbox, dir: &Path) -> String {
+pub(crate) fn build_and_run(sb: &Sandbox, dir: &Path) -> String {
     sb.go(["build", "-o", "app", "."]).current_dir(dir).ok();
     sb.cmd(dir.join("app")).ok().stdout.trim().to_string()
 }
 
 #[cfg(unix)]
-fn plan_of(sb: &Sandbox, dir: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn plan_of(sb: &Sandbox, dir: &Path) -> (PathBuf, PathBuf) {
     let j = sb
         .gomux(["cache", "dir", "--json"])
         .current_dir(dir)

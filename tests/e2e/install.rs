@@ -52,7 +52,7 @@ fn assert_tmp_clean(sb: &Sandbox) {
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.ends_with(".lock"))
+                .filter(|n| !n.ends_with(".lock") && n != ".gomux-folder")
                 .collect()
         })
         .unwrap_or_default();

@@ -4,6 +4,7 @@ mod cache;
 mod deps;
 mod doctor;
 mod foundation;
+mod harm_delete;
 mod harm_input;
 mod install;
 mod real_go;

@@ -298,8 +298,35 @@ pub fn make_fake_sdk(root: &Path, name: &str) {
     .expect("VERSION");
     let fake = ensure_built().join(exe("gomux-fake-go"));
     for tool in ["go", "gofmt"] {
-        std::fs::copy(&fake, bin.join(exe(tool))).expect("copy fake go");
+        copy_executable(&fake, &bin.join(exe(tool)));
     }
+}
+
+/// Copies a program that a test runs right afterwards, so that running it never fails with
+/// `Text file busy` (ETXTBSY).
+///
+/// Why: the kernel refuses to exec a file that any process holds open for writing. A copy made
+/// in this process holds a write descriptor for a moment, and the test threads fork all the
+/// time; a child forked in that moment inherits the descriptor (close-on-exec closes it only
+/// when the child calls exec, which on a loaded machine can be milliseconds later). If the
+/// test then runs the copy before that child's exec, the exec fails. So on Unix the bytes are
+/// written by a `cp` child process, whose descriptors no other test thread can inherit, into a
+/// temporary name that is renamed into place once `cp` has exited: when the file appears under
+/// its name, no process has it open for writing.
+pub fn copy_executable(from: &Path, to: &Path) {
+    #[cfg(unix)]
+    {
+        let tmp = to.with_extension("gomux-test-tmp");
+        let status = Command::new("cp")
+            .arg(from)
+            .arg(&tmp)
+            .status()
+            .expect("running cp for a fake SDK");
+        assert!(status.success(), "cp {} {}", from.display(), tmp.display());
+        std::fs::rename(&tmp, to).expect("moving the fake go into place");
+    }
+    #[cfg(not(unix))]
+    std::fs::copy(from, to).expect("copy fake go");
 }
 
 /// The result of a command, with helpers for the fake SDK's `key=value` report.

@@ -143,6 +143,14 @@ pub enum DistError {
     #[error("`{}` exists but is not a usable toolchain", path.display())]
     Occupied { name: String, path: PathBuf },
 
+    /// A toolchain folder without the marker `gomux install` writes: installed by a gomux
+    /// older than the marker, or not by gomux at all. It is left alone.
+    #[error(
+        "left {name} alone: `{}` has no `.gomux-toolchain` marker, so gomux cannot prove it installed it (an older gomux did, or someone else)",
+        gomux_home::text::escape_path(path)
+    )]
+    NotOwned { name: String, path: PathBuf },
+
     #[error("this machine's platform ({os}/{arch}) has no Go release archives")]
     UnknownPlatform { os: String, arch: String },
 }
@@ -156,6 +164,16 @@ fn io_message(op: &str, path: &Path, source: &io::Error) -> String {
             format!("the filesystem is read-only: cannot {op} `{path}`")
         }
         _ => format!("cannot {op} `{path}`: {source}"),
+    }
+}
+
+/// The shell command that deletes a folder gomux would not delete itself.
+pub fn remove_command(path: &Path) -> String {
+    let text = gomux_home::text::escape_path(path);
+    if cfg!(windows) {
+        format!("Remove-Item -Recurse -Force '{}'", text.replace('\'', "''"))
+    } else {
+        format!("rm -rf '{}'", text.replace('\'', r"'\''"))
     }
 }
 
@@ -258,6 +276,10 @@ impl DistError {
             DistError::NotInstalled { .. } => {
                 vec!["`gomux list` shows what is installed".into()]
             }
+            DistError::NotOwned { path, .. } => vec![format!(
+                "if it is yours to delete, remove it yourself: `{}`",
+                remove_command(path)
+            )],
             DistError::Occupied { path, .. } => vec![format!(
                 "remove `{}` (or `gomux uninstall` it) and install again",
                 path.display()

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use gomux_home::Home;
+use gomux_home::fsx::{self, FOLDER_MARKER, TOOLCHAIN_MARKER};
 use gomux_version::Request;
 use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Url;
@@ -151,7 +152,7 @@ impl Dist {
             return;
         };
         if let Some(dir) = path.parent() {
-            let _ = fs::create_dir_all(dir);
+            let _ = fsx::create_owned_dir(dir, FOLDER_MARKER);
         }
         let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
         if fs::write(&tmp, text).is_ok() && fs::rename(&tmp, &path).is_err() {
@@ -458,15 +459,18 @@ impl Dist {
         let result = self
             .with_retries(|| {
                 remove_tree(&staging)?;
+                owned_dir(&self.home.tmp_dir())?;
                 fs::create_dir_all(&staging)
                     .map_err(|e| DistError::io("create the folder", &staging, e))?;
                 self.fetch_into(name, &plan, &staging)
             })
             .and_then(|()| check_unpacked(&staging, name, &plan.label))
             .and_then(|()| {
-                let dir = self.home.toolchains_dir();
-                fs::create_dir_all(&dir)
-                    .map_err(|e| DistError::io("create the folder", &dir, e))?;
+                owned_dir(&self.home.toolchains_dir())?;
+                // The proof `gomux uninstall` asks for before it deletes this folder.
+                TOOLCHAIN_MARKER
+                    .write(&staging, &format!("toolchain={name}\n"))
+                    .map_err(fs_error)?;
                 fs::rename(&staging, &target)
                     .map_err(|e| DistError::io("move into place", &target, e))
             });
@@ -643,6 +647,15 @@ fn check_unpacked(root: &Path, name: &str, label: &str) -> Result<(), DistError>
     Ok(())
 }
 
+/// Creates one of gomux's layout folders (`tmp/`, `toolchains/`), marked as gomux's.
+fn owned_dir(dir: &Path) -> Result<(), DistError> {
+    fsx::create_owned_dir(dir, FOLDER_MARKER).map_err(fs_error)
+}
+
+fn fs_error(e: fsx::FsError) -> DistError {
+    DistError::io(e.op, e.path, e.source)
+}
+
 /// Removes a folder tree (no error when it does not exist), making read-only folders
 /// writable when that is what stands in the way.
 fn remove_tree(path: &Path) -> Result<(), DistError> {
@@ -684,7 +697,8 @@ fn make_writable(path: &Path) {
 }
 
 /// Removes toolchain `name`: a linked one loses only its link; an installed one is moved
-/// out of `toolchains/` in one rename (under its lock) and then deleted.
+/// out of `toolchains/` in one rename (under its lock) and then deleted, but only when it
+/// carries the marker `gomux install` wrote ([`DistError::NotOwned`] otherwise, untouched).
 pub fn uninstall(
     home: &Home,
     name: &str,
@@ -708,8 +722,14 @@ pub fn uninstall(
             name: name.to_string(),
         });
     }
+    if !TOOLCHAIN_MARKER.is_on(&dir) {
+        return Err(DistError::NotOwned {
+            name: name.to_string(),
+            path: dir,
+        });
+    }
     let _lock = lock::acquire(&home.lock_file(name), name, options.lock_timeout, notify)?;
-    if fs::symlink_metadata(&dir).is_err() {
+    if !TOOLCHAIN_MARKER.is_on(&dir) {
         return Err(DistError::NotInstalled {
             name: name.to_string(),
         });

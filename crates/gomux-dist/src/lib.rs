@@ -29,7 +29,7 @@ use std::time::Duration;
 use gomux_home::env::{GOMUX_HTTP_TIMEOUT, GOMUX_LOCK_TIMEOUT};
 use gomux_version::Request;
 
-pub use error::DistError;
+pub use error::{DistError, remove_command};
 pub use extract::Limits;
 pub use index::{File, Index, Release, is_sha256};
 pub use install::{Dist, Installed, Removed, Verify, uninstall};

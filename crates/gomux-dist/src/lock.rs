@@ -26,7 +26,8 @@ impl InstallLock {
 
 fn open(path: &Path) -> Result<File, DistError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| DistError::io("create the folder", dir, e))?;
+        gomux_home::fsx::create_owned_dir(dir, gomux_home::fsx::FOLDER_MARKER)
+            .map_err(|e| DistError::io(e.op, e.path, e.source))?;
     }
     OpenOptions::new()
         .read(true)

@@ -68,7 +68,7 @@ fn assert_clean(home: &Home, name: &str) {
         let left: Vec<String> = rd
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.ends_with(".lock"))
+            .filter(|n| !n.ends_with(".lock") && n != gomux_home::fsx::FOLDER_MARKER.file)
             .collect();
         assert!(left.is_empty(), "left behind in tmp/: {left:?}");
     }
@@ -124,7 +124,7 @@ fn assert_clean_tmp(home: &Home) {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".lock"))
+        .filter(|n| !n.ends_with(".lock") && n != gomux_home::fsx::FOLDER_MARKER.file)
         .collect();
     assert!(left.is_empty(), "left behind in tmp/: {left:?}");
 }

@@ -16,6 +16,13 @@
 //! toolchains/<name>/{build,gomux-cache.txt}                policy `toolchain`
 //! jobs/<id>/{build,mod,gomux-cache.txt}                    policy `job`
 //! ```
+//!
+//! The second decision: a cache root may be `/`, a home folder or a folder full of the user's
+//! own data, so gomux proves every folder it deletes is its own. A cache folder is one whose
+//! `gomux-cache.txt` starts with [`CACHE_MARKER`]'s line; the group folders (`projects/`,
+//! `toolchains/`, `jobs/`) carry [`fsx::FOLDER_MARKER`] when gomux made them. [`CachePlan::prepare`]
+//! never adopts a folder that already holds something and has no marker (an installed SDK
+//! under `toolchains/`, the user's `~/shared`): the call fails and names the folder instead.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -23,6 +30,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::fsx::{self, FsError};
 use crate::goenv::GoEnvFile;
 use crate::settings::{SettingsError, keys};
 use crate::{Home, Settings, env};
@@ -30,6 +38,18 @@ use crate::{Home, Settings, env};
 /// The marker file in every cache folder: what the folder is for (and, for a project, which
 /// project). Its modification time is the folder's last use.
 pub const MARKER_FILE: &str = "gomux-cache.txt";
+
+/// The proof that gomux made a cache folder: `gomux-cache.txt` whose first line is this one.
+/// `gomux cache clean`, `gomux cache list` and `gomux setup --uninstall --remove-caches` touch
+/// only folders that carry it.
+pub const CACHE_MARKER: fsx::Marker = fsx::Marker {
+    file: MARKER_FILE,
+    first_line: "# gomux cache folder",
+};
+
+/// The mode of the folders gomux creates under the cache root: never writable by others,
+/// whatever the umask (which can only make it stricter).
+const DIR_MODE: u32 = 0o755;
 
 /// The last-use time is refreshed when it is older than this, so the hot path writes at most
 /// once an hour per folder.
@@ -163,8 +183,14 @@ pub enum CacheError {
     NoJobId { from: Source },
     /// A cache setting has the wrong type.
     Settings(SettingsError),
-    /// A cache folder or its marker could not be created.
+    /// A cache folder could not be created.
     Create { path: PathBuf, source: io::Error },
+    /// A marker file (`gomux-cache.txt`, or a group folder's `.gomux-folder`) could not be
+    /// written.
+    Marker(FsError),
+    /// The cache folder already holds something that gomux did not put there (no marker):
+    /// gomux will not mix its caches into it.
+    Foreign { folder: PathBuf, root_from: Source },
 }
 
 impl fmt::Display for CacheError {
@@ -186,9 +212,57 @@ impl fmt::Display for CacheError {
             CacheError::Settings(e) => write!(f, "{e}"),
             CacheError::Create { path, source } => write!(
                 f,
-                "cannot create the cache folder `{}`: {source}; check that the cache root is writable or set `GOMUX_CACHE_DIR` to another folder",
-                path.display()
+                "cannot create the cache folder `{}`: {}",
+                crate::text::escape_path(path),
+                fsx::describe(source)
             ),
+            CacheError::Marker(e) => write!(
+                f,
+                "cannot write the cache marker file `{}`: {}",
+                crate::text::escape_path(&e.path),
+                fsx::describe(&e.source)
+            ),
+            CacheError::Foreign { folder, .. } => write!(
+                f,
+                "`{}` already exists and holds files gomux did not put there (it has no `{MARKER_FILE}`): gomux will not put a cache inside it",
+                crate::text::escape_path(folder)
+            ),
+        }
+    }
+}
+
+impl CacheError {
+    /// What to do about it, one line each.
+    pub fn hints(&self) -> Vec<String> {
+        let elsewhere =
+            "or set `GOMUX_CACHE_DIR` (or `cache.root` in settings.toml) to another folder";
+        match self {
+            CacheError::NoJobId { .. } => vec![
+                "in CI, the job id comes from `CI_JOB_ID` (GitLab), `GITHUB_RUN_ID` (GitHub), `BUILDKITE_JOB_ID` or `BUILD_TAG` (Jenkins)".into(),
+            ],
+            CacheError::RelativeRoot { .. } => {
+                vec!["the cache root may be on any drive, but it must be absolute".into()]
+            }
+            CacheError::Create { path, source } => {
+                let mut h: Vec<String> = fsx::io_hint(source, path).into_iter().collect();
+                if h.is_empty() {
+                    h.push("check that the cache root is writable".into());
+                }
+                h.push(elsewhere.into());
+                h
+            }
+            CacheError::Marker(e) => {
+                let mut h: Vec<String> = e.hint().into_iter().collect();
+                h.push(elsewhere.into());
+                h
+            }
+            CacheError::Foreign { root_from, .. } => vec![
+                format!(
+                    "choose another cache root (now from {root_from}): set `GOMUX_CACHE_DIR` or `cache.root` in settings.toml to a new or empty folder, such as `~/.cache/gomux`"
+                ),
+                "or set `GOMUX_CACHE_MODE=off` to let Go use its own caches".into(),
+            ],
+            _ => Vec::new(),
         }
     }
 }
@@ -198,6 +272,7 @@ impl std::error::Error for CacheError {
         match self {
             CacheError::Settings(e) => Some(e),
             CacheError::Create { source, .. } => Some(source),
+            CacheError::Marker(e) => Some(e),
             _ => None,
         }
     }
@@ -564,6 +639,37 @@ fn strip_verbatim(p: PathBuf) -> PathBuf {
     p
 }
 
+/// Creates `dir` and its missing parents with mode 0755 (less what the umask takes away), so a
+/// cache folder is never writable by others, even under `umask 000`. An existing folder is fine.
+fn make_dir(dir: &Path) -> Result<(), CacheError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, DIR_MODE);
+    #[cfg(not(unix))]
+    let _ = DIR_MODE;
+    b.create(dir).map_err(|source| CacheError::Create {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// True when `folder` holds nothing, or only the temporary file of a marker being written.
+fn empty_but_for_marker_temps(folder: &Path) -> Result<bool, CacheError> {
+    let temp = format!(".{MARKER_FILE}.gomux-tmp-");
+    let rd = std::fs::read_dir(folder).map_err(|source| CacheError::Create {
+        path: folder.to_path_buf(),
+        source,
+    })?;
+    for e in rd.flatten() {
+        let name = e.file_name();
+        if !name.to_string_lossy().starts_with(&temp) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 impl CachePlan {
     /// The cache folders this plan uses, with their kind; a folder appears only when at least
     /// one variable is set to a path inside it.
@@ -627,20 +733,61 @@ impl CachePlan {
         Ok(())
     }
 
+    /// The slow path of [`CachePlan::prepare`], taken once per folder: creates the group
+    /// folder (marked), the cache folder and its marker, then `build/` and `mod/`. The marker
+    /// comes before anything else in the folder, so a kill never leaves an unmarked folder with
+    /// content. A folder that already holds something without a marker is never adopted.
     fn create_folder(&self, folder: &Path, kind: Kind) -> Result<(), CacheError> {
-        let create = |p: &Path| {
-            std::fs::create_dir_all(p).map_err(|source| CacheError::Create {
-                path: p.to_path_buf(),
-                source,
-            })
-        };
-        create(folder)?;
-        for dir in [&self.gocache, &self.gomodcache].into_iter().flatten() {
-            if dir.parent() == Some(folder) {
-                create(dir)?;
+        if kind != Kind::Shared
+            && let Some(group) = folder.parent()
+        {
+            make_dir(group)?;
+            fsx::create_owned_dir(group, fsx::FOLDER_MARKER).map_err(CacheError::Marker)?;
+        }
+        match std::fs::symlink_metadata(folder) {
+            Ok(_) if folder.is_dir() => {}
+            Ok(_) => {
+                return Err(CacheError::Create {
+                    path: folder.to_path_buf(),
+                    source: io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "it exists and is not a folder",
+                    ),
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => make_dir(folder)?,
+            Err(source) => {
+                return Err(CacheError::Create {
+                    path: folder.to_path_buf(),
+                    source,
+                });
             }
         }
-        let mut text = format!("# gomux cache folder\nkind={}\n", kind.as_str());
+        if !CACHE_MARKER.is_on(folder) {
+            // Another gomux may be making the same folder right now: its marker's temporary
+            // file does not count, and its finished marker is looked for once more.
+            if !empty_but_for_marker_temps(folder)? && !CACHE_MARKER.is_on(folder) {
+                return Err(CacheError::Foreign {
+                    folder: folder.to_path_buf(),
+                    root_from: self.root_from.clone(),
+                });
+            }
+            CACHE_MARKER
+                .write(folder, &self.marker_text(kind))
+                .map_err(CacheError::Marker)?;
+        }
+        for dir in [&self.gocache, &self.gomodcache].into_iter().flatten() {
+            if dir.parent() == Some(folder) {
+                make_dir(dir)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the marker records after its first line: the kind, and the project, job or
+    /// toolchain the folder is for.
+    fn marker_text(&self, kind: Kind) -> String {
+        let mut text = format!("kind={}\n", kind.as_str());
         match (&self.scope, kind) {
             (Scope::Project { root }, Kind::Project) => {
                 text.push_str("project=");
@@ -655,20 +802,7 @@ impl CachePlan {
             }
             _ => {}
         }
-        let marker = marker_file(folder);
-        let result = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&marker)
-            .and_then(|mut f| io::Write::write_all(&mut f, text.as_bytes()));
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-            Err(source) => Err(CacheError::Create {
-                path: marker,
-                source,
-            }),
-        }
+        text
     }
 
     /// One line saying which caches this call gets and why.
@@ -850,7 +984,8 @@ fn go_default_gomodcache(
 
 /// Reads a cache folder's marker: `(kind, project path)` as recorded, if the marker exists.
 pub fn read_marker(folder: &Path) -> Option<(String, Option<String>)> {
-    let text = std::fs::read_to_string(marker_file(folder)).ok()?;
+    let bytes = fsx::read_bounded(&marker_file(folder), 64 * 1024).ok()??;
+    let text = String::from_utf8_lossy(&bytes);
     let field = |k: &str| {
         text.lines()
             .filter_map(|l| l.split_once('='))
@@ -1217,7 +1352,75 @@ mod tests {
         .unwrap();
         let e = p.prepare(SystemTime::now()).unwrap_err();
         assert!(matches!(e, CacheError::Create { .. }), "{e}");
-        assert!(e.to_string().contains("GOMUX_CACHE_DIR"), "{e}");
+        assert!(
+            e.hints().iter().any(|h| h.contains("GOMUX_CACHE_DIR")),
+            "{:?}",
+            e.hints()
+        );
+    }
+
+    #[test]
+    fn prepare_never_adopts_a_folder_holding_foreign_files() {
+        let f = fixture();
+        // The cache root is a folder with an installed SDK where a toolchain cache would go.
+        let root = f.outside.join("gomux-home");
+        let sdk = root.join("toolchains").join("go1.22.3");
+        std::fs::create_dir_all(sdk.join("bin")).unwrap();
+        std::fs::write(sdk.join("VERSION"), "go1.22.3\n").unwrap();
+        let env = [
+            ("GOMUX_CACHE_DIR", root.to_str().unwrap()),
+            ("GOMUX_CACHE_MODE", "toolchain"),
+        ];
+        let p = run(&f, "", &env, Some(&f.project)).unwrap();
+        let e = p.prepare(SystemTime::now()).unwrap_err();
+        assert!(matches!(e, CacheError::Foreign { .. }), "{e}");
+        assert!(e.to_string().contains(&*sdk.to_string_lossy()), "{e}");
+        assert!(
+            e.hints()[0].contains("another cache root"),
+            "{:?}",
+            e.hints()
+        );
+        let names: Vec<_> = std::fs::read_dir(&sdk)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "nothing was added to the SDK: {names:?}");
+        assert!(
+            !fsx::FOLDER_MARKER.is_on(&root.join("toolchains")),
+            "a group folder that already held something stays unmarked"
+        );
+        // An empty folder is adopted (and marked); a marked one is used as it is.
+        let empty = root.join("toolchains").join("go1.21.0");
+        std::fs::create_dir(&empty).unwrap();
+        let mut q = p.clone();
+        q.scope = Scope::Toolchain {
+            name: "go1.21.0".into(),
+        };
+        q.gocache = Some(build_dir(&empty));
+        q.prepare(SystemTime::now()).unwrap();
+        assert!(CACHE_MARKER.is_on(&empty));
+        assert!(build_dir(&empty).is_dir());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_cache_folders_are_marked_and_never_world_writable() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let f = fixture();
+        let p = run(&f, "", &[], Some(&f.project)).unwrap();
+        p.prepare(SystemTime::now()).unwrap();
+        let folder = p.gocache.as_ref().unwrap().parent().unwrap().to_path_buf();
+        assert!(CACHE_MARKER.is_on(&folder));
+        assert!(fsx::FOLDER_MARKER.is_on(folder.parent().unwrap()));
+        for d in [
+            folder.parent().unwrap(),
+            &folder,
+            p.gocache.as_ref().unwrap(),
+            p.gomodcache.as_ref().unwrap(),
+        ] {
+            let mode = std::fs::metadata(d).unwrap().permissions().mode();
+            assert_eq!(mode & 0o022, 0, "{} is {mode:o}", d.display());
+        }
     }
 
     #[test]

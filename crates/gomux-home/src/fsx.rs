@@ -278,7 +278,9 @@ impl UpdateLock {
     /// waits for another holder to finish.
     pub fn acquire(lock_path: &Path) -> Result<UpdateLock, FsError> {
         if let Some(dir) = lock_path.parent() {
-            fs::create_dir_all(dir).map_err(|e| FsError::new("create", dir, e))?;
+            // The lock folder is gomux's `tmp/`: marked when gomux makes it, so an uninstall
+            // may remove it again.
+            create_owned_dir(dir, FOLDER_MARKER)?;
         }
         let file = OpenOptions::new()
             .read(true)
@@ -528,16 +530,27 @@ pub fn remove_owned(dir: &Path, marker: Marker) -> Result<u64, RemoveError> {
             marker,
         });
     }
-    let trash = trash_path(dir);
-    fs::rename(dir, &trash).map_err(|e| RemoveError::Io(FsError::new("remove", dir, e)))?;
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    remove_out_of_sight(dir, parent).map_err(RemoveError::Io)
+}
+
+/// Deletes `path` by first renaming it to `.gomux-trash-<pid>-<n>-<name>` in `trash_dir` (on
+/// the same filesystem: a folder beside it, or the root of the module cache it belongs to, where
+/// Go never looks), then removing it. Returns the bytes freed. No ownership check: callers prove
+/// it first ([`remove_owned`]) or were told by the user which Go cache to delete. When the
+/// removal fails after the rename, the error's path is the trash (what is left of it can be
+/// measured with [`tree_size`]) and [`remove_trash`] finishes it later.
+pub fn remove_out_of_sight(path: &Path, trash_dir: &Path) -> Result<u64, FsError> {
+    let trash = trash_path(path, trash_dir);
+    fs::rename(path, &trash).map_err(|e| FsError::new("remove", path, e))?;
     checkpoint("remove-owned:after-rename");
     let freed = tree_size(&trash);
-    remove_tree(&trash).map_err(|e| RemoveError::Io(FsError::new("remove", &trash, e)))?;
+    remove_tree(&trash).map_err(|e| FsError::new("remove", &trash, e))?;
     Ok(freed)
 }
 
-fn trash_path(dir: &Path) -> PathBuf {
-    let name = dir.file_name().unwrap_or_default();
+fn trash_path(path: &Path, trash_dir: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default();
     let mut t = OsString::from(TRASH_PREFIX);
     t.push(format!(
         "{}-{}-",
@@ -545,7 +558,7 @@ fn trash_path(dir: &Path) -> PathBuf {
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     t.push(name);
-    dir.with_file_name(t)
+    trash_dir.join(t)
 }
 
 /// Finishes deleting the `.gomux-trash-<pid>-…` folders in `parent` whose gomux is gone.

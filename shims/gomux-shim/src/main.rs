@@ -261,7 +261,10 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         selection.project_root.as_deref(),
         &name,
     )
-    .map_err(|e| Failure::new(e.to_string()))?;
+    .map_err(|e| Failure {
+        message: e.to_string(),
+        hints: e.hints(),
+    })?;
     let changes = launch::child_env(&selection, &root, depth, &plan, &env);
     exec(&exe, &argv0, child_args, &changes)
 }

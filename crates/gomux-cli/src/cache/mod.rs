@@ -1,19 +1,21 @@
 //! The slow side of the cache policy: what a directory gets, listing, sizes, cleaning, verifying.
 //!
 //! The proxy only computes a plan ([`gomux_home::cache`]); everything that walks folders lives
-//! here. Removal has to cope with Go's module cache, whose folders and files are read-only on
-//! disk: [`remove_tree`] makes each folder writable before emptying it.
+//! here. A cache root may be `/` or a home folder, so only folders carrying gomux's
+//! `gomux-cache.txt` ([`cache::CACHE_MARKER`]) are ever listed or removed, and removal goes
+//! through [`fsx::remove_owned`]: the folder is renamed out of Go's sight first, so an
+//! interrupted clean never leaves half a module that Go trusts. [`finish_trash`] completes what
+//! an interrupted clean left.
 
 pub mod dirhash;
 pub mod verify;
 
 use std::ffi::OsString;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::Context as _;
 use gomux_home::cache::{self, CachePlan, CacheRoot, Effective, Kind};
+use gomux_home::fsx;
 use gomux_resolve::{Input, ResolveError, Tool, launch};
 use gomux_version::Request;
 
@@ -94,18 +96,20 @@ pub fn here(ctx: &Context, dir: &Path) -> anyhow::Result<Here> {
     })
 }
 
-/// Renders a cache error with a hint where one helps.
+/// Renders a cache error with its hints.
 pub fn cache_error(e: cache::CacheError) -> anyhow::Error {
-    let hint: &[&str] = match &e {
-        cache::CacheError::NoJobId { .. } => &[
-            "in CI, the job id comes from `CI_JOB_ID` (GitLab), `GITHUB_RUN_ID` (GitHub), `BUILDKITE_JOB_ID` or `BUILD_TAG` (Jenkins)",
-        ],
-        cache::CacheError::RelativeRoot { .. } => {
-            &["the cache root may be on any drive, but it must be absolute"]
-        }
-        _ => &[],
-    };
-    crate::with_hint(e.to_string(), hint)
+    let hints = e.hints();
+    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
+    crate::with_hint(e.to_string(), &hints)
+}
+
+/// A file operation's error with its hint (a full disk, a permission), for the CLI.
+pub fn fs_error(e: fsx::FsError) -> anyhow::Error {
+    let hint = e.hint();
+    crate::with_hint(
+        e.to_string(),
+        &hint.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
 }
 
 /// The cache root the settings and environment choose.
@@ -127,35 +131,73 @@ pub struct Folder {
     pub last_use: Option<SystemTime>,
 }
 
-/// Every cache folder under the root, by kind then name. Reads markers, no sizes.
+/// Every cache folder under the root, by kind then name: only folders whose
+/// `gomux-cache.txt` proves gomux made them. Reads markers, no sizes.
 pub fn folders(root: &CacheRoot) -> Vec<Folder> {
+    scan(root).0
+}
+
+/// The folders in the cache root's group folders that carry no cache marker: gomux did not
+/// make them and leaves them alone (a cache root at `$HOME` has the user's own `projects/`).
+pub fn unmarked(root: &CacheRoot) -> Vec<PathBuf> {
+    scan(root).1
+}
+
+fn scan(root: &CacheRoot) -> (Vec<Folder>, Vec<PathBuf>) {
     let mut out = Vec::new();
+    let mut foreign = Vec::new();
     for (kind, dir) in root.group_dirs() {
         let group = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if kind == Kind::Shared {
-            if dir.is_dir() {
+            if cache::CACHE_MARKER.is_on(&dir) {
                 out.push(folder(kind, dir, group));
+            } else if dir.is_dir() {
+                foreign.push(dir);
             }
             continue;
         }
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
         };
-        let mut items: Vec<Folder> = rd
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| {
-                let name = format!("{group}/{}", e.file_name().to_string_lossy());
-                folder(kind, e.path(), name)
-            })
-            .collect();
+        let mut items: Vec<Folder> = Vec::new();
+        for e in rd.flatten() {
+            let name = e.file_name();
+            if !e.file_type().is_ok_and(|t| t.is_dir())
+                || name.to_string_lossy().starts_with(fsx::TRASH_PREFIX)
+            {
+                continue;
+            }
+            if cache::CACHE_MARKER.is_on(&e.path()) {
+                let label = format!("{group}/{}", name.to_string_lossy());
+                items.push(folder(kind, e.path(), label));
+            } else {
+                foreign.push(e.path());
+            }
+        }
         items.sort_by(|a, b| a.name.cmp(&b.name));
         out.extend(items);
     }
-    out
+    foreign.sort();
+    (out, foreign)
+}
+
+/// Finishes deleting what an interrupted clean (or `verify --fix`) moved out of sight: the
+/// `.gomux-trash-*` folders of dead gomux processes in the cache root, its group folders and
+/// the module caches. Returns the bytes freed.
+pub fn finish_trash(root: &CacheRoot) -> u64 {
+    let mut freed = fsx::remove_trash(root.path());
+    for (kind, dir) in root.group_dirs() {
+        if kind != Kind::Shared {
+            freed += fsx::remove_trash(&dir);
+        }
+    }
+    for f in folders(root) {
+        freed += fsx::remove_trash(&cache::mod_dir(&f.path));
+    }
+    freed
 }
 
 fn folder(kind: Kind, path: PathBuf, name: String) -> Folder {
@@ -175,70 +217,7 @@ fn folder(kind: Kind, path: PathBuf, name: String) -> Folder {
 
 /// Total size in bytes of the files under `path` (symbolic links are not followed).
 pub fn size(path: &Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if !meta.is_dir() {
-        return meta.len();
-    }
-    let mut total = 0;
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.filter_map(|e| e.ok()) {
-            match e.metadata() {
-                Ok(m) if m.is_dir() => stack.push(e.path()),
-                Ok(m) if m.is_file() => total += m.len(),
-                _ => {}
-            }
-        }
-    }
-    total
-}
-
-/// Removes `path` completely, making read-only folders and files writable first (Go's module
-/// cache is read-only on disk). Symbolic links are removed, never followed.
-pub fn remove_tree(path: &Path) -> io::Result<()> {
-    let meta = std::fs::symlink_metadata(path)?;
-    let ft = meta.file_type();
-    if ft.is_symlink() {
-        return std::fs::remove_file(path).or_else(|_| std::fs::remove_dir(path));
-    }
-    if !ft.is_dir() {
-        make_writable(path, &meta)?;
-        return std::fs::remove_file(path);
-    }
-    make_writable(path, &meta)?;
-    for entry in std::fs::read_dir(path)? {
-        remove_tree(&entry?.path())?;
-    }
-    std::fs::remove_dir(path)
-}
-
-#[cfg(unix)]
-fn make_writable(path: &Path, meta: &std::fs::Metadata) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    // Only folders need it on Unix: removing a file needs write access to its folder.
-    if meta.is_dir() {
-        let mode = meta.permissions().mode();
-        if mode & 0o700 != 0o700 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode | 0o700))?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn make_writable(path: &Path, meta: &std::fs::Metadata) -> io::Result<()> {
-    let mut perms = meta.permissions();
-    if perms.readonly() {
-        #[allow(clippy::permissions_set_readonly_false)]
-        perms.set_readonly(false);
-        std::fs::set_permissions(path, perms)?;
-    }
-    Ok(())
+    fsx::tree_size(path)
 }
 
 /// True when `path` is `root` or inside it, after resolving links in both.
@@ -349,18 +328,23 @@ pub fn rfc3339(t: SystemTime) -> String {
     )
 }
 
-/// Reads a path argument relative to the working directory.
+/// Reads a path argument relative to the working directory, without `.` components (so `.`
+/// in `/` is `/`, not `/.`).
 pub fn absolute(ctx: &Context, p: &Path) -> PathBuf {
-    if p.is_absolute() {
+    let joined = if p.is_absolute() {
         p.to_path_buf()
     } else {
         ctx.cwd.join(p)
+    };
+    let tidy: PathBuf = joined
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if tidy.as_os_str().is_empty() {
+        joined
+    } else {
+        tidy
     }
-}
-
-/// Removes a tree and names it in the error.
-pub fn remove_named(path: &Path) -> anyhow::Result<()> {
-    remove_tree(path).with_context(|| format!("cannot remove `{}`", path.display()))
 }
 
 #[cfg(test)]
@@ -379,7 +363,7 @@ pub(crate) mod tests {
                 std::process::id(),
                 N.fetch_add(1, Ordering::Relaxed)
             ));
-            let _ = remove_tree(&p);
+            let _ = fsx::remove_tree(&p);
             std::fs::create_dir_all(&p).unwrap();
             TempDir(p)
         }
@@ -390,7 +374,7 @@ pub(crate) mod tests {
 
     impl Drop for TempDir {
         fn drop(&mut self) {
-            let _ = remove_tree(&self.0);
+            let _ = fsx::remove_tree(&self.0);
         }
     }
 
@@ -451,7 +435,7 @@ pub(crate) mod tests {
             std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o555)).unwrap();
         }
         assert_eq!(size(&tmp.path().join("mod")), 9);
-        remove_tree(&tmp.path().join("mod")).unwrap();
+        fsx::remove_tree(&tmp.path().join("mod")).unwrap();
         assert!(!tmp.path().join("mod").exists());
         assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
     }

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use gomux_home::fsx;
 use serde::Serialize;
 
 use super::dirhash::{self, FileHashes};
@@ -74,6 +75,9 @@ struct Paths {
     zip: PathBuf,
     ziphash: PathBuf,
     dir: PathBuf,
+    /// The module cache itself: where a module folder is moved out of Go's sight before it is
+    /// deleted (Go never looks at a name starting with a dot there).
+    modcache: PathBuf,
 }
 
 impl ModuleCheck {
@@ -199,7 +203,7 @@ fn walk_dirs(root: &Path, skip: &str, mut visit: impl FnMut(&Path, &str, &str) -
                 continue;
             }
             let name = e.file_name().to_string_lossy().into_owned();
-            if rel.is_empty() && name == skip {
+            if rel.is_empty() && name == skip || name.starts_with(fsx::TRASH_PREFIX) {
                 continue;
             }
             let path = e.path();
@@ -241,6 +245,7 @@ fn check_one(modcache: &Path, esc_module: &str, esc_version: &str) -> Option<Mod
         zip: at_v.join(format!("{esc_version}.zip")),
         ziphash: at_v.join(format!("{esc_version}.ziphash")),
         dir: modcache.join(format!("{esc_module}@{esc_version}")),
+        modcache: modcache.to_path_buf(),
     };
     let mut c = ModuleCheck {
         module: module.clone(),
@@ -359,6 +364,8 @@ fn diff(zip: &FileHashes, dir: &FileHashes, c: &mut ModuleCheck) {
 
 /// Checks every module in `modcache`; with `fix`, removes what is bad so Go downloads it again.
 pub fn verify(modcache: &Path, fix: bool) -> Report {
+    // Module folders an earlier `--fix` moved out of sight but could not finish deleting.
+    fsx::remove_trash(modcache);
     let mut report = Report {
         modcache: modcache.to_path_buf(),
         checked: 0,
@@ -392,14 +399,19 @@ fn repair(c: &mut ModuleCheck) {
         targets.push(c.paths.ziphash.clone());
     }
     for t in targets {
-        if std::fs::symlink_metadata(&t).is_err() {
+        let Ok(meta) = std::fs::symlink_metadata(&t) else {
             continue;
-        }
-        match super::remove_tree(&t) {
+        };
+        // A module folder disappears in one rename, so Go never finds half of it; the zip and
+        // its hash are single files.
+        let removed = if meta.is_dir() {
+            fsx::remove_out_of_sight(&t, &c.paths.modcache).map(drop)
+        } else {
+            std::fs::remove_file(&t).map_err(|e| fsx::FsError::new("remove", &t, e))
+        };
+        match removed {
             Ok(()) => c.fixed.push(t),
-            Err(e) => {
-                c.fix_error = Some(format!("cannot remove `{}`: {e}", t.display()));
-            }
+            Err(e) => c.fix_error = Some(e.to_string()),
         }
     }
 }

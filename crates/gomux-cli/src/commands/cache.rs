@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use anyhow::Context as _;
 use gomux_home::cache::{self as policy, CachePlan, Decision, Effective, Kind, Origin, Source};
+use gomux_home::fsx;
 use gomux_version::Request;
 use serde_json::{Value, json};
 
@@ -221,6 +221,7 @@ fn folder_json(f: &Folder, size: u64) -> Value {
 
 fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     let root = cache::root(ctx)?;
+    cache::finish_trash(&root);
     let folders = cache::folders(&root);
     let sizes: Vec<u64> = folders.iter().map(|f| cache::size(&f.path)).collect();
     let total: u64 = sizes.iter().sum();
@@ -302,6 +303,12 @@ fn from_folder(f: &Folder) -> Target {
 
 fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
     let root = cache::root(ctx)?;
+    // What an interrupted clean moved out of sight is finished first (and counted).
+    let trash_freed = if args.dry_run {
+        0
+    } else {
+        cache::finish_trash(&root)
+    };
     let all_folders = cache::folders(&root);
     let find = |path: &Path, label: String| -> Target {
         all_folders
@@ -335,11 +342,12 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
         let Some(project) = project else {
             return Err(crate::with_hint(
                 format!(
-                    "`{}` is not inside a project (no go.work, go.mod or pin file above it)",
-                    dir.display()
+                    "`{}` is not inside a project (no `go.work`, `go.mod` or pin file in it or above it)",
+                    gomux_home::text::escape_path(&dir)
                 ),
                 &[
-                    "run this inside a project, or pass its folder: `gomux cache clean --project DIR`",
+                    "run this in a project's folder, or name one: `gomux cache clean --project DIR`",
+                    "`gomux cache list` shows every cache folder and its project; `gomux cache clean --all` removes them all",
                 ],
             ));
         };
@@ -372,6 +380,7 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
     }
     if args.all {
         targets.extend(all_folders.iter().map(from_folder));
+        left_alone(&cache::unmarked(&root), &mut notes);
     }
     if let Some(id) = &args.job {
         let id = if id.is_empty() {
@@ -423,7 +432,7 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
                 &["use `gomux cache clean --all` to empty the cache root"],
             ));
         }
-        if !cache::is_inside(&p, root.path()) && cache::looks_like_go_cache(&p).is_none() {
+        if !policy::CACHE_MARKER.is_on(&p) && cache::looks_like_go_cache(&p).is_none() {
             return Err(crate::with_hint(
                 format!(
                     "refusing to remove `{}`: it does not look like a Go build or module cache",
@@ -445,6 +454,7 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
     if !selected {
         if older_than.is_some() {
             targets.extend(all_folders.iter().map(from_folder));
+            left_alone(&cache::unmarked(&root), &mut notes);
         } else {
             return Err(crate::with_hint(
                 "say what to clean",
@@ -490,35 +500,91 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
                 )],
             ));
         }
+        if !t.forced && !policy::CACHE_MARKER.is_on(&t.path) {
+            notes.push(
+                fsx::RemoveError::NotOwned {
+                    path: t.path.clone(),
+                    marker: policy::CACHE_MARKER,
+                }
+                .to_string(),
+            );
+            continue;
+        }
         let size = cache::size(&t.path);
         plan.push((t, size));
     }
 
-    let mut freed = 0u64;
+    let mut freed = trash_freed;
     let mut removed = Vec::new();
+    let mut failed: Vec<(&Target, u64, u64, String)> = Vec::new();
     for (t, size) in &plan {
-        if !args.dry_run {
-            cache::remove_named(&t.path).with_context(|| {
-                format!("freed {} before this failure", cache::human_size(freed))
-            })?;
+        if args.dry_run {
+            freed += size;
+            removed.push(removed_json(t, *size));
+            continue;
         }
-        freed += size;
-        removed.push(json!({
-            "folder": t.label,
-            "path": t.path,
-            "project": t.project,
-            "size": size,
-        }));
+        let result = if t.forced {
+            let parent = t.path.parent().unwrap_or(Path::new("/"));
+            fsx::remove_out_of_sight(&t.path, parent).map_err(fsx::RemoveError::Io)
+        } else {
+            fsx::remove_owned(&t.path, policy::CACHE_MARKER)
+        };
+        match result {
+            Ok(n) => {
+                freed += n;
+                removed.push(removed_json(t, n));
+            }
+            Err(fsx::RemoveError::NotOwned { .. }) => {
+                // Its marker went away since the plan was made: someone else's now.
+                notes.push(format!(
+                    "left `{}` alone: its `{}` marker is gone",
+                    t.path.display(),
+                    policy::MARKER_FILE
+                ));
+            }
+            Err(fsx::RemoveError::Io(e)) => {
+                // After the rename, what is left sits out of sight in the trash.
+                let left = if e.path == t.path {
+                    *size
+                } else {
+                    cache::size(&e.path)
+                };
+                let part = size.saturating_sub(left);
+                freed += part;
+                let mut msg = e.to_string();
+                if let Some(h) = e.hint() {
+                    msg.push_str(&format!("; {h}"));
+                }
+                failed.push((t, *size, part, msg));
+            }
+        }
     }
     if args.json {
+        let failures: Vec<Value> = failed
+            .iter()
+            .map(|(t, size, part, msg)| {
+                json!({
+                    "folder": t.label,
+                    "path": t.path,
+                    "size": size,
+                    "freed": part,
+                    "error": msg,
+                })
+            })
+            .collect();
         let out = json!({
             "dry_run": args.dry_run,
             "removed": removed,
+            "failed": failures,
             "freed": freed,
             "notes": notes,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if failed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let verb = if args.dry_run {
         "would remove"
@@ -526,6 +592,9 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
         "removed"
     };
     for (t, size) in &plan {
+        if failed.iter().any(|(f, ..)| f.path == t.path) {
+            continue;
+        }
         let project = t
             .project
             .as_deref()
@@ -536,14 +605,63 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
     for n in &notes {
         eprintln!("note: {n}");
     }
-    if plan.is_empty() {
+    for (t, size, part, msg) in &failed {
+        eprintln!(
+            "error: could not finish removing {} ({} of {} freed): {msg}",
+            t.label,
+            cache::human_size(*part),
+            cache::human_size(*size)
+        );
+        eprintln!(
+            "hint: what is left is out of Go's sight; the next `gomux cache clean` or `gomux cache list` finishes it"
+        );
+    }
+    if plan.is_empty() && trash_freed == 0 {
         println!("nothing to clean");
     } else if args.dry_run {
         println!("would free {}", cache::human_size(freed));
-    } else {
+    } else if failed.is_empty() {
         println!("freed {}", cache::human_size(freed));
+    } else {
+        println!(
+            "freed {}; {} folder{} could not be removed completely",
+            cache::human_size(freed),
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" }
+        );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn removed_json(t: &Target, size: u64) -> Value {
+    json!({
+        "folder": t.label,
+        "path": t.path,
+        "project": t.project,
+        "size": size,
+    })
+}
+
+/// Notes for the folders in the group folders that gomux did not make (at most ten by name).
+pub(crate) fn left_alone(foreign: &[PathBuf], notes: &mut Vec<String>) {
+    for p in foreign.iter().take(10) {
+        notes.push(format!(
+            "left `{}` alone: it has no `{}` marker, so gomux did not make it",
+            gomux_home::text::escape_path(p),
+            policy::MARKER_FILE
+        ));
+    }
+    if foreign.len() > 10 {
+        notes.push(format!(
+            "left {} more folders without a `{}` marker alone",
+            foreign.len() - 10,
+            policy::MARKER_FILE
+        ));
+    }
 }
 
 fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {

@@ -104,12 +104,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         std::fs::remove_file(&dir)
             .with_context(|| format!("cannot replace `{}`", text::escape_path(&dir)))?;
     }
-    std::fs::create_dir_all(ctx.home.toolchains_dir()).with_context(|| {
-        format!(
-            "cannot create `{}`",
-            text::escape_path(&ctx.home.toolchains_dir())
-        )
-    })?;
+    gomux_home::fsx::create_owned_dir(&ctx.home.toolchains_dir(), gomux_home::fsx::FOLDER_MARKER)
+        .map_err(crate::cache::fs_error)?;
     make_link(&root, &dir)?;
     proxies::sync(&ctx.home)?;
     println!("linked {name} -> {}", text::escape_path(&root));

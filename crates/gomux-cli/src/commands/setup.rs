@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use gomux_home::{Home, env as vars, exe};
+use gomux_home::cache::CACHE_MARKER;
+use gomux_home::{Home, env as vars, exe, fsx};
 
 use super::env::{fish_quote, pwsh_quote, sh_quote};
 use crate::{Context, proxies, with_hint};
@@ -33,10 +34,11 @@ pub struct Args {
     /// (toolchains, caches and settings are kept)
     #[arg(long)]
     uninstall: bool,
-    /// With `--uninstall`: also remove the installed toolchains (linked SDKs are only unlinked)
+    /// With `--uninstall`: also remove the toolchains gomux installed (linked SDKs are only
+    /// unlinked)
     #[arg(long, requires = "uninstall")]
     remove_toolchains: bool,
-    /// With `--uninstall`: also remove gomux's GOCACHE/GOMODCACHE folders and kept downloads
+    /// With `--uninstall`: also remove gomux's GOCACHE/GOMODCACHE folders and its cached index
     #[arg(long, requires = "uninstall")]
     remove_caches: bool,
     /// The proxy binary to install (default: `gomux-shim` beside this `gomux`); `cargo xtask
@@ -64,8 +66,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         home.tmp_dir(),
         home.downloads_dir(),
     ] {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        // Marked as gomux's when gomux makes them (or finds them empty), so an uninstall can
+        // tell them from a user's own `~/tmp` when GOMUX_HOME is the home folder.
+        fsx::create_owned_dir(&dir, fsx::FOLDER_MARKER).map_err(crate::cache::fs_error)?;
     }
     let me = std::env::current_exe().context("cannot locate the running `gomux`")?;
     let gomux = home.bin_dir().join(exe("gomux"));
@@ -575,37 +578,23 @@ fn uninstall(
     if removed > 0 {
         println!("removed the proxies and `gomux` from `{}`", bin.display());
     }
-    let _ = std::fs::remove_dir(&bin);
+    remove_if_only_marker(&bin);
+    let mut failed = false;
     if args.remove_toolchains {
-        for dir in [home.toolchains_dir(), home.tmp_dir()] {
-            if std::fs::symlink_metadata(&dir).is_ok() {
-                crate::cache::remove_named(&dir)?;
-                println!("removed `{}`", dir.display());
-            }
-        }
+        failed |= remove_toolchains(ctx);
+        clean_tmp(home);
     }
     if args.remove_caches {
-        let root = crate::cache::root(ctx)?;
-        for (_, dir) in root.group_dirs() {
-            if std::fs::symlink_metadata(&dir).is_ok() {
-                crate::cache::remove_named(&dir)?;
-                println!("removed `{}`", dir.display());
-            }
-        }
-        let _ = std::fs::remove_dir(root.path());
-        let downloads = home.downloads_dir();
-        if std::fs::symlink_metadata(&downloads).is_ok() {
-            crate::cache::remove_named(&downloads)?;
-            println!("removed `{}`", downloads.display());
-        }
+        failed |= remove_caches(ctx)?;
+        clean_downloads(home);
     }
-    // The folders setup created, when they hold nothing.
+    // The folders setup created, when nothing but their marker is left in them.
     for dir in [home.toolchains_dir(), home.tmp_dir(), home.downloads_dir()] {
-        let _ = std::fs::remove_dir(dir);
+        remove_if_only_marker(&dir);
     }
     let _ = std::fs::remove_dir(home.root());
     let mut kept = Vec::new();
-    if !home.toolchain_names().is_empty() {
+    if !args.remove_toolchains && !home.toolchain_names().is_empty() {
         kept.push(format!(
             "toolchains in `{}` (`--remove-toolchains` removes them)",
             home.toolchains_dir().display()
@@ -613,7 +602,7 @@ fn uninstall(
     }
     if !args.remove_caches
         && let Ok(root) = crate::cache::root(ctx)
-        && root.group_dirs().iter().any(|(_, d)| d.exists())
+        && !crate::cache::folders(&root).is_empty()
     {
         kept.push(format!(
             "caches in `{}` (`--remove-caches` removes them)",
@@ -627,7 +616,170 @@ fn uninstall(
     for k in kept {
         println!("kept {k}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Removes `dir` when gomux made it ([`fsx::FOLDER_MARKER`]) and its marker is all that is
+/// left in it. A folder without the marker is the user's, or an older gomux's: it stays.
+fn remove_if_only_marker(dir: &Path) {
+    if !fsx::FOLDER_MARKER.is_on(dir) {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let only_marker = rd
+        .flatten()
+        .all(|e| e.file_name() == fsx::FOLDER_MARKER.file);
+    if only_marker && std::fs::remove_file(fsx::FOLDER_MARKER.path(dir)).is_ok() {
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
+/// `--remove-toolchains`: deletes the toolchains `gomux install` marked, unlinks the SDKs
+/// `gomux link` registered, and names every Go SDK it leaves alone with the command that
+/// removes it. True when something failed.
+fn remove_toolchains(ctx: &Context) -> bool {
+    let home = &ctx.home;
+    let options = match gomux_dist::Options::from_env(|k: &str| std::env::var_os(k)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return true;
+        }
+    };
+    let mut failed = false;
+    let mut changed = false;
+    for name in home.toolchain_names() {
+        let dir = home.toolchain_dir(&name);
+        // Only what gomux installed, Go SDKs and links to them are toolchains; anything else
+        // in a shared `toolchains/` is not gomux's business.
+        if home.toolchain_root(&name).is_none() && !fsx::TOOLCHAIN_MARKER.is_on(&dir) {
+            if home.is_linked(&name) {
+                eprintln!(
+                    "note: left the link `{}` alone: it does not point at a Go SDK",
+                    gomux_home::text::escape_path(&dir)
+                );
+            }
+            continue;
+        }
+        match gomux_dist::uninstall(home, &name, &options, &|m| eprintln!("{m}")) {
+            Ok(gomux_dist::Removed::Deleted(dir)) => {
+                println!("removed {name} from `{}`", dir.display());
+                changed = true;
+            }
+            Ok(gomux_dist::Removed::Unlinked(_)) => {
+                println!("unlinked {name} (the SDK it pointed to is untouched)");
+                changed = true;
+            }
+            Err(e @ gomux_dist::DistError::NotOwned { .. }) => {
+                eprintln!("note: {e}");
+                for h in e.hints() {
+                    eprintln!("hint: {h}");
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    if changed {
+        let _ = proxies::sync(home);
+    }
+    failed
+}
+
+/// Whether a `tmp/` entry name is one gomux gives its own files there: a toolchain's install
+/// lock, staging folder, partial download or trash.
+fn is_gomux_tmp_name(name: &str) -> bool {
+    [".lock", ".staging", ".download", ".trash"]
+        .iter()
+        .filter_map(|s| name.strip_suffix(s))
+        .any(|tc| gomux_version::is_safe_name(tc) && gomux_version::from_toolchain(tc).is_some())
+}
+
+/// Removes from `tmp/` only what gomux writes there; the user's own files stay.
+fn clean_tmp(home: &Home) {
+    let tmp = home.tmp_dir();
+    fsx::remove_trash(&tmp);
+    let marked = fsx::FOLDER_MARKER.is_on(&tmp);
+    let Ok(rd) = std::fs::read_dir(&tmp) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let Ok(name) = e.file_name().into_string() else {
+            continue;
+        };
+        let Ok(meta) = std::fs::symlink_metadata(e.path()) else {
+            continue;
+        };
+        // gomux's lock files are empty; in its own `tmp/` every empty `.lock` file is one.
+        let lock = meta.is_file() && meta.len() == 0 && name.ends_with(".lock");
+        if is_gomux_tmp_name(&name) || (marked && lock) {
+            let _ = fsx::remove_tree(&e.path());
+        }
+    }
+}
+
+/// Removes from `downloads/` only what gomux writes there: the cached release index (and a
+/// temporary copy of it a kill left behind).
+fn clean_downloads(home: &Home) {
+    let downloads = home.downloads_dir();
+    let Ok(rd) = std::fs::read_dir(&downloads) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let Ok(name) = e.file_name().into_string() else {
+            continue;
+        };
+        let temp = name
+            .strip_prefix("index.json.tmp")
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+            || name.starts_with(".index.json.gomux-tmp-");
+        if (name == "index.json" || temp) && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// `--remove-caches`: deletes the cache folders that carry gomux's marker, then the group
+/// folders gomux made once they are empty. True when a folder could not be removed.
+fn remove_caches(ctx: &Context) -> anyhow::Result<bool> {
+    let root = crate::cache::root(ctx)?;
+    crate::cache::finish_trash(&root);
+    let mut failed = false;
+    for f in crate::cache::folders(&root) {
+        match fsx::remove_owned(&f.path, CACHE_MARKER) {
+            Ok(_) => println!("removed `{}`", f.path.display()),
+            Err(e @ fsx::RemoveError::NotOwned { .. }) => eprintln!("note: {e}"),
+            Err(fsx::RemoveError::Io(e)) => {
+                eprintln!("error: {e}");
+                if let Some(h) = e.hint() {
+                    eprintln!("hint: {h}");
+                }
+                failed = true;
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    super::cache::left_alone(&crate::cache::unmarked(&root), &mut notes);
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    for (_, dir) in root.group_dirs() {
+        fsx::remove_trash(&dir);
+        remove_if_only_marker(&dir);
+    }
+    if root.path() == ctx.home.default_cache_root() {
+        // gomux's own default root, when nothing is left in it.
+        let _ = std::fs::remove_dir(root.path());
+    }
+    Ok(failed)
 }
 
 fn remove(path: &Path) -> anyhow::Result<()> {
