@@ -100,20 +100,23 @@ impl Home {
     pub fn lock_file(&self, name: &str) -> PathBuf {
         self.tmp_dir().join(format!("{name}.lock"))
     }
-    /// `tmp/<what>.update-lock`: held while gomux reads, changes and writes back a file it
+    /// `tmp/.update-<what>.lock`: held while gomux reads, changes and writes back a file it
     /// edits (`settings`, `profiles`), so two gomux processes never lose each other's edit.
+    /// The leading dot keeps it apart from every toolchain's lock (no toolchain name starts
+    /// with one).
     pub fn update_lock_file(&self, what: &str) -> PathBuf {
-        self.tmp_dir().join(format!("{what}.update-lock"))
+        self.tmp_dir().join(format!(".update-{what}.lock"))
     }
     /// Takes the update lock of `what` (see [`Home::update_lock_file`]), creating `tmp/`
-    /// as gomux's own folder when it is missing.
+    /// as gomux's own (marked) folder when it is missing.
     pub fn lock_update(&self, what: &str) -> Result<fsx::UpdateLock, fsx::FsError> {
         let tmp = self.tmp_dir();
-        if let Err(e) = fsx::create_owned_dir(&tmp, fsx::FOLDER_MARKER) {
+        if std::fs::symlink_metadata(&tmp).is_err()
+            && let Err(e) = fsx::create_owned_dir(&tmp, fsx::FOLDER_MARKER)
             // The marker is a courtesy to a later uninstall; a folder that exists will do.
-            if !tmp.is_dir() {
-                return Err(e);
-            }
+            && !tmp.is_dir()
+        {
+            return Err(e);
         }
         fsx::UpdateLock::acquire(&self.update_lock_file(what))
     }

@@ -1334,7 +1334,7 @@ mod tests {
     }
 
     fn locked(dir: &Path) -> UpdateLock {
-        UpdateLock::acquire(&dir.join("settings.update-lock")).unwrap()
+        UpdateLock::acquire(&dir.join(".update-settings.lock")).unwrap()
     }
 
     #[test]

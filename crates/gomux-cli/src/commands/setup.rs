@@ -157,7 +157,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The update lock held while profiles are edited (`GOMUX_HOME/tmp/profiles.update-lock`).
+/// The update lock held while profiles are edited (`GOMUX_HOME/tmp/.update-profiles.lock`).
 const PROFILES_LOCK: &str = "profiles";
 
 /// A file error as the CLI reports it: the message, then the hint for a full disk or a
