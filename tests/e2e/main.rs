@@ -5,6 +5,7 @@ mod deps;
 mod doctor;
 mod foundation;
 mod harm_delete;
+mod harm_files;
 mod harm_input;
 mod install;
 mod real_go;

@@ -100,6 +100,26 @@ impl Home {
     pub fn lock_file(&self, name: &str) -> PathBuf {
         self.tmp_dir().join(format!("{name}.lock"))
     }
+    /// `tmp/.update-<what>.lock`: held while gomux reads, changes and writes back a file it
+    /// edits (`settings`, `profiles`), so two gomux processes never lose each other's edit.
+    /// The leading dot keeps it apart from every toolchain's lock (no toolchain name starts
+    /// with one).
+    pub fn update_lock_file(&self, what: &str) -> PathBuf {
+        self.tmp_dir().join(format!(".update-{what}.lock"))
+    }
+    /// Takes the update lock of `what` (see [`Home::update_lock_file`]), creating `tmp/`
+    /// as gomux's own (marked) folder when it is missing.
+    pub fn lock_update(&self, what: &str) -> Result<fsx::UpdateLock, fsx::FsError> {
+        let tmp = self.tmp_dir();
+        if std::fs::symlink_metadata(&tmp).is_err()
+            && let Err(e) = fsx::create_owned_dir(&tmp, fsx::FOLDER_MARKER)
+            // The marker is a courtesy to a later uninstall; a folder that exists will do.
+            && !tmp.is_dir()
+        {
+            return Err(e);
+        }
+        fsx::UpdateLock::acquire(&self.update_lock_file(what))
+    }
     /// `downloads/`: kept archives and the cached release index.
     pub fn downloads_dir(&self) -> PathBuf {
         self.root.join("downloads")
@@ -120,6 +140,18 @@ impl Home {
     /// Reads the settings file; a missing file gives the defaults.
     pub fn settings(&self) -> Result<Settings, settings::SettingsError> {
         Settings::load(&self.settings_file())
+    }
+
+    /// Sets (or with `None`, removes) one setting in `settings.toml`, under its update lock.
+    pub fn update_setting(
+        &self,
+        key: &str,
+        value: Option<&settings::Value>,
+    ) -> Result<(), settings::SettingsError> {
+        let lock = self
+            .lock_update("settings")
+            .map_err(settings::SettingsError::Write)?;
+        Settings::update(&self.settings_file(), key, value, &lock)
     }
 
     /// The GOROOT of an installed or linked toolchain, when its `bin/go` exists. A folder that

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use gomux_home::settings::{Settings, Value, keys};
+use gomux_home::settings::{SettingsError, Value, keys};
 use gomux_resolve::launch;
 use gomux_version::Request;
 
@@ -44,11 +44,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Request::Exact(name) => name.clone(),
         Request::Family(f) => f.clone(),
     };
-    Settings::update(
-        &ctx.home.settings_file(),
-        keys::DEFAULT_TOOLCHAIN,
-        Some(&Value::String(stored.clone())),
-    )?;
+    ctx.home
+        .update_setting(
+            keys::DEFAULT_TOOLCHAIN,
+            Some(&Value::String(stored.clone())),
+        )
+        .map_err(settings_error)?;
     println!("default toolchain set to {stored}");
     if ctx.installed(&request).is_none() {
         eprintln!(
@@ -57,6 +58,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A settings error with its hint (a full disk, a FIFO, the line to fix).
+pub fn settings_error(e: SettingsError) -> anyhow::Error {
+    match e.hint() {
+        Some(hint) => with_hint(e.to_string(), &[&hint]),
+        None => anyhow::Error::new(e),
+    }
 }
 
 /// A version request, or the name of a linked toolchain (`system`, `corp-go`).

@@ -66,6 +66,7 @@ pub fn checks(ctx: &Context, env: Env<'_>) -> Vec<Finding> {
     out.push(goroot_check(ctx, env));
     out.push(gotooldir_check(env));
     out.push(gotoolchain_check(env));
+    out.extend(frozen_env_check(ctx, env));
     out.push(goenv_file_check(ctx, env));
     filesystem_checks(ctx, env, &mut out);
     toolchain_checks(ctx, &mut out);
@@ -547,6 +548,52 @@ fn gotoolchain_check(env: Env<'_>) -> Finding {
             fix,
         ),
     }
+}
+
+/// GOCACHE or GOMODCACHE exported with one of gomux's own cache folders: the mark of
+/// `eval "$(gomux env)"` run in an interactive shell or profile, which freezes one project's
+/// caches (and its GOTOOLCHAIN) into every directory the shell visits.
+fn frozen_env_check(ctx: &Context, env: Env<'_>) -> Option<Finding> {
+    let settings = ctx.settings().ok()?;
+    if settings
+        .get_bool(gomux_home::settings::keys::CACHE_FORCE)
+        .ok()
+        .flatten()
+        == Some(true)
+    {
+        // gomux's folders win over the environment anyway.
+        return None;
+    }
+    let (root, _) = cache::cache_root(&ctx.home, &settings, env).ok()?;
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    let frozen: Vec<String> = ["GOCACHE", "GOMODCACHE"]
+        .into_iter()
+        .filter_map(|k| {
+            let v = PathBuf::from(env(k).filter(|v| !v.is_empty())?);
+            let v = std::fs::canonicalize(&v).unwrap_or(v);
+            (v.starts_with(&root) && v != root)
+                .then(|| format!("{k}=`{}`", gomux_home::text::escape_path(&v)))
+        })
+        .collect();
+    if frozen.is_empty() {
+        return None;
+    }
+    Some(Finding::warning(
+        "env.frozen",
+        "variables from `gomux env`",
+        format!(
+            "{} {} exported in this shell: gomux's cache {} for one project, so every project built from this shell shares {}, as after `eval \"$(gomux env)\"`",
+            frozen.join(" and "),
+            if frozen.len() == 1 { "is" } else { "are" },
+            if frozen.len() == 1 {
+                "folder"
+            } else {
+                "folders"
+            },
+            if frozen.len() == 1 { "it" } else { "them" },
+        ),
+        "unset GOCACHE GOMODCACHE GOTOOLCHAIN in this shell, and remove any `eval \"$(gomux env ...)\"` from your profile: the proxies set them for each `go` call (keep `gomux env` for CI jobs and IDE settings)",
+    ))
 }
 
 fn goenv_file_check(ctx: &Context, env: Env<'_>) -> Finding {

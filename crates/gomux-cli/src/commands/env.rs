@@ -202,6 +202,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let shell = args.shell.unwrap_or_else(Shell::detect);
+    // The reason names a file in the repository, whose path may hold anything (a line break
+    // then a command): the comment is escaped so it stays one line.
     let comment = match (&e.toolchain, &e.reason) {
         (Some(t), Some(r)) => format!("gomux env: {t}, selected by {r}"),
         _ => "gomux env".to_string(),
@@ -210,7 +212,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The lines that set and unset the variables in `shell`'s syntax.
+/// The lines that set and unset the variables in `shell`'s syntax. Everything printed is safe
+/// to eval whatever the paths hold: the comment is escaped onto one line (no line break or
+/// control character can end it), and each value is quoted for its shell.
 pub fn render(
     shell: Shell,
     comment: &str,
@@ -220,10 +224,17 @@ pub fn render(
     let mut s = String::new();
     let prefix = if shell == Shell::Cmd { "REM " } else { "# " };
     s.push_str(prefix);
-    s.push_str(comment);
+    s.push_str(&one_line(comment));
     s.push('\n');
     for (k, v) in set {
         let v = v.to_string_lossy();
+        if shell == Shell::Cmd && v.contains(['\n', '\r', '"']) {
+            // cmd.exe has no quoting for these: never print a line that would run the rest.
+            s.push_str(&format!(
+                "REM {k} is not set: its value holds a line break or a `\"` that cmd cannot quote\n"
+            ));
+            continue;
+        }
         let line = match shell {
             Shell::Sh | Shell::Bash | Shell::Zsh => format!("export {k}={}", sh_quote(&v)),
             Shell::Fish if *k == "PATH" => {
@@ -262,9 +273,24 @@ pub fn fish_quote(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// `'text'` for PowerShell (a `'` is doubled).
+/// `'text'` for PowerShell: each single quote is doubled, and PowerShell counts the
+/// typographic ones (`‘ ’ ‚ ‛`) as single quotes too.
 pub fn pwsh_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// `text` escaped onto one line (no line break, no control character), cut when very long.
+fn one_line(text: &str) -> String {
+    gomux_home::text::escape_max(text, 4096)
 }
 
 #[cfg(test)]
@@ -276,6 +302,107 @@ mod tests {
         assert_eq!(sh_quote("/a b/it's"), r"'/a b/it'\''s'");
         assert_eq!(fish_quote(r"C:\it's"), r"'C:\\it\'s'");
         assert_eq!(pwsh_quote("it's"), "'it''s'");
+        // PowerShell ends a '...' string at a typographic quote too.
+        assert_eq!(pwsh_quote("a\u{2019}; x"), "'a\u{2019}\u{2019}; x'");
+    }
+
+    /// What fish makes of a single-quoted word: `\\` and `\'` are its only escapes, and
+    /// nothing else (line breaks, `$`, parentheses) is special inside it.
+    fn fish_unquote(word: &str) -> Option<String> {
+        let inner = word.strip_prefix('\'')?.strip_suffix('\'')?;
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next()? {
+                    e @ ('\\' | '\'') => out.push(e),
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                },
+                // An unescaped quote would end the word early.
+                '\'' => return None,
+                c => out.push(c),
+            }
+        }
+        Some(out)
+    }
+
+    /// What PowerShell makes of a single-quoted string: a doubled quote is one quote, and a
+    /// lone one (of any of its four kinds) ends the string.
+    fn pwsh_unquote(word: &str) -> Option<String> {
+        let quote = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}');
+        let inner = word.strip_prefix('\'')?.strip_suffix('\'')?;
+        let mut out = String::new();
+        let mut chars = inner.chars().peekable();
+        while let Some(c) = chars.next() {
+            if quote(c) {
+                if chars.peek().copied().is_some_and(quote) {
+                    chars.next();
+                } else {
+                    return None;
+                }
+            }
+            out.push(c);
+        }
+        Some(out)
+    }
+
+    const HOSTILE: &[&str] = &[
+        "a\n touch PWNED #",
+        "$(touch PWNED)",
+        "`touch PWNED`",
+        "it's \"quoted\" \\ back\\slash\\",
+        "x'; touch PWNED; echo '",
+        "end\\",
+        "\u{2018}smart\u{2019} \u{201a}\u{201b}",
+        "(touch PWNED); $env:X; {}",
+        "tab\there\r\n",
+    ];
+
+    #[test]
+    fn hostile_values_survive_each_shells_quoting() {
+        for v in HOSTILE {
+            assert_eq!(
+                fish_unquote(&fish_quote(v)).as_deref(),
+                Some(*v),
+                "fish: {v:?}"
+            );
+            assert_eq!(
+                pwsh_unquote(&pwsh_quote(v)).as_deref(),
+                Some(*v),
+                "pwsh: {v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_comment_stays_one_line() {
+        let set = [("GOCACHE", OsString::from("/c"))];
+        for sh in [Shell::Sh, Shell::Fish, Shell::Pwsh, Shell::Cmd] {
+            let out = render(
+                sh,
+                "gomux env: go1.22.3, selected by /w/a\n touch PWNED #/go.mod:3",
+                &set,
+                &[],
+            );
+            let first = out.lines().next().unwrap();
+            assert!(
+                first.ends_with("selected by /w/a\\n touch PWNED #/go.mod:3"),
+                "{sh:?}: {out}"
+            );
+            for line in out.lines().skip(1) {
+                assert!(!line.starts_with(" touch"), "{sh:?}: {out}");
+            }
+        }
+        // cmd.exe cannot quote a line break: the variable is left out, said in a remark.
+        let set = [("GOCACHE", OsString::from("/c/a\n touch PWNED #"))];
+        let out = render(Shell::Cmd, "c", &set, &[]);
+        assert_eq!(
+            out,
+            "REM c\nREM GOCACHE is not set: its value holds a line break or a `\"` that cmd cannot quote\n"
+        );
     }
 
     #[cfg(unix)]

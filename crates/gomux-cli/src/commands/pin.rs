@@ -1,8 +1,12 @@
 //! `gomux pin VERSION`: write `.go-version` in the current folder.
+//!
+//! The pin file is replaced atomically ([`gomux_home::fsx::write_atomic`]): every `go` call in
+//! the repository reads it, so a kill or a full disk must leave the old pin whole, never an
+//! empty file.
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
+use gomux_home::fsx;
 use gomux_version::Request;
 
 use crate::Context;
@@ -25,8 +29,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Request::Family(f) => f.clone(),
     };
     let path = ctx.cwd.join(".go-version");
-    std::fs::write(&path, format!("{text}\n"))
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    fsx::write_atomic(&path, format!("{text}\n").as_bytes()).map_err(super::setup::fs_error)?;
     println!(
         "pinned {} to {text} (wrote `{}`)",
         ctx.cwd.display(),

@@ -6,9 +6,14 @@
 //! and it is written so that removing it restores each profile byte for byte. It goes at the
 //! end of the file preceded by one line break (which also ends a last line that had none);
 //! removal takes the block and that one line break. A file setup had to create says so inside
-//! its block, so uninstall deletes it again when nothing else was added to it. Profiles are
-//! written in place, never replaced, so a profile that is a symlink into a dotfiles repository
-//! stays one. Running setup again leaves a block that is already right untouched.
+//! its block, so uninstall deletes it again when nothing else was added to it. Running setup
+//! again leaves a block that is already right untouched.
+//!
+//! A profile is the user's file, so it is edited like a database: read, changed and written
+//! back under the `profiles` update lock (two setups at once never lose each other's edit or
+//! the user's lines), and written through [`fsx::write_atomic`] (a kill or a full disk leaves
+//! the old profile whole; a profile that is a symbolic link is written at its target and stays
+//! a link; its mode and owner are kept).
 
 use std::ffi::OsString;
 use std::io::IsTerminal as _;
@@ -17,7 +22,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use gomux_home::cache::CACHE_MARKER;
-use gomux_home::{Home, env as vars, exe, fsx};
+use gomux_home::fsx::{self, FsError, ReadError};
+use gomux_home::{Home, env as vars, exe, text};
 
 use super::env::{fish_quote, pwsh_quote, sh_quote};
 use crate::{Context, proxies, with_hint};
@@ -108,10 +114,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if !modify {
         println!("add the proxies to PATH, first, in your shell profile:");
         println!();
-        if let Some(h) = &custom_home {
-            println!("    export GOMUX_HOME={}", sh_quote(&h.to_string_lossy()));
+        for line in path_lines(Syntax::Posix, &bin, custom_home.as_deref()) {
+            println!("    {line}");
         }
-        println!("    export PATH=\"{}:$PATH\"", bin.display());
         println!();
         println!("(or run `gomux setup --modify-path` to have it done)");
         return Ok(ExitCode::SUCCESS);
@@ -119,18 +124,23 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let wanted: Vec<Profile> = profiles(&env).into_iter().filter(|p| p.wanted).collect();
     if wanted.is_empty() {
         println!("no shell profile found to add the proxies to; add this to yours:");
-        println!("    export PATH=\"{}:$PATH\"", bin.display());
-    }
-    for p in &wanted {
-        let outcome = add_block(p, &bin, custom_home.as_deref())?;
-        let what = match outcome {
-            Added::Created => "created with the gomux block",
-            Added::Appended => "gomux block added",
-            Added::Updated => "gomux block updated",
-            Added::Unchanged => "gomux block already there",
-            Added::Skipped => "skipped: its folder's parent does not exist",
-        };
-        println!("{}: {what}", p.path.display());
+        for line in path_lines(Syntax::Posix, &bin, custom_home.as_deref()) {
+            println!("    {line}");
+        }
+    } else {
+        // Read, change and write back every profile while no other setup does.
+        let _lock = home.lock_update(PROFILES_LOCK).map_err(fs_error)?;
+        for p in &wanted {
+            let outcome = add_block(p, &bin, custom_home.as_deref())?;
+            let what = match outcome {
+                Added::Created => "created with the gomux block",
+                Added::Appended => "gomux block added",
+                Added::Updated => "gomux block updated",
+                Added::Unchanged => "gomux block already there",
+                Added::Skipped => "skipped: its folder's parent does not exist",
+            };
+            println!("{}: {what}", text::escape_path(&p.path));
+        }
     }
     if cfg!(windows) {
         println!(
@@ -138,10 +148,89 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             bin.display()
         );
     }
-    println!(
-        "open a new shell (or run `eval \"$(gomux env --shell sh)\"` here), then `gomux doctor`"
-    );
+    // Only what makes the proxies reachable: they compute GOTOOLCHAIN and the caches per
+    // call, so nothing of one project's environment belongs in the interactive shell.
+    println!("new shells find the proxies; to use them in this shell now, run:");
+    println!();
+    for line in path_lines(current_syntax(&env), &bin, custom_home.as_deref()) {
+        println!("    {line}");
+    }
+    println!();
+    println!("then check everything with `gomux doctor`");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The update lock held while profiles are edited (`GOMUX_HOME/tmp/.update-profiles.lock`).
+const PROFILES_LOCK: &str = "profiles";
+
+/// A file error as the CLI reports it: the message, then the hint for a full disk or a
+/// permission problem.
+pub fn fs_error(e: FsError) -> anyhow::Error {
+    match e.hint() {
+        Some(hint) => with_hint(e.to_string(), &[&hint]),
+        None => anyhow::Error::new(e),
+    }
+}
+
+/// The syntax of the shell setup runs in (`$SHELL`), for the lines it suggests.
+fn current_syntax(env: &dyn Fn(&str) -> Option<OsString>) -> Syntax {
+    let shell = env("SHELL")
+        .map(PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    match shell.trim_end_matches(".exe") {
+        "fish" => Syntax::Fish,
+        "pwsh" | "powershell" => Syntax::PowerShell,
+        _ if cfg!(windows) => Syntax::PowerShell,
+        _ => Syntax::Posix,
+    }
+}
+
+/// The lines that put the proxies first on PATH in one shell (and export a custom
+/// GOMUX_HOME), quoted so that any folder name is safe to paste.
+fn path_lines(syntax: Syntax, bin: &Path, home: Option<&Path>) -> Vec<String> {
+    let bin_text = bin.to_string_lossy();
+    let mut lines = Vec::new();
+    match syntax {
+        Syntax::Posix => {
+            if let Some(h) = home {
+                lines.push(format!(
+                    "export GOMUX_HOME={}",
+                    sh_quote(&h.to_string_lossy())
+                ));
+            }
+            let plain = bin_text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/._-+@%,~".contains(&b));
+            lines.push(if plain {
+                format!("export PATH=\"{bin_text}:$PATH\"")
+            } else {
+                format!("export PATH={}\":$PATH\"", sh_quote(&bin_text))
+            });
+        }
+        Syntax::Fish => {
+            if let Some(h) = home {
+                lines.push(format!(
+                    "set -gx GOMUX_HOME {}",
+                    fish_quote(&h.to_string_lossy())
+                ));
+            }
+            lines.push(format!("set -gx PATH {} $PATH", fish_quote(&bin_text)));
+        }
+        Syntax::PowerShell => {
+            if let Some(h) = home {
+                lines.push(format!(
+                    "$env:GOMUX_HOME = {}",
+                    pwsh_quote(&h.to_string_lossy())
+                ));
+            }
+            lines.push(format!(
+                "$env:PATH = {} + [IO.Path]::PathSeparator + $env:PATH",
+                pwsh_quote(&bin_text)
+            ));
+        }
+    }
+    lines
 }
 
 /// The GOMUX_HOME the block must export: the one in use when it is not the default location.
@@ -446,73 +535,83 @@ fn with_block(
     }
 }
 
-fn add_block(p: &Profile, bin: &Path, home: Option<&Path>) -> anyhow::Result<Added> {
-    let make = |created, nl: &str| block(p.syntax, bin, home, created, nl);
-    match std::fs::read(&p.path) {
-        Ok(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|_| {
+/// The largest profile setup edits (a FIFO or a device is never opened for reading either).
+const MAX_PROFILE: u64 = 16 * 1024 * 1024;
+
+/// A profile's text; `None` when it does not exist.
+fn read_profile(path: &Path) -> anyhow::Result<Option<String>> {
+    let bytes = fsx::read_bounded(path, MAX_PROFILE).map_err(|e| match e {
+        ReadError::Io(e) => fs_error(e),
+        other => with_hint(
+            other.to_string(),
+            &["add the gomux block by hand (`gomux setup --no-modify-path` prints it)"],
+        ),
+    })?;
+    bytes
+        .map(|b| {
+            String::from_utf8(b).map_err(|_| {
                 with_hint(
-                    format!("`{}` is not UTF-8 text", p.path.display()),
+                    format!("`{}` is not UTF-8 text", text::escape_path(path)),
                     &["add the gomux block by hand (`gomux setup --no-modify-path` prints it)"],
                 )
-            })?;
-            let had = find_block(&text, &p.path)?.is_some();
-            match with_block(&text, &p.path, make)? {
-                None => Ok(Added::Unchanged),
-                Some(new) => {
-                    std::fs::write(&p.path, new)
-                        .with_context(|| format!("cannot write `{}`", p.path.display()))?;
-                    Ok(if had { Added::Updated } else { Added::Appended })
-                }
+            })
+        })
+        .transpose()
+}
+
+/// Adds or updates the block in one profile. The caller holds the profiles' update lock.
+fn add_block(p: &Profile, bin: &Path, home: Option<&Path>) -> anyhow::Result<Added> {
+    let make = |created, nl: &str| block(p.syntax, bin, home, created, nl);
+    if let Some(text) = read_profile(&p.path)? {
+        let had = find_block(&text, &p.path)?.is_some();
+        return match with_block(&text, &p.path, make)? {
+            None => Ok(Added::Unchanged),
+            Some(new) => {
+                fsx::write_atomic(&p.path, new.as_bytes()).map_err(fs_error)?;
+                Ok(if had { Added::Updated } else { Added::Appended })
             }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let Some(dir) = p.path.parent() else {
-                return Ok(Added::Skipped);
-            };
-            let created = if dir.is_dir() {
-                Created::File
-            } else if dir.parent().is_some_and(Path::is_dir) {
-                std::fs::create_dir(dir)
-                    .with_context(|| format!("cannot create `{}`", dir.display()))?;
-                Created::FileAndDir
-            } else {
-                return Ok(Added::Skipped);
-            };
-            let nl = if cfg!(windows) { "\r\n" } else { "\n" };
-            std::fs::write(&p.path, make(created, nl))
-                .with_context(|| format!("cannot write `{}`", p.path.display()))?;
-            Ok(Added::Created)
-        }
-        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read `{}`", p.path.display()))),
+        };
     }
+    let Some(dir) = p.path.parent() else {
+        return Ok(Added::Skipped);
+    };
+    let created = if dir.is_dir() {
+        Created::File
+    } else if dir.parent().is_some_and(Path::is_dir) {
+        std::fs::create_dir(dir).map_err(|e| fs_error(FsError::new("create", dir, e)))?;
+        Created::FileAndDir
+    } else {
+        return Ok(Added::Skipped);
+    };
+    let nl = if cfg!(windows) { "\r\n" } else { "\n" };
+    fsx::write_atomic(&p.path, make(created, nl).as_bytes()).map_err(fs_error)?;
+    Ok(Added::Created)
 }
 
 /// True when `path` holds a gomux block (for `gomux doctor`).
 pub fn has_block(path: &Path) -> bool {
-    std::fs::read_to_string(path)
+    read_profile(path)
         .ok()
+        .flatten()
         .and_then(|t| find_block(&t, path).ok().flatten())
         .is_some()
 }
 
 /// Removes the block from one profile, and the file (and folder) setup created for it when
-/// nothing else is in them. Returns what happened, for the report.
+/// nothing else is in them. Returns what happened, for the report. The caller holds the
+/// profiles' update lock.
 fn remove_block(path: &Path) -> anyhow::Result<Option<&'static str>> {
-    let text = match std::fs::read(path) {
-        Ok(b) => match String::from_utf8(b) {
-            Ok(t) => t,
-            Err(_) => return Ok(None),
-        },
-        Err(_) => return Ok(None),
+    // A profile gomux cannot read (not text, not a regular file) holds no block of its own.
+    let Ok(Some(text)) = read_profile(path) else {
+        return Ok(None);
     };
     let Some(span) = find_block(&text, path)? else {
         return Ok(None);
     };
     let rest = without_block(&text, &span);
-    if rest.is_empty() && span.created != Created::Nothing {
-        std::fs::remove_file(path)
-            .with_context(|| format!("cannot remove `{}`", path.display()))?;
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if rest.is_empty() && span.created != Created::Nothing && !is_link {
+        std::fs::remove_file(path).map_err(|e| fs_error(FsError::new("remove", path, e)))?;
         if span.created == Created::FileAndDir
             && let Some(dir) = path.parent()
         {
@@ -521,7 +620,7 @@ fn remove_block(path: &Path) -> anyhow::Result<Option<&'static str>> {
         }
         return Ok(Some("removed (setup had created it)"));
     }
-    std::fs::write(path, rest).with_context(|| format!("cannot write `{}`", path.display()))?;
+    fsx::write_atomic(path, rest.as_bytes()).map_err(fs_error)?;
     Ok(Some("gomux block removed"))
 }
 
@@ -542,9 +641,17 @@ fn uninstall(
 ) -> anyhow::Result<ExitCode> {
     let home = &ctx.home;
     if !args.no_modify_path {
-        for p in profiles(env) {
-            if let Some(what) = remove_block(&p.path)? {
-                println!("{}: {what}", p.path.display());
+        let with_blocks: Vec<Profile> = profiles(env)
+            .into_iter()
+            .filter(|p| has_block(&p.path))
+            .collect();
+        if !with_blocks.is_empty() {
+            // Read again under the lock: another setup may be writing the same profiles.
+            let _lock = home.lock_update(PROFILES_LOCK).map_err(fs_error)?;
+            for p in &with_blocks {
+                if let Some(what) = remove_block(&p.path)? {
+                    println!("{}: {what}", text::escape_path(&p.path));
+                }
             }
         }
     }
