@@ -107,17 +107,9 @@ impl Home {
     pub fn update_lock_file(&self, what: &str) -> PathBuf {
         self.tmp_dir().join(format!(".update-{what}.lock"))
     }
-    /// Takes the update lock of `what` (see [`Home::update_lock_file`]), creating `tmp/`
+    /// Takes the update lock of `what` (see [`Home::update_lock_file`]); `tmp/` is created
     /// as gomux's own (marked) folder when it is missing.
     pub fn lock_update(&self, what: &str) -> Result<fsx::UpdateLock, fsx::FsError> {
-        let tmp = self.tmp_dir();
-        if std::fs::symlink_metadata(&tmp).is_err()
-            && let Err(e) = fsx::create_owned_dir(&tmp, fsx::FOLDER_MARKER)
-            // The marker is a courtesy to a later uninstall; a folder that exists will do.
-            && !tmp.is_dir()
-        {
-            return Err(e);
-        }
         fsx::UpdateLock::acquire(&self.update_lock_file(what))
     }
     /// `downloads/`: kept archives and the cached release index.
