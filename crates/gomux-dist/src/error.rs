@@ -130,11 +130,14 @@ pub enum DistError {
         source: io::Error,
     },
 
-    #[error("gave up after {secs}s waiting for another gomux that is installing {name} (lock `{}`)", path.display())]
+    #[error("gave up after {secs}s waiting for {holder} (lock `{}`)", path.display())]
     LockTimeout {
         name: String,
         path: PathBuf,
         secs: u64,
+        /// Who holds the lock and what it does: `another gomux (pid 42) that is uninstalling
+        /// go1.22.3`.
+        holder: String,
     },
 
     #[error("{name} is not installed")]

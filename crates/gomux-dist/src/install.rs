@@ -16,7 +16,7 @@ use crate::error::DistError;
 use crate::extract::{unpack_tar, unpack_zip};
 use crate::fetch::Fetcher;
 use crate::index::{Index, is_sha256};
-use crate::lock;
+use crate::lock::{self, Operation};
 use crate::pipeline::{BodyFailure, gunzip_and_hash, hash_to_file};
 use crate::platform::{Platform, parse_archive_filename};
 use crate::source::Source;
@@ -436,7 +436,13 @@ impl Dist {
             });
         }
         let lock_path = self.home.lock_file(name);
-        let _lock = lock::acquire(&lock_path, name, self.options.lock_timeout, &*self.notify)?;
+        let _lock = lock::acquire(
+            &lock_path,
+            name,
+            Operation::Install,
+            self.options.lock_timeout,
+            &*self.notify,
+        )?;
         // Another gomux may have finished the job while this one waited.
         if let Some(dir) = self.home.toolchain_root(name) {
             return Ok(Installed {
@@ -504,7 +510,9 @@ impl Dist {
             if other == name || !gomux_version::is_safe_name(other) {
                 continue;
             }
-            if let Ok(Some(_held)) = lock::try_acquire(&self.home.lock_file(other)) {
+            if let Ok(Some(_held)) =
+                lock::try_acquire(&self.home.lock_file(other), Operation::Install)
+            {
                 let _ = remove_tree(&entry.path());
             }
         }
@@ -708,7 +716,13 @@ pub fn uninstall(
             name: name.to_string(),
         });
     }
-    let _lock = lock::acquire(&home.lock_file(name), name, options.lock_timeout, notify)?;
+    let _lock = lock::acquire(
+        &home.lock_file(name),
+        name,
+        Operation::Uninstall,
+        options.lock_timeout,
+        notify,
+    )?;
     if fs::symlink_metadata(&dir).is_err() {
         return Err(DistError::NotInstalled {
             name: name.to_string(),

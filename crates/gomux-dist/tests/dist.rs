@@ -798,7 +798,9 @@ fn a_waiter_says_so_and_proceeds_when_the_lock_is_free() {
     s.mirror.write_index();
     let server = format!("file://{}", s.mirror.root().display());
     let lock_path = s.home.lock_file("go1.22.3");
-    let held = gomux_dist::lock::try_acquire(&lock_path).unwrap().unwrap();
+    let held = gomux_dist::lock::try_acquire(&lock_path, gomux_dist::Operation::Install)
+        .unwrap()
+        .unwrap();
     let (tx, rx) = mpsc::channel::<String>();
     let tx = Mutex::new(tx);
     let dist = dist_for(&s.home, &server, options()).with_notify(move |m| {
@@ -814,7 +816,11 @@ fn a_waiter_says_so_and_proceeds_when_the_lock_is_free() {
         assert!(h.join().unwrap().unwrap().fresh);
     });
 
-    let held = gomux_dist::lock::try_acquire(&s.home.lock_file("go1.22.4")).unwrap();
+    let held = gomux_dist::lock::try_acquire(
+        &s.home.lock_file("go1.22.4"),
+        gomux_dist::Operation::Install,
+    )
+    .unwrap();
     let quick = Options {
         lock_timeout: Duration::from_millis(200),
         ..options()
@@ -838,9 +844,10 @@ fn leftovers_of_crashed_installs_are_cleaned() {
     std::fs::write(tmp.join("go1.21.0.download"), "partial").unwrap();
     std::fs::create_dir_all(tmp.join("go1.20.staging")).unwrap();
     // go1.20 is being installed by someone else right now: its staging stays.
-    let busy = gomux_dist::lock::try_acquire(&s.home.lock_file("go1.20"))
-        .unwrap()
-        .unwrap();
+    let busy =
+        gomux_dist::lock::try_acquire(&s.home.lock_file("go1.20"), gomux_dist::Operation::Install)
+            .unwrap()
+            .unwrap();
     let server = format!("file://{}", s.mirror.root().display());
     dist_for(&s.home, &server, options())
         .install("go1.22.3")
