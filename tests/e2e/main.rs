@@ -4,6 +4,7 @@ mod cache;
 mod deps;
 mod doctor;
 mod foundation;
+mod harm_dist;
 mod install;
 mod real_go;
 mod setup;

@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use gomux_home::Home;
+use gomux_home::{Home, text};
 use gomux_version::Request;
 use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Url;
@@ -464,15 +464,17 @@ impl Dist {
         let result = self
             .with_retries(|| {
                 remove_tree(&staging)?;
-                fs::create_dir_all(&staging)
+                create_dir_0755(&self.home.tmp_dir())?;
+                fs::create_dir(&staging)
                     .map_err(|e| DistError::io("create the folder", &staging, e))?;
+                // The staging folder becomes the toolchain's root: 0755 whatever the umask.
+                crate::extract::set_mode(&staging, 0o755)
+                    .map_err(|e| DistError::io("set the mode of", &staging, e))?;
                 self.fetch_into(name, &plan, &staging)
             })
             .and_then(|()| check_unpacked(&staging, name, &plan.label))
             .and_then(|()| {
-                let dir = self.home.toolchains_dir();
-                fs::create_dir_all(&dir)
-                    .map_err(|e| DistError::io("create the folder", &dir, e))?;
+                create_dir_0755(&self.home.toolchains_dir())?;
                 fs::rename(&staging, &target)
                     .map_err(|e| DistError::io("move into place", &target, e))
             });
@@ -636,19 +638,40 @@ fn check_unpacked(root: &Path, name: &str, label: &str) -> Result<(), DistError>
         Err(e) => return Err(DistError::io("read", root.join("VERSION"), e)),
     };
     if version != name {
-        return Err(wrong(format!(
-            "`{}`",
-            version.chars().take(80).collect::<String>()
-        )));
+        return Err(wrong(format!("`{}`", text::escape_max(&version, 80))));
     }
     let go = root.join("bin").join(gomux_home::exe("go"));
-    if !go.is_file() {
+    let meta = fs::metadata(&go).ok().filter(|m| m.is_file());
+    let Some(meta) = meta else {
         return Err(DistError::Corrupt {
             archive: label.to_string(),
             detail: format!("it has no `go/bin/{}`", gomux_home::exe("go")),
         });
+    };
+    // Extraction gives `bin/*` mode 0755; a toolchain whose `go` cannot run is never placed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if meta.permissions().mode() & 0o111 == 0 {
+            return Err(DistError::Corrupt {
+                archive: label.to_string(),
+                detail: "its `go/bin/go` is not executable".to_string(),
+            });
+        }
     }
+    #[cfg(not(unix))]
+    let _ = meta;
     Ok(())
+}
+
+/// Creates a folder gomux keeps its own things in (`tmp/`, `toolchains/`, `downloads/`)
+/// with mode 0755 whatever the umask, when it does not exist; an existing one is left as is.
+fn create_dir_0755(dir: &Path) -> Result<(), DistError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir).map_err(|e| DistError::io("create the folder", dir, e))?;
+    crate::extract::set_mode(dir, 0o755).map_err(|e| DistError::io("set the mode of", dir, e))
 }
 
 /// Removes a folder tree (no error when it does not exist), making read-only folders

@@ -983,3 +983,178 @@ fn redirects_stay_on_allowed_schemes() {
     assert_eq!(m.requests(&file), 2);
     assert_clean(&s.home, "go1.22.3");
 }
+
+// ---- issue 10: bounded extension records, escaped names, redacted URLs, honest messages ----
+
+#[test]
+fn extension_records_are_refused_from_their_header_before_they_are_read() {
+    let sdk = || fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    let huge = 6u64 << 30;
+    for (kind, what) in [
+        (b'L', "GNU long-name record"),
+        (b'K', "GNU long-link record"),
+        (b'x', "PAX header"),
+        (b'g', "PAX global header"),
+    ] {
+        let mut entries = sdk();
+        // A header declaring 6 GiB with 1 MiB behind it: a reader that allocates first and
+        // checks later reads to the end; gomux stops at the header.
+        entries.insert(
+            2,
+            Entry::Raw {
+                kind,
+                name: "././@LongLink".into(),
+                size: huge,
+                data: vec![b'a'; 1 << 20],
+            },
+        );
+        entries.insert(3, Entry::file("go/x", "x"));
+        let (e, _s) = install_hostile(&entries);
+        assert!(matches!(e, DistError::Hostile { .. }), "{what}: {e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("is a {what} of {huge} bytes")),
+            "{msg}"
+        );
+        assert!(
+            msg.len() < 1000,
+            "{what}: a short message: {} bytes",
+            msg.len()
+        );
+    }
+    // One MiB of real name: refused as well, and the message shows none of it.
+    let mut entries = sdk();
+    entries.insert(2, Entry::long_name(&vec![b'a'; 1 << 20]));
+    entries.insert(3, Entry::file("go/x", "x"));
+    let (e, _s) = install_hostile(&entries);
+    let msg = e.to_string();
+    assert!(msg.contains("more than the 65536 gomux reads"), "{msg}");
+    assert!(msg.len() < 1000, "{} bytes", msg.len());
+}
+
+#[test]
+fn long_names_and_pax_paths_still_name_entries() {
+    let mut s = setup();
+    let deep = format!("go/src/{}file.go", "directory/".repeat(20));
+    assert!(deep.len() > 100);
+    let mut entries = fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    entries.push(Entry::long_name(deep.as_bytes()));
+    entries.push(Entry::file("go/truncated-name-in-header", "long"));
+    let pax_path = format!("go/misc/{}pax.txt", "p/".repeat(60));
+    entries.push(Entry::pax(&[
+        ("path", &pax_path),
+        ("mtime", "1700000000.5"),
+    ]));
+    entries.push(Entry::file("go/other-truncated-name", "pax"));
+    // A global header changes nothing gomux reads.
+    entries.push(Entry::Raw {
+        kind: b'g',
+        name: "pax_global_header".into(),
+        size: 0,
+        data: Vec::new(),
+    });
+    s.mirror.add("go1.22.3", &tar_gz(&entries));
+    s.mirror.write_index();
+    let dist = dist_for(
+        &s.home,
+        &format!("file://{}", s.mirror.root().display()),
+        options(),
+    );
+    let root = dist.install("go1.22.3").unwrap().dir;
+    assert_eq!(
+        std::fs::read_to_string(root.join(&deep["go/".len()..])).unwrap(),
+        "long"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join(&pax_path["go/".len()..])).unwrap(),
+        "pax"
+    );
+    assert!(!root.join("truncated-name-in-header").exists());
+
+    let sdk = || fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    // Two long names for one entry, a PAX size that disagrees with the header, and a record
+    // at the end that describes nothing.
+    let mut two = sdk();
+    two.insert(2, Entry::long_name(b"go/a"));
+    two.insert(3, Entry::long_name(b"go/b"));
+    two.insert(4, Entry::file("go/c", "c"));
+    let (e, _s) = install_hostile(&two);
+    assert!(e.to_string().contains("second GNU long-name record"), "{e}");
+    let mut sized = sdk();
+    sized.insert(2, Entry::pax(&[("size", "1")]));
+    sized.insert(3, Entry::file("go/c", "ccc"));
+    let (e, _s) = install_hostile(&sized);
+    assert!(e.to_string().contains("disagrees with its header"), "{e}");
+    let mut dangling = sdk();
+    dangling.push(Entry::long_name(b"go/nothing"));
+    let (e, _s) = install_hostile(&dangling);
+    assert!(matches!(e, DistError::Corrupt { .. }), "{e}");
+    assert!(e.to_string().contains("describes no entry"), "{e}");
+}
+
+#[test]
+fn entry_names_are_escaped_in_messages() {
+    let sdk = || fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    for name in [
+        b"go/\x1b[2K\rinnocent".to_vec(),
+        b"go/\x1b]0;title\x07".to_vec(),
+        b"go/\xff\xfe".to_vec(),
+    ] {
+        let mut entries = sdk();
+        entries.insert(2, Entry::long_name(&name));
+        entries.insert(3, Entry::file("go/x", "x"));
+        let (e, _s) = install_hostile(&entries);
+        let msg = e.to_string();
+        assert!(matches!(e, DistError::Hostile { .. }), "{msg}");
+        assert!(!msg.chars().any(|c| c.is_control() && c != '\n'), "{msg:?}");
+        assert!(msg.contains("\\x1b") || msg.contains("\\xff"), "{msg}");
+    }
+}
+
+#[test]
+fn programs_are_executable_and_modes_are_normalised() {
+    let mut s = setup();
+    let mut entries = vec![
+        Entry::dir("go/"),
+        Entry::file("go/VERSION", "go1.22.3\ntime 2024-05-01T00:00:00Z\n"),
+        Entry::Dir {
+            path: "go/bin/".into(),
+        },
+    ];
+    // An archive repacked without its mode bits: `bin/go` and the tools are 0644.
+    entries.push(Entry::file("go/bin/go", script_go("go1.22.3")));
+    entries.push(Entry::file(
+        "go/pkg/tool/linux_amd64/compile",
+        "#!/bin/sh\n",
+    ));
+    entries.push(Entry::File {
+        path: "go/src/world.go".into(),
+        data: b"package w\n".to_vec(),
+        mode: 0o666,
+    });
+    entries.push(Entry::File {
+        path: "go/src/setuid".into(),
+        data: b"x".to_vec(),
+        mode: 0o4777,
+    });
+    s.mirror.add("go1.22.3", &tar_gz(&entries));
+    s.mirror.write_index();
+    let dist = dist_for(
+        &s.home,
+        &format!("file://{}", s.mirror.root().display()),
+        options(),
+    );
+    let root = dist.install("go1.22.3").unwrap().dir;
+    assert_eq!(mode(&root.join("bin/go")), 0o755);
+    assert_eq!(mode(&root.join("pkg/tool/linux_amd64/compile")), 0o755);
+    assert_eq!(mode(&root.join("src/world.go")), 0o644);
+    assert_eq!(mode(&root.join("src/setuid")), 0o755);
+    for dir in ["", "bin", "pkg", "pkg/tool", "pkg/tool/linux_amd64", "src"] {
+        assert_eq!(mode(&root.join(dir)), 0o755, "`{dir}`");
+    }
+    let out = std::process::Command::new(root.join("bin/go"))
+        .arg("version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("go1.22.3"));
+}
