@@ -1,13 +1,15 @@
-//! Issue 10, downloads and installs: what an archive controls stays bounded and escaped, and
-//! an installed toolchain has the modes of an official one whatever the umask or the archive
-//! says.
+//! Issue 10, downloads and installs: what an archive or a mirror controls stays bounded and
+//! escaped, a password in a mirror URL is sent but never printed or stored, messages say what
+//! actually failed, and an installed toolchain has the modes of an official one whatever the
+//! umask or the archive says.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use gomux_tests::mirror::{
-    Entry, Mirror, MirrorDir, fake_sdk_entries, fake_sdk_tar_gz, host_archive_name,
-    long_name_bomb_tar_gz, script_go, tar_gz,
+    Entry, Fault, INDEX_PATH, Mirror, MirrorDir, dead_url, fake_sdk_entries, fake_sdk_tar_gz,
+    host_archive_name, long_name_bomb_tar_gz, script_go, tar_gz,
 };
 use gomux_tests::{Out, Run, Sandbox, ensure_built, exe};
 
@@ -24,6 +26,23 @@ fn project(sb: &Sandbox, toolchain: &str) -> PathBuf {
     let v = toolchain.trim_start_matches("go");
     sb.write("proj/go.mod", &format!("module p\n\ngo {v}\n"));
     sb.dir("proj")
+}
+
+/// Every file under `root` (folders walked, links not followed).
+fn all_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let Ok(t) = e.file_type() else { continue };
+        if t.is_dir() {
+            out.extend(all_files(&e.path()));
+        } else if t.is_file() {
+            out.push(e.path());
+        }
+    }
+    out
 }
 
 fn assert_no_toolchain(sb: &Sandbox, name: &str) {
@@ -189,6 +208,192 @@ fn harm_dist_archive_entry_names_reach_the_terminal_escaped() {
         .fails();
     assert!(out.stderr.contains("\\x1b]0;owned\\x07\\r\\n"), "{out}");
     assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
+}
+
+// ---- item 8: credentials in a mirror URL ----
+
+fn assert_no_secret(what: &str, out: &Out) {
+    assert!(
+        !out.stdout.contains("s3cret") && !out.stderr.contains("s3cret"),
+        "{what} printed the password:\n{out}"
+    );
+}
+
+#[test]
+fn harm_dist_a_mirror_password_is_sent_but_never_printed_or_stored() {
+    let mut sb = Sandbox::new();
+    let mut dir = MirrorDir::new(sb.root.join("mirror"));
+    let go = fake_go();
+    dir.add("go1.22.3", &fake_sdk_tar_gz("go1.22.3", &go));
+    dir.add("go1.22.4", &fake_sdk_tar_gz("go1.22.4", &go));
+    dir.write_index();
+    let mirror = Mirror::serve(dir.root());
+    let server = mirror.url_with_user("alice", "s3cret");
+    sb.set_env("GOMUX_DIST_SERVER", Some(&server));
+    sb.set_env("GOMUX_HTTP_TIMEOUT", Some("2"));
+
+    // The index fails: `list --remote` and `install` name the mirror without the password.
+    mirror.set_fault(INDEX_PATH, Fault::ServerError { times: 100 });
+    let out = sb.gomux(["list", "--remote"]).fails();
+    assert_no_secret("list --remote", &out);
+    assert!(out.stderr.contains("http://***@127.0.0.1"), "{out}");
+    assert_eq!(out.stderr.matches("trying again").count(), 2, "{out}");
+    let out = sb.gomux(["install", "1.22"]).fails();
+    assert_no_secret("install", &out);
+    mirror.clear_faults();
+    let out = sb.gomux(["list", "--remote"]).ok();
+    assert_no_secret("list --remote", &out);
+
+    // A failing download (three tries), through `install` and through the proxy.
+    let file = archive("go1.22.3");
+    mirror.set_fault(&file, Fault::ServerError { times: 100 });
+    let out = sb.gomux(["install", "1.22.3"]).fails();
+    assert_no_secret("install", &out);
+    assert!(out.stderr.contains("***@127.0.0.1"), "{out}");
+    let proj = project(&sb, "go1.22.3");
+    let out = sb.go(["version"]).current_dir(&proj).fails();
+    assert_no_secret("the proxy's auto-install", &out);
+    assert!(out.stderr.contains("gomux: "), "{out}");
+    // A redirect whose target is down.
+    mirror.set_fault(
+        &file,
+        Fault::Redirect {
+            to: format!("{}/x.tar.gz", dead_url()),
+        },
+    );
+    let out = sb.gomux(["install", "1.22.3"]).fails();
+    assert_no_secret("install after a redirect", &out);
+
+    // A retried download that succeeds; the credentials were sent as basic auth.
+    mirror.set_fault(&file, Fault::ServerError { times: 2 });
+    let out = sb.go(["version"]).current_dir(&proj).ok();
+    assert_no_secret("the proxy's auto-install", &out);
+    assert_eq!(out.stderr.matches("trying again").count(), 2, "{out}");
+    assert_eq!(
+        mirror.authorization(&file).as_deref(),
+        Some("Basic YWxpY2U6czNjcmV0"),
+        "alice:s3cret"
+    );
+    let out = sb.gomux(["install", "1.22.4"]).ok();
+    assert_no_secret("install", &out);
+
+    for args in [
+        vec!["doctor"],
+        vec!["show"],
+        vec!["env"],
+        vec!["list"],
+        vec!["list", "--remote", "--json"],
+    ] {
+        let out = sb.gomux(&args).current_dir(&proj).run();
+        assert_no_secret(&args.join(" "), &out);
+    }
+    // A refused source shows the value without its password.
+    let out = sb
+        .gomux(["install", "1.22.5"])
+        .env("GOMUX_DIST_SERVER", "ftp://alice:s3cret@mirror.example/go")
+        .fails();
+    assert_no_secret("a refused source", &out);
+    assert!(out.stderr.contains("ftp://***@mirror.example/go"), "{out}");
+
+    // Nothing under GOMUX_HOME holds it (the release index cache included).
+    assert!(sb.gomux_home.join("downloads/index.json").is_file());
+    for f in all_files(&sb.gomux_home) {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !bytes.windows(6).any(|w| w == b"s3cret"),
+            "`{}` stores the password",
+            f.display()
+        );
+    }
+}
+
+// ---- item 13: messages say what actually failed ----
+
+#[test]
+fn harm_dist_messages_name_what_actually_failed() {
+    let mut sb = Sandbox::new();
+    let mut dir = MirrorDir::new(sb.root.join("mirror"));
+    let go = fake_go();
+    dir.add("go1.22.3", &fake_sdk_tar_gz("go1.22.3", &go));
+    let bad = fake_sdk_tar_gz("go1.22.4", &go);
+    let bad_name = host_archive_name("go1.22.4");
+    dir.add_file("go1.22.4", &bad_name, &bad, "12ab\x1b[2Kxyz");
+    dir.write_index();
+    let mirror = Mirror::serve(dir.root());
+    sb.set_env("GOMUX_DIST_SERVER", Some(&mirror.url()));
+    sb.set_env("GOMUX_HTTP_TIMEOUT", Some("2"));
+
+    // A redirect target that is down is named, not the mirror that answered.
+    let file = archive("go1.22.3");
+    let down = dead_url();
+    let target = format!("{down}/cdn{file}");
+    mirror.set_fault(&file, Fault::Redirect { to: target.clone() });
+    let out = sb.gomux(["install", "1.22.3"]).fails();
+    assert!(
+        out.stderr.contains(&format!("redirected to `{target}`")),
+        "{out}"
+    );
+    let mirror_host = mirror.url().trim_start_matches("http://").to_string();
+    assert!(
+        !out.stderr
+            .contains(&format!("cannot reach `{mirror_host}`")),
+        "the mirror answered: {out}"
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("`{}` cannot be reached", &down[7..])),
+        "{out}"
+    );
+    mirror.clear_faults();
+
+    // A malformed sha256 in the index is a malformed entry, named with its value (escaped).
+    let out = sb.gomux(["install", "1.22.4"]).fails();
+    assert!(out.stderr.contains("malformed entry"), "{out}");
+    assert!(out.stderr.contains(&bad_name), "{out}");
+    assert!(out.stderr.contains("12ab\\x1b[2Kxyz"), "{out}");
+    assert!(!out.stderr.contains("does not list it"), "{out}");
+    assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
+    assert_eq!(mirror.requests(&archive("go1.22.4")), 0);
+
+    // A waiter names what the holder does: here an uninstall.
+    sb.gomux(["install", "1.22.3"]).ok();
+    sb.gomux(["uninstall", "1.22.3"]).ok();
+    let lock = sb.gomux_home.join("tmp/go1.22.3.lock");
+    let note = std::fs::read_to_string(&lock).unwrap();
+    assert!(note.starts_with("uninstall pid="), "{note:?}");
+    // This test process stands in for the uninstall that still holds it.
+    let held = File::options().read(true).write(true).open(&lock).unwrap();
+    held.lock().unwrap();
+    let out = sb
+        .gomux(["install", "1.22.3"])
+        .env("GOMUX_LOCK_TIMEOUT", "0.5")
+        .fails();
+    assert!(
+        out.stderr.contains("that is uninstalling go1.22.3"),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("that is installing"), "{out}");
+    assert!(out.stderr.contains(&lock.display().to_string()), "{out}");
+    assert!(out.stderr.contains("GOMUX_LOCK_TIMEOUT"), "{out}");
+    held.unlock().unwrap();
+    drop(held);
+
+    // A huge timeout means "wait very long", not "not greater than 0".
+    let out = sb
+        .gomux(["install", "1.22.3"])
+        .env("GOMUX_LOCK_TIMEOUT", "18446744073709551615")
+        .ok();
+    assert!(out.stdout.contains("installed go1.22.3"), "{out}");
+    let note = std::fs::read_to_string(&lock).unwrap();
+    assert!(note.starts_with("install pid="), "{note:?}");
+    for bad in ["soon", "-5", "0"] {
+        let out = sb
+            .gomux(["install", "1.22.4"])
+            .env("GOMUX_LOCK_TIMEOUT", bad)
+            .fails();
+        assert!(out.stderr.contains("`GOMUX_LOCK_TIMEOUT`"), "{bad}: {out}");
+        assert!(out.stderr.contains("such as `600`"), "{bad}: {out}");
+    }
 }
 
 // ---- item 14: modes ----

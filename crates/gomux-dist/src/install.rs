@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use gomux_home::{Home, text};
+use gomux_home::{Home, fsx, text};
 use gomux_version::Request;
 use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Url;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DistError;
 use crate::extract::{unpack_tar, unpack_zip};
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetcher, shown};
 use crate::index::{Index, is_sha256};
 use crate::lock::{self, Operation};
 use crate::pipeline::{BodyFailure, gunzip_and_hash, hash_to_file};
@@ -68,6 +68,8 @@ struct Plan {
 
 #[derive(Serialize, Deserialize)]
 struct CachedIndex {
+    /// The index URL without its user info: this file is readable by others, and the
+    /// password in a mirror URL must never be stored.
     url: String,
     index: Index,
 }
@@ -135,28 +137,25 @@ impl Dist {
                 return None;
             }
         }
-        let bytes = fs::read(&path).ok()?;
+        let bytes = fsx::read_bounded(&path, 4 * INDEX_LIMIT).ok()??;
         let cached: CachedIndex = serde_json::from_slice(&bytes).ok()?;
-        (cached.url == self.source.index_url().as_str()).then_some(cached.index)
+        (cached.url == shown(self.source.index_url())).then_some(cached.index)
     }
 
     fn write_cache(&self, index: &Index) {
         // The cache only saves a round trip; failing to write it is not worth an error.
         let path = self.home.index_cache_file();
         let cached = CachedIndex {
-            url: self.source.index_url().to_string(),
+            url: shown(self.source.index_url()),
             index: index.clone(),
         };
         let Ok(text) = serde_json::to_vec(&cached) else {
             return;
         };
         if let Some(dir) = path.parent() {
-            let _ = fs::create_dir_all(dir);
+            let _ = create_dir_0755(dir);
         }
-        let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
-        if fs::write(&tmp, text).is_ok() && fs::rename(&tmp, &path).is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
+        let _ = fsx::write_atomic(&path, &text);
     }
 
     /// Downloads the release index (with retries) and caches it.
@@ -164,8 +163,8 @@ impl Dist {
         let url = self.source.index_url().clone();
         let bytes = self.with_retries(|| self.fetcher.read_small(&url, INDEX_LIMIT))?;
         let index = Index::parse(&bytes).map_err(|detail| DistError::BadIndex {
-            url: url.to_string(),
-            detail,
+            url: shown(&url),
+            detail: text::escape_max(&detail, 400),
         })?;
         self.write_cache(&index);
         Ok(index)
@@ -220,7 +219,7 @@ impl Dist {
             .ok_or_else(|| DistError::NoMatch {
                 request: spec.to_string(),
                 platform: self.platform.to_string(),
-                index: self.source.index_url().to_string(),
+                index: shown(self.source.index_url()),
             })
     }
 
@@ -313,26 +312,32 @@ impl Dist {
             Ok(None) => {
                 return Err(unverified(format!(
                     "there is no release index at `{}`",
-                    self.source.index_url()
+                    shown(self.source.index_url())
                 )));
             }
             Err(e) => return Err(unverified(format!("the release index is unavailable: {e}"))),
         };
-        index
+        let file = index
             .release(name)
-            .and_then(|r| r.files.iter().find(|f| f.filename == filename))
-            .and_then(|f| f.sha256.clone())
-            .ok_or_else(|| {
-                unverified(format!(
-                    "the release index at `{}` lists no sha256 for `{filename}`",
-                    self.source.index_url()
-                ))
-            })
+            .and_then(|r| r.files.iter().find(|f| f.filename == filename));
+        if let Some(bad) = file.and_then(|f| f.bad_sha256.clone()) {
+            return Err(DistError::BadIndexEntry {
+                index: shown(self.source.index_url()),
+                file: filename.to_string(),
+                value: bad,
+            });
+        }
+        file.and_then(|f| f.sha256.clone()).ok_or_else(|| {
+            unverified(format!(
+                "the release index at `{}` lists no sha256 for `{filename}`",
+                shown(self.source.index_url())
+            ))
+        })
     }
 
     /// Finds the archive of `name` for this platform and its expected sha256.
     fn plan_download(&self, name: &str) -> Result<Plan, DistError> {
-        let index_url = self.source.index_url().to_string();
+        let index_url = shown(self.source.index_url());
         let (filename, indexed_sha) = match self.index_for(name)? {
             Some(index) => {
                 let release = index
@@ -349,6 +354,13 @@ impl Dist {
                             platform: self.platform.to_string(),
                             index: index_url.clone(),
                         })?;
+                if let Some(bad) = &file.bad_sha256 {
+                    return Err(DistError::BadIndexEntry {
+                        index: index_url,
+                        file: file.filename.clone(),
+                        value: bad.clone(),
+                    });
+                }
                 (file.filename.clone(), file.sha256.clone())
             }
             None => (self.platform.archive_filename(name), None),
@@ -360,7 +372,7 @@ impl Dist {
         };
         Ok(Plan {
             zip: filename.ends_with(".zip"),
-            label: url.to_string(),
+            label: shown(&url),
             url,
             filename,
             sha256: Some(sha256),
@@ -374,10 +386,11 @@ impl Dist {
             Ok(b) => b,
             Err(DistError::NotFound { .. }) => {
                 return Err(DistError::Unverified {
-                    url: archive.to_string(),
+                    url: shown(archive),
                     why: format!(
-                        "the release index at `{}` does not list it and there is no `{url}`",
-                        self.source.index_url()
+                        "the release index at `{}` does not list it and there is no `{}`",
+                        shown(self.source.index_url()),
+                        shown(&url)
                     ),
                 });
             }
@@ -387,8 +400,8 @@ impl Dist {
         let first = text.split_whitespace().next().unwrap_or_default();
         if !is_sha256(first) {
             return Err(DistError::BadChecksum {
-                value: first.chars().take(80).collect(),
-                url: url.to_string(),
+                value: text::escape_max(first, 80),
+                url: shown(&url),
             });
         }
         Ok(first.to_ascii_lowercase())
@@ -551,8 +564,11 @@ impl Dist {
     /// One try: download (or read) the archive into `staging`, checking its sha256.
     fn fetch_into(&self, name: &str, plan: &Plan, staging: &Path) -> Result<(), DistError> {
         let body = self.fetcher.open(&plan.url).map_err(|e| match e {
-            DistError::NotFound { url, .. } => DistError::NotFound {
+            DistError::NotFound {
+                url, redirected, ..
+            } => DistError::NotFound {
                 url,
+                redirected,
                 what: Some(format!(
                     "{name} or the platform {} is not published there",
                     self.platform

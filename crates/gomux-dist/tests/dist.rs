@@ -1158,3 +1158,113 @@ fn programs_are_executable_and_modes_are_normalised() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("go1.22.3"));
 }
+
+#[test]
+fn a_malformed_sha256_in_the_index_is_a_malformed_entry() {
+    let mut s = setup();
+    let bytes = fake_sdk_tar_gz("go1.22.3", &script_go("go1.22.3"));
+    let file = host_archive_name("go1.22.3");
+    s.mirror
+        .add_file("go1.22.3", &file, &bytes, "zz12\u{1b}[2Knot-hex");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let dist = dist_for(&s.home, &m.url(), options());
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(matches!(e, DistError::BadIndexEntry { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("malformed entry"), "{msg}");
+    assert!(msg.contains(&file), "{msg}");
+    assert!(msg.contains("zz12\\x1b[2Knot-hex"), "{msg}");
+    assert!(!msg.contains("does not list it"), "{msg}");
+    assert_eq!(
+        m.requests(&archive_path("go1.22.3")),
+        0,
+        "nothing downloaded"
+    );
+    // A local archive checked against the same index says the same.
+    let local = s.root.join(&file);
+    std::fs::write(&local, &bytes).unwrap();
+    let e = dist
+        .install_archive(&local, None, &Verify::Index)
+        .unwrap_err();
+    assert!(matches!(e, DistError::BadIndexEntry { .. }), "{e}");
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn a_failing_redirect_target_is_named_as_such() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let down = dead_url();
+    let target = format!("{down}/cdn/{file}");
+    m.set_fault(&file, Fault::Redirect { to: target.clone() });
+    let e = dist_for(&s.home, &m.url(), options())
+        .install("go1.22.3")
+        .unwrap_err();
+    assert!(matches!(e, DistError::RedirectFailed { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains(&format!("redirected to `{target}`")), "{msg}");
+    let host = down.trim_start_matches("http://");
+    assert!(
+        msg.contains(&format!("`{host}` cannot be reached")),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains(&format!("cannot reach `{}`", &m.url()[7..])),
+        "{msg}"
+    );
+    // The target answering 404 says so too.
+    std::fs::create_dir_all(s.mirror.root().join("gone")).unwrap();
+    m.set_fault(
+        &file,
+        Fault::Redirect {
+            to: m.url_for("gone/missing.tar.gz"),
+        },
+    );
+    let e = dist_for(&s.home, &m.url(), options())
+        .install("go1.22.3")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains(&format!(
+            "(redirected to `{}`)",
+            m.url_for("gone/missing.tar.gz")
+        )),
+        "{e}"
+    );
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn mirror_passwords_are_used_but_never_shown_or_stored() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let server = m.url_with_user("alice", "s3cret");
+    let said = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&said);
+    m.set_fault(&file, Fault::ServerError { times: 10 });
+    let dist = dist_for(&s.home, &server, options())
+        .with_notify(move |msg| log.lock().unwrap().push(msg.to_string()));
+    let e = dist.install("go1.22.3").unwrap_err();
+    let said = said.lock().unwrap().clone();
+    assert_eq!(said.len(), 2, "two retries: {said:?}");
+    for text in said.iter().chain([&e.to_string()]).chain(e.hints().iter()) {
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+    assert!(e.to_string().contains("***@127.0.0.1"), "{e}");
+    // The credentials were sent, as HTTP basic auth ("alice:s3cret").
+    assert_eq!(
+        m.authorization(&file).as_deref(),
+        Some("Basic YWxpY2U6czNjcmV0")
+    );
+    m.clear_faults();
+    dist.install("go1.22.3").unwrap();
+    let cache = std::fs::read_to_string(s.home.index_cache_file()).unwrap();
+    assert!(!cache.contains("s3cret"), "{cache}");
+    // The stored copy still serves the next lookup with the same URL.
+    dist_for(&s.home, &server, options()).index().unwrap();
+    assert_eq!(m.requests(INDEX_PATH), 1);
+}
