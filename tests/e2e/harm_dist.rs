@@ -459,8 +459,11 @@ fn harm_dist_installs_are_not_world_writable_under_umask_000() {
     assert!(toolchains.join("go1.22.3/bin/go").is_file());
     let open = world_writable(&toolchains);
     assert!(open.is_empty(), "world-writable: {open:?}");
-    let open = world_writable(&sb.gomux_home.join("tmp"));
-    assert!(open.is_empty(), "world-writable: {open:?}");
+    for dir in ["tmp", "downloads"] {
+        let open = world_writable(&sb.gomux_home.join(dir));
+        assert!(open.is_empty(), "world-writable: {open:?}");
+    }
+    assert!(sb.gomux_home.join("downloads/index.json").is_file());
 }
 
 #[test]

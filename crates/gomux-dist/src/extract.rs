@@ -140,12 +140,11 @@ impl<'a> Sink<'a> {
         if let Some(parent) = dir.parent() {
             self.make_dir(parent)?;
         }
-        match fs::create_dir(dir) {
+        match create_dir_0755(dir) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {}
             Err(e) => return Err(DistError::io("create the folder", dir, e)),
         }
-        set_mode(dir, 0o755).map_err(|e| DistError::io("set the mode of", dir, e))?;
         self.made.insert(dir.to_path_buf());
         Ok(())
     }
@@ -429,6 +428,17 @@ pub(crate) fn unpack_tar(
 pub(crate) fn is_tool(rel: &str) -> bool {
     let parts: Vec<&str> = rel.split('/').collect();
     matches!(parts.as_slice(), ["bin", _] | ["pkg", "tool", _, _])
+}
+
+/// Creates one folder with mode 0755, whatever the umask. It is created with 0755 (so even
+/// `umask 000` never leaves it world-writable for a moment), then set to 0755 (so a stricter
+/// umask does not change what an installed toolchain looks like).
+pub(crate) fn create_dir_0755(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
+    b.create(dir)?;
+    set_mode(dir, 0o755)
 }
 
 /// Sets the permission bits of `path` (a no-op where there are none).

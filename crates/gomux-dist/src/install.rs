@@ -153,9 +153,13 @@ impl Dist {
             return;
         };
         if let Some(dir) = path.parent() {
-            let _ = create_dir_0755(dir);
+            let _ = create_home_dir(dir);
         }
-        let _ = fsx::write_atomic(&path, &text);
+        // A new file gets 0666 less the umask; the cache decides which hashes are trusted,
+        // so nobody else may write it.
+        if fsx::write_atomic(&path, &text).is_ok() {
+            let _ = crate::extract::set_mode(&path, 0o644);
+        }
     }
 
     /// Downloads the release index (with retries) and caches it.
@@ -477,17 +481,15 @@ impl Dist {
         let result = self
             .with_retries(|| {
                 remove_tree(&staging)?;
-                create_dir_0755(&self.home.tmp_dir())?;
-                fs::create_dir(&staging)
-                    .map_err(|e| DistError::io("create the folder", &staging, e))?;
+                create_home_dir(&self.home.tmp_dir())?;
                 // The staging folder becomes the toolchain's root: 0755 whatever the umask.
-                crate::extract::set_mode(&staging, 0o755)
-                    .map_err(|e| DistError::io("set the mode of", &staging, e))?;
+                crate::extract::create_dir_0755(&staging)
+                    .map_err(|e| DistError::io("create the folder", &staging, e))?;
                 self.fetch_into(name, &plan, &staging)
             })
             .and_then(|()| check_unpacked(&staging, name, &plan.label))
             .and_then(|()| {
-                create_dir_0755(&self.home.toolchains_dir())?;
+                create_home_dir(&self.home.toolchains_dir())?;
                 fs::rename(&staging, &target)
                     .map_err(|e| DistError::io("move into place", &target, e))
             });
@@ -682,12 +684,18 @@ fn check_unpacked(root: &Path, name: &str, label: &str) -> Result<(), DistError>
 
 /// Creates a folder gomux keeps its own things in (`tmp/`, `toolchains/`, `downloads/`)
 /// with mode 0755 whatever the umask, when it does not exist; an existing one is left as is.
-fn create_dir_0755(dir: &Path) -> Result<(), DistError> {
+fn create_home_dir(dir: &Path) -> Result<(), DistError> {
     if dir.is_dir() {
         return Ok(());
     }
-    fs::create_dir_all(dir).map_err(|e| DistError::io("create the folder", dir, e))?;
-    crate::extract::set_mode(dir, 0o755).map_err(|e| DistError::io("set the mode of", dir, e))
+    if let Some(parent) = dir.parent() {
+        fs::create_dir_all(parent).map_err(|e| DistError::io("create the folder", parent, e))?;
+    }
+    match crate::extract::create_dir_0755(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(DistError::io("create the folder", dir, e)),
+    }
 }
 
 /// Removes a folder tree (no error when it does not exist), making read-only folders
