@@ -309,21 +309,29 @@ fn harm_dist_a_mirror_password_is_sent_but_never_printed_or_stored() {
 
 // ---- item 13: messages say what actually failed ----
 
-#[test]
-fn harm_dist_messages_name_what_actually_failed() {
+/// A sandbox whose mirror has go1.22.3, and go1.22.4 listed with a malformed sha256.
+fn messages_sandbox() -> (Sandbox, MirrorDir, Mirror) {
     let mut sb = Sandbox::new();
     let mut dir = MirrorDir::new(sb.root.join("mirror"));
     let go = fake_go();
     dir.add("go1.22.3", &fake_sdk_tar_gz("go1.22.3", &go));
     let bad = fake_sdk_tar_gz("go1.22.4", &go);
-    let bad_name = host_archive_name("go1.22.4");
-    dir.add_file("go1.22.4", &bad_name, &bad, "12ab\x1b[2Kxyz");
+    dir.add_file(
+        "go1.22.4",
+        &host_archive_name("go1.22.4"),
+        &bad,
+        "12ab\x1b[2Kxyz",
+    );
     dir.write_index();
     let mirror = Mirror::serve(dir.root());
     sb.set_env("GOMUX_DIST_SERVER", Some(&mirror.url()));
     sb.set_env("GOMUX_HTTP_TIMEOUT", Some("2"));
+    (sb, dir, mirror)
+}
 
-    // A redirect target that is down is named, not the mirror that answered.
+#[test]
+fn harm_dist_a_failing_redirect_target_is_named_not_the_mirror() {
+    let (sb, _dir, mirror) = messages_sandbox();
     let file = archive("go1.22.3");
     let down = dead_url();
     let target = format!("{down}/cdn{file}");
@@ -344,9 +352,12 @@ fn harm_dist_messages_name_what_actually_failed() {
             .contains(&format!("`{}` cannot be reached", &down[7..])),
         "{out}"
     );
-    mirror.clear_faults();
+}
 
-    // A malformed sha256 in the index is a malformed entry, named with its value (escaped).
+#[test]
+fn harm_dist_a_malformed_index_sha256_is_a_malformed_entry() {
+    let (sb, _dir, mirror) = messages_sandbox();
+    let bad_name = host_archive_name("go1.22.4");
     let out = sb.gomux(["install", "1.22.4"]).fails();
     assert!(out.stderr.contains("malformed entry"), "{out}");
     assert!(out.stderr.contains(&bad_name), "{out}");
@@ -354,14 +365,16 @@ fn harm_dist_messages_name_what_actually_failed() {
     assert!(!out.stderr.contains("does not list it"), "{out}");
     assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
     assert_eq!(mirror.requests(&archive("go1.22.4")), 0);
+}
 
-    // A waiter names what the holder does: here an uninstall.
+#[test]
+fn harm_dist_a_lock_waiter_names_what_the_holder_does() {
+    let (sb, _dir, _mirror) = messages_sandbox();
     sb.gomux(["install", "1.22.3"]).ok();
     sb.gomux(["uninstall", "1.22.3"]).ok();
     let lock = sb.gomux_home.join("tmp/go1.22.3.lock");
-    let note = std::fs::read_to_string(&lock).unwrap();
-    assert!(note.starts_with("uninstall pid="), "{note:?}");
-    // This test process stands in for the uninstall that still holds it.
+    // This test process stands in for the uninstall that still holds it (the note the
+    // uninstall wrote stays in the lock file).
     let held = File::options().read(true).write(true).open(&lock).unwrap();
     held.lock().unwrap();
     let out = sb
@@ -375,10 +388,18 @@ fn harm_dist_messages_name_what_actually_failed() {
     assert!(!out.stderr.contains("that is installing"), "{out}");
     assert!(out.stderr.contains(&lock.display().to_string()), "{out}");
     assert!(out.stderr.contains("GOMUX_LOCK_TIMEOUT"), "{out}");
+    assert!(out.stderr.contains("now 0.5s"), "{out}");
+    assert!(out.stderr.contains("gave up after 0.5s"), "{out}");
     held.unlock().unwrap();
     drop(held);
+    let note = std::fs::read_to_string(&lock).unwrap();
+    assert!(note.starts_with("uninstall pid="), "{note:?}");
+}
 
-    // A huge timeout means "wait very long", not "not greater than 0".
+#[test]
+fn harm_dist_a_huge_lock_timeout_means_wait_long() {
+    let (sb, _dir, _mirror) = messages_sandbox();
+    let lock = sb.gomux_home.join("tmp/go1.22.3.lock");
     let out = sb
         .gomux(["install", "1.22.3"])
         .env("GOMUX_LOCK_TIMEOUT", "18446744073709551615")

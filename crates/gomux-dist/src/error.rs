@@ -157,11 +157,12 @@ pub enum DistError {
         source: io::Error,
     },
 
-    #[error("gave up after {secs}s waiting for {holder} (lock `{}`)", path.display())]
+    #[error("gave up after {waited} waiting for {holder} (lock `{}`)", path.display())]
     LockTimeout {
         name: String,
         path: PathBuf,
-        secs: u64,
+        /// How long it waited: `0.5s`, `600s`, `a very long time`.
+        waited: String,
         /// Who holds the lock and what it does: `another gomux (pid 42) that is uninstalling
         /// go1.22.3`.
         holder: String,

@@ -119,12 +119,14 @@ fn holder(path: &Path, name: &str) -> String {
     }
 }
 
-/// `d` for messages: whole seconds, or `a very long time` past a year.
+/// `d` for messages: `0.5s`, `600s`, or `a very long time` past a year.
 fn shown_secs(d: Duration) -> String {
     if d >= Duration::from_secs(365 * 24 * 3600) {
         "a very long time".to_string()
+    } else if d.subsec_millis() > 0 && d < Duration::from_secs(60) {
+        format!("{:.1}s", d.as_secs_f64())
     } else {
-        format!("{}s", d.as_secs().max(u64::from(d.subsec_nanos() > 0)))
+        format!("{}s", d.as_secs())
     }
 }
 
@@ -154,7 +156,7 @@ pub fn acquire(
             return Err(DistError::LockTimeout {
                 name: name.to_string(),
                 path: path.to_path_buf(),
-                secs: timeout.as_secs(),
+                waited: shown_secs(timeout),
                 holder: holder(path, name),
             });
         }
@@ -213,6 +215,7 @@ mod tests {
         drop(held);
         assert!(try_acquire(&path, Operation::Install).unwrap().is_some());
         assert_eq!(shown_secs(MAX_WAIT), "a very long time");
-        assert_eq!(shown_secs(Duration::from_millis(100)), "1s");
+        assert_eq!(shown_secs(Duration::from_millis(100)), "0.1s");
+        assert_eq!(shown_secs(Duration::from_secs(600)), "600s");
     }
 }
