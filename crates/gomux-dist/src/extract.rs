@@ -375,6 +375,14 @@ pub(crate) fn unpack_tar(
         } else {
             header_name
         };
+        // A PAX sparse file stores a map before its data; gomux would unpack the map as data.
+        if ext.pax.as_deref().is_some_and(|p| {
+            tar::PaxExtensions::new(p)
+                .filter_map(Result::ok)
+                .any(|e| e.key_bytes().starts_with(b"GNU.sparse."))
+        }) {
+            return Err(sink.hostile(&raw, "is a sparse file"));
+        }
         let size = entry.size();
         // The header's size places the next header; a PAX size that says otherwise would
         // make this reader and others see different archives.

@@ -31,7 +31,8 @@ pub(crate) struct Fetcher {
     timeout: Duration,
     allow_http: bool,
     /// The last redirect target of the request in flight, so that a failure there is named
-    /// as the target failing (reqwest reports such an error under the first URL).
+    /// as the target failing (reqwest reports such an error under the first URL). Used for
+    /// messages only: two requests at once through one fetcher could only mislabel an error.
     redirected_to: Arc<Mutex<Option<Url>>>,
 }
 

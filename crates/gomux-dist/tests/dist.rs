@@ -1085,6 +1085,14 @@ fn long_names_and_pax_paths_still_name_entries() {
     sized.insert(3, Entry::file("go/c", "ccc"));
     let (e, _s) = install_hostile(&sized);
     assert!(e.to_string().contains("disagrees with its header"), "{e}");
+    let mut sparse = sdk();
+    sparse.insert(
+        2,
+        Entry::pax(&[("GNU.sparse.major", "1"), ("GNU.sparse.minor", "0")]),
+    );
+    sparse.insert(3, Entry::file("go/c", "c"));
+    let (e, _s) = install_hostile(&sparse);
+    assert!(e.to_string().contains("is a sparse file"), "{e}");
     let mut dangling = sdk();
     dangling.push(Entry::long_name(b"go/nothing"));
     let (e, _s) = install_hostile(&dangling);
