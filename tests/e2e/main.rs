@@ -5,6 +5,7 @@ mod deps;
 mod doctor;
 mod foundation;
 mod harm_delete;
+mod harm_dist;
 mod harm_files;
 mod harm_input;
 mod install;

@@ -46,6 +46,8 @@ struct State {
     root: PathBuf,
     faults: Mutex<HashMap<String, Fault>>,
     counts: Mutex<HashMap<String, usize>>,
+    /// The `Authorization` header of the last request per path.
+    auth: Mutex<HashMap<String, String>>,
     stop: AtomicBool,
 }
 
@@ -66,6 +68,7 @@ impl Mirror {
             root: root.into(),
             faults: Mutex::new(HashMap::new()),
             counts: Mutex::new(HashMap::new()),
+            auth: Mutex::new(HashMap::new()),
             stop: AtomicBool::new(false),
         });
         let accept_state = Arc::clone(&state);
@@ -115,6 +118,16 @@ impl Mirror {
             .get(&normalise(path))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The `Authorization` header the last request to `path` carried, if any.
+    pub fn authorization(&self, path: &str) -> Option<String> {
+        lock(&self.state.auth).get(&normalise(path)).cloned()
+    }
+
+    /// The base URL with user info: `http://user:password@127.0.0.1:<port>`.
+    pub fn url_with_user(&self, user: &str, password: &str) -> String {
+        format!("http://{user}:{password}@{}", self.addr)
     }
 
     /// How many requests reached the mirror in all.
@@ -198,6 +211,11 @@ fn handle(state: &State, mut conn: TcpStream) -> std::io::Result<()> {
         let line = read_line(&mut conn)?;
         if line.is_empty() {
             break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            lock(&state.auth).insert(target.clone(), value.trim().to_string());
         }
     }
     let head_only = method == "HEAD";
@@ -371,6 +389,15 @@ pub enum Entry {
         size: u64,
         data: Vec<u8>,
     },
+    /// A header of any type byte (`b'L'` GNU long name, `b'K'` long link, `b'x'` PAX,
+    /// `b'g'` PAX global) named `name` that declares `size` bytes, followed by `data` (padded
+    /// to a whole block when it holds all `size` bytes).
+    Raw {
+        kind: u8,
+        name: String,
+        size: u64,
+        data: Vec<u8>,
+    },
 }
 
 impl Entry {
@@ -391,6 +418,36 @@ impl Entry {
     pub fn dir(path: &str) -> Entry {
         Entry::Dir {
             path: path.to_string(),
+        }
+    }
+    /// A GNU long-name record naming the next entry `name`.
+    pub fn long_name(name: &[u8]) -> Entry {
+        let mut data = name.to_vec();
+        data.push(0);
+        Entry::Raw {
+            kind: b'L',
+            name: "././@LongLink".to_string(),
+            size: data.len() as u64,
+            data,
+        }
+    }
+    /// A PAX header with `records` for the next entry.
+    pub fn pax(records: &[(&str, &str)]) -> Entry {
+        let mut data = Vec::new();
+        for (k, v) in records {
+            // `<len> <key>=<value>\n`, where len counts itself.
+            let body = format!(" {k}={v}\n");
+            let mut len = body.len() + 1;
+            while format!("{len}").len() + body.len() != len {
+                len += 1;
+            }
+            data.extend_from_slice(format!("{len}{body}").as_bytes());
+        }
+        Entry::Raw {
+            kind: b'x',
+            name: "PaxHeaders/x".to_string(),
+            size: data.len() as u64,
+            data,
         }
     }
 }
@@ -446,6 +503,20 @@ pub fn tar(entries: &[Entry]) -> Vec<u8> {
                 out.extend_from_slice(h.as_bytes());
                 out.extend_from_slice(data);
             }
+            Entry::Raw {
+                kind,
+                name,
+                size,
+                data,
+            } => {
+                let h = raw_header(name, tar::EntryType::new(*kind), *size, 0o644);
+                let out = b.get_mut();
+                out.extend_from_slice(h.as_bytes());
+                out.extend_from_slice(data);
+                if data.len() as u64 == *size {
+                    out.resize(out.len().div_ceil(512) * 512, 0);
+                }
+            }
         }
     }
     b.into_inner().expect("finish tar")
@@ -461,6 +532,41 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 /// A `.tar.gz` of `entries`.
 pub fn tar_gz(entries: &[Entry]) -> Vec<u8> {
     gzip(&tar(entries))
+}
+
+/// A `.tar.gz` of a fake SDK for `toolchain` with a GNU long-name record of `name_len` real
+/// bytes (`go/aaaa...`) naming one more file, built in a streaming pass: a few hundred MB of
+/// name compress to well under a MB, so a small archive makes a careless reader allocate the
+/// whole name (and print it in an error).
+pub fn long_name_bomb_tar_gz(toolchain: &str, name_len: u64) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let head = tar(&fake_sdk_entries(toolchain, &script_go(toolchain)));
+    // Without the two zero blocks that end an archive.
+    enc.write_all(&head[..head.len() - 1024]).expect("gzip");
+    let h = raw_header(
+        "././@LongLink",
+        tar::EntryType::GNULongName,
+        name_len,
+        0o644,
+    );
+    enc.write_all(h.as_bytes()).expect("gzip");
+    enc.write_all(b"go/").expect("gzip");
+    let chunk = vec![b'a'; 1 << 20];
+    let mut left = name_len - 3;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        enc.write_all(&chunk[..n]).expect("gzip");
+        left -= n as u64;
+    }
+    let pad = (512 - (name_len % 512) as usize) % 512;
+    enc.write_all(&vec![0u8; pad]).expect("gzip");
+    let file = raw_header("go/placeholder", tar::EntryType::Regular, 1, 0o644);
+    enc.write_all(file.as_bytes()).expect("gzip");
+    let mut block = vec![0u8; 512];
+    block[0] = b'x';
+    enc.write_all(&block).expect("gzip");
+    enc.write_all(&[0u8; 1024]).expect("gzip");
+    enc.finish().expect("gzip finish")
 }
 
 /// A minimal SDK archive: `go/VERSION` naming `toolchain` (with a `time` line, as 1.21+

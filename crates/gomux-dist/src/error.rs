@@ -47,11 +47,29 @@ pub enum DistError {
         detail: String,
     },
 
-    #[error("`{url}` answered HTTP {status}")]
-    Status { url: String, status: u16 },
+    #[error("`{url}` answered HTTP {status}{}", after_redirect(redirected))]
+    Status {
+        url: String,
+        status: u16,
+        /// The redirect target that answered, when the server redirected.
+        redirected: Option<String>,
+    },
 
-    #[error("`{url}` does not exist (HTTP 404){}", what.as_ref().map(|w| format!(": {w}")).unwrap_or_default())]
-    NotFound { url: String, what: Option<String> },
+    #[error("`{url}` does not exist (HTTP 404){}{}", after_redirect(redirected), what.as_ref().map(|w| format!(": {w}")).unwrap_or_default())]
+    NotFound {
+        url: String,
+        what: Option<String>,
+        /// The redirect target that answered, when the server redirected.
+        redirected: Option<String>,
+    },
+
+    #[error("`{url}` redirected to `{target}`, and `{host}` cannot be reached: {detail}")]
+    RedirectFailed {
+        url: String,
+        target: String,
+        host: String,
+        detail: String,
+    },
 
     #[error("`{url}` is larger than the {limit} bytes gomux accepts for it")]
     TooLarge { url: String, limit: u64 },
@@ -75,6 +93,15 @@ pub enum DistError {
 
     #[error("the release index at `{url}` is not valid: {detail}")]
     BadIndex { url: String, detail: String },
+
+    #[error(
+        "the release index at `{index}` has a malformed entry for `{file}`: its sha256 `{value}` is not 64 hexadecimal digits"
+    )]
+    BadIndexEntry {
+        index: String,
+        file: String,
+        value: String,
+    },
 
     #[error("`{request}` needs a release index, and `{url}` has none")]
     NoIndex { request: String, url: String },
@@ -130,11 +157,15 @@ pub enum DistError {
         source: io::Error,
     },
 
-    #[error("gave up after {secs}s waiting for another gomux that is installing {name} (lock `{}`)", path.display())]
+    #[error("gave up after {waited} waiting for {holder} (lock `{}`)", path.display())]
     LockTimeout {
         name: String,
         path: PathBuf,
-        secs: u64,
+        /// How long it waited: `0.5s`, `600s`, `a very long time`.
+        waited: String,
+        /// Who holds the lock and what it does: `another gomux (pid 42) that is uninstalling
+        /// go1.22.3`.
+        holder: String,
     },
 
     #[error("{name} is not installed")]
@@ -153,6 +184,13 @@ pub enum DistError {
 
     #[error("this machine's platform ({os}/{arch}) has no Go release archives")]
     UnknownPlatform { os: String, arch: String },
+}
+
+fn after_redirect(redirected: &Option<String>) -> String {
+    redirected
+        .as_ref()
+        .map(|t| format!(" (redirected to `{t}`)"))
+        .unwrap_or_default()
 }
 
 fn io_message(op: &str, path: &Path, source: &io::Error) -> String {
@@ -191,6 +229,7 @@ impl DistError {
     pub fn is_transient(&self) -> bool {
         match self {
             DistError::Network { .. } | DistError::Timeout { .. } => true,
+            DistError::RedirectFailed { .. } => true,
             DistError::Interrupted { .. } => true,
             DistError::Status { status, .. } => {
                 matches!(status, 408 | 429) || (500..600).contains(status)
@@ -211,6 +250,13 @@ impl DistError {
             DistError::Network { host, .. } => vec![
                 format!("check the network, the proxy settings (`HTTPS_PROXY`, `NO_PROXY`) and that `{host}` is up"),
                 "without a network, install from a file: `gomux install --archive FILE --sha256 HEX`".into(),
+            ],
+            DistError::RedirectFailed { host, .. } => vec![
+                format!("the mirror itself answered; check that `{host}`, where it sends downloads, is up and reachable from here (`HTTPS_PROXY`, `NO_PROXY`)"),
+            ],
+            DistError::BadIndexEntry { file, .. } => vec![
+                format!("the mirror's release index is damaged: ask its operator to fix the `sha256` of `{file}`; nothing was downloaded"),
+                "or install a file you trust: `gomux install --archive FILE --sha256 HEX`".into(),
             ],
             DistError::Timeout { .. } => vec![
                 "set `GOMUX_HTTP_TIMEOUT` (seconds) to wait longer on a slow network".into(),

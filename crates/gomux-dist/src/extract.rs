@@ -13,6 +13,8 @@ use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use gomux_home::text;
+
 use crate::error::DistError;
 
 /// Caps on what one archive may unpack to.
@@ -69,7 +71,7 @@ impl<'a> Sink<'a> {
     pub fn hostile(&self, entry: &[u8], reason: impl Into<String>) -> DistError {
         DistError::Hostile {
             archive: self.label.to_string(),
-            entry: String::from_utf8_lossy(entry).into_owned(),
+            entry: text::escape_bytes(entry),
             reason: reason.into(),
         }
     }
@@ -129,16 +131,20 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
+    /// Creates `dir` and the folders above it up to `root`, each with mode 0755 whatever the
+    /// umask (`umask 000` must not make a toolchain world-writable).
     fn make_dir(&mut self, dir: &Path) -> Result<(), DistError> {
-        if self.made.contains(dir) {
+        if self.made.contains(dir) || dir == self.root {
             return Ok(());
         }
-        let mut b = fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
-        b.create(dir)
-            .map_err(|e| DistError::io("create the folder", dir, e))?;
+        if let Some(parent) = dir.parent() {
+            self.make_dir(parent)?;
+        }
+        match create_dir_0755(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(e) => return Err(DistError::io("create the folder", dir, e)),
+        }
         self.made.insert(dir.to_path_buf());
         Ok(())
     }
@@ -191,15 +197,15 @@ impl<'a> Sink<'a> {
         if let Some(parent) = path.parent() {
             self.make_dir(parent)?;
         }
+        let mode = if mode & 0o111 != 0 || is_tool(&rel) {
+            0o755
+        } else {
+            0o644
+        };
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(
-            &mut opts,
-            if mode & 0o111 != 0 { 0o755 } else { 0o644 },
-        );
-        #[cfg(not(unix))]
-        let _ = mode;
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
         let mut file = match opts.open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -207,6 +213,13 @@ impl<'a> Sink<'a> {
             }
             Err(e) => return Err(DistError::io("create", &path, e)),
         };
+        // The umask may have taken bits away; the tree is the same whatever it is.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            file.set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(|e| DistError::io("set the mode of", &path, e))?;
+        }
         let mut left = size;
         while left > 0 {
             let want = self
@@ -217,13 +230,13 @@ impl<'a> Sink<'a> {
                 Ok(0) => {
                     return Err(self.corrupt(format!(
                         "`{}` ends after {} of {size} bytes",
-                        String::from_utf8_lossy(raw),
+                        text::escape_bytes(raw),
                         size - left
                     )));
                 }
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.corrupt(e.to_string())),
+                Err(e) => return Err(self.corrupt(text::escape(&e.to_string()))),
             };
             file.write_all(&self.buf[..n])
                 .map_err(|e| DistError::io("write", &path, e))?;
@@ -234,7 +247,7 @@ impl<'a> Sink<'a> {
         match data.read(&mut probe) {
             Ok(0) => {}
             Ok(_) => return Err(self.hostile(raw, "holds more bytes than it declares")),
-            Err(e) => return Err(self.corrupt(e.to_string())),
+            Err(e) => return Err(self.corrupt(text::escape(&e.to_string()))),
         }
         if let Some(t) = mtime {
             let _ = file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(t));
@@ -243,7 +256,42 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// The largest extension record (GNU long name or long link, PAX header) gomux reads. A path
+/// is at most 4096 bytes on Linux and the PAX records of a Go SDK hold a few names and times;
+/// a record declaring more is refused from its header, before one byte of it is read.
+pub(crate) const MAX_EXTENSION: u64 = 64 * 1024;
+
+/// The extension records that describe the next entry.
+#[derive(Default)]
+struct Pending {
+    long_name: Option<Vec<u8>>,
+    long_link: Option<Vec<u8>>,
+    pax: Option<Vec<u8>>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.long_name.is_none() && self.long_link.is_none() && self.pax.is_none()
+    }
+}
+
+/// The value of `key` in PAX records, if any.
+fn pax_value<'p>(pax: &'p [u8], key: &str) -> Option<&'p [u8]> {
+    tar::PaxExtensions::new(pax)
+        .filter_map(Result::ok)
+        .filter(|e| e.key_bytes() == key.as_bytes())
+        .map(|e| e.value_bytes())
+        .last()
+}
+
 /// Unpacks a tar stream under `root` (the contents of `go/` land in `root`).
+///
+/// Why raw entries: the `tar` crate reads a GNU long-name, long-link or PAX record whole into
+/// memory before handing out the entry it describes, whatever size its header declares (a
+/// 9 MB gzip of a long-name record of 9 GB of zeros exhausts memory). gomux walks the raw
+/// headers itself, refuses a record larger than [`MAX_EXTENSION`] from its header, reads the
+/// rest through a bounded reader, and applies it to the next entry the way the crate would
+/// (long name, then PAX `path`, then the header's own name).
 pub(crate) fn unpack_tar(
     reader: impl Read,
     root: &Path,
@@ -254,21 +302,111 @@ pub(crate) fn unpack_tar(
     let mut archive = tar::Archive::new(reader);
     let entries = archive
         .entries()
-        .map_err(|e| sink.corrupt(format!("not a tar archive: {e}")))?;
+        .map_err(|e| {
+            sink.corrupt(format!(
+                "not a tar archive: {}",
+                text::escape(&e.to_string())
+            ))
+        })?
+        .raw(true);
+    let mut pending = Pending::default();
+    // Extension records count too, so that a stream of them cannot run for ever.
+    let mut headers: u64 = 0;
+    let max_headers = limits.max_entries.saturating_mul(4);
     for entry in entries {
-        let mut entry = entry.map_err(|e| sink.corrupt(e.to_string()))?;
-        let raw = entry.path_bytes().into_owned();
+        let mut entry = entry.map_err(|e| sink.corrupt(text::escape(&e.to_string())))?;
+        headers += 1;
+        if headers > max_headers {
+            return Err(sink.corrupt(format!("more than {max_headers} tar headers")));
+        }
         let kind = entry.header().entry_type();
+        let record = match kind {
+            tar::EntryType::GNULongName => Some("GNU long-name record"),
+            tar::EntryType::GNULongLink => Some("GNU long-link record"),
+            tar::EntryType::XHeader => Some("PAX header"),
+            tar::EntryType::XGlobalHeader => Some("PAX global header"),
+            _ => None,
+        };
+        if let Some(what) = record {
+            let own = entry.header().path_bytes().into_owned();
+            let size = entry.size();
+            if size > MAX_EXTENSION {
+                return Err(sink.hostile(
+                    &own,
+                    format!(
+                        "is a {what} of {size} bytes, more than the {MAX_EXTENSION} gomux reads"
+                    ),
+                ));
+            }
+            let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            (&mut entry)
+                .take(MAX_EXTENSION)
+                .read_to_end(&mut data)
+                .map_err(|e| sink.corrupt(text::escape(&e.to_string())))?;
+            if data.len() as u64 != size {
+                return Err(sink.corrupt(format!(
+                    "the {what} `{}` ends after {} of {size} bytes",
+                    text::escape_bytes(&own),
+                    data.len()
+                )));
+            }
+            let slot = match kind {
+                tar::EntryType::GNULongName => &mut pending.long_name,
+                tar::EntryType::GNULongLink => &mut pending.long_link,
+                tar::EntryType::XHeader => &mut pending.pax,
+                // Metadata for the whole archive; it changes no entry gomux reads.
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(sink.hostile(&own, format!("is a second {what} for the same entry")));
+            }
+            *slot = Some(data);
+            continue;
+        }
+        let ext = std::mem::take(&mut pending);
+        let header_name = entry.header().path_bytes().into_owned();
+        let raw = if let Some(mut long) = ext.long_name {
+            while long.last() == Some(&0) {
+                long.pop();
+            }
+            long
+        } else if let Some(path) = ext.pax.as_deref().and_then(|p| pax_value(p, "path")) {
+            path.to_vec()
+        } else {
+            header_name
+        };
+        // A PAX sparse file stores a map before its data; gomux would unpack the map as data.
+        if ext.pax.as_deref().is_some_and(|p| {
+            tar::PaxExtensions::new(p)
+                .filter_map(Result::ok)
+                .any(|e| e.key_bytes().starts_with(b"GNU.sparse."))
+        }) {
+            return Err(sink.hostile(&raw, "is a sparse file"));
+        }
+        let size = entry.size();
+        // The header's size places the next header; a PAX size that says otherwise would
+        // make this reader and others see different archives.
+        if let Some(pax_size) = ext.pax.as_deref().and_then(|p| pax_value(p, "size"))
+            && std::str::from_utf8(pax_size)
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+                != Some(size)
+        {
+            return Err(sink.hostile(
+                &raw,
+                format!(
+                    "has a PAX size (`{}`) that disagrees with its header ({size} bytes)",
+                    text::escape_bytes(pax_size)
+                ),
+            ));
+        }
         match kind {
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 let mode = entry.header().mode().unwrap_or(0o644);
                 let mtime = entry.header().mtime().ok();
-                let size = entry.size();
                 sink.file(&raw, mode, size, mtime, &mut entry)?;
             }
             tar::EntryType::Directory => sink.dir(&raw)?,
-            // Metadata for the whole archive; it changes no entry gomux reads.
-            tar::EntryType::XGlobalHeader => {}
             tar::EntryType::Symlink => return Err(sink.hostile(&raw, "is a symbolic link")),
             tar::EntryType::Link => return Err(sink.hostile(&raw, "is a hard link")),
             tar::EntryType::Char | tar::EntryType::Block => {
@@ -278,12 +416,51 @@ pub(crate) fn unpack_tar(
             other => {
                 return Err(sink.hostile(
                     &raw,
-                    format!("has an unsupported type ({:?})", other.as_byte() as char),
+                    format!(
+                        "has an unsupported type (`{}`)",
+                        text::escape_bytes(&[other.as_byte()])
+                    ),
                 ));
             }
         }
     }
+    if !pending.is_empty() {
+        return Err(sink.corrupt("it ends with an extension record that describes no entry"));
+    }
     Ok(())
+}
+
+/// True for the programs of an SDK: `bin/<name>` and `pkg/tool/<os_arch>/<name>`. They are
+/// executable in every official archive; one repacked by a tool that lost the mode bits would
+/// otherwise install a toolchain on which every `go` call fails, so gomux gives them 0755.
+pub(crate) fn is_tool(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    matches!(parts.as_slice(), ["bin", _] | ["pkg", "tool", _, _])
+}
+
+/// Creates one folder with mode 0755, whatever the umask. It is created with 0755 (so even
+/// `umask 000` never leaves it world-writable for a moment), then set to 0755 (so a stricter
+/// umask does not change what an installed toolchain looks like).
+pub(crate) fn create_dir_0755(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
+    b.create(dir)?;
+    set_mode(dir, 0o755)
+}
+
+/// Sets the permission bits of `path` (a no-op where there are none).
+pub(crate) fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
 }
 
 const S_IFMT: u32 = 0o170_000;
@@ -304,8 +481,12 @@ pub(crate) fn unpack_zip(
 }
 
 fn unpack_zip_from<R: Read + Seek>(reader: R, sink: &mut Sink<'_>) -> Result<(), DistError> {
-    let mut zip = zip::ZipArchive::new(reader)
-        .map_err(|e| sink.corrupt(format!("not a zip archive: {e}")))?;
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| {
+        sink.corrupt(format!(
+            "not a zip archive: {}",
+            text::escape(&e.to_string())
+        ))
+    })?;
     if zip.len() as u64 > sink.limits.max_entries {
         return Err(sink.corrupt(format!(
             "{} entries, more than the {} allowed",
@@ -314,7 +495,9 @@ fn unpack_zip_from<R: Read + Seek>(reader: R, sink: &mut Sink<'_>) -> Result<(),
         )));
     }
     for i in 0..zip.len() {
-        let mut f = zip.by_index(i).map_err(|e| sink.corrupt(e.to_string()))?;
+        let mut f = zip
+            .by_index(i)
+            .map_err(|e| sink.corrupt(text::escape(&e.to_string())))?;
         let raw = f.name_raw().to_vec();
         let unix = f.unix_mode();
         let kind = unix.map(|m| m & S_IFMT).unwrap_or(0);

@@ -7,9 +7,10 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use gomux_home::text;
 use reqwest::Url;
 use reqwest::blocking::Client;
 
@@ -29,6 +30,10 @@ pub(crate) struct Fetcher {
     client: OnceLock<Result<Client, String>>,
     timeout: Duration,
     allow_http: bool,
+    /// The last redirect target of the request in flight, so that a failure there is named
+    /// as the target failing (reqwest reports such an error under the first URL). Used for
+    /// messages only: two requests at once through one fetcher could only mislabel an error.
+    redirected_to: Arc<Mutex<Option<Url>>>,
 }
 
 impl Fetcher {
@@ -37,17 +42,22 @@ impl Fetcher {
             client: OnceLock::new(),
             timeout,
             allow_http,
+            redirected_to: Arc::new(Mutex::new(None)),
         }
     }
 
     fn client(&self, url: &Url) -> Result<&Client, DistError> {
         let built = self.client.get_or_init(|| {
             let allow_http = self.allow_http;
+            let redirected_to = Arc::clone(&self.redirected_to);
             let policy = reqwest::redirect::Policy::custom(move |attempt| {
+                if let Ok(mut last) = redirected_to.lock() {
+                    *last = Some(attempt.url().clone());
+                }
                 if attempt.previous().len() >= 10 {
                     attempt.error("more than 10 redirects")
                 } else if !scheme_allowed(attempt.url(), allow_http) {
-                    let to = attempt.url().to_string();
+                    let to = shown(attempt.url());
                     attempt.error(format!(
                         "refusing a redirect to `{to}` (only https://, or http:// on loopback)"
                     ))
@@ -65,7 +75,7 @@ impl Fetcher {
         });
         built.as_ref().map_err(|detail| DistError::Network {
             host: host_of(url),
-            url: url.to_string(),
+            url: shown(url),
             detail: format!("cannot set up the HTTP client: {detail}"),
         })
     }
@@ -79,15 +89,16 @@ impl Fetcher {
     pub fn open(&self, url: &Url) -> Result<Body, DistError> {
         if url.scheme() == "file" {
             let path = url.to_file_path().map_err(|()| DistError::BadSource {
-                value: url.to_string(),
+                value: shown(url),
                 origin: "a file URL".to_string(),
                 reason: "it does not name an absolute path".to_string(),
             })?;
             let file = File::open(&path).map_err(|e| {
                 if e.kind() == io::ErrorKind::NotFound {
                     DistError::NotFound {
-                        url: url.to_string(),
+                        url: shown(url),
                         what: None,
+                        redirected: None,
                     }
                 } else {
                     DistError::io("read", &path, e)
@@ -102,29 +113,34 @@ impl Fetcher {
         }
         if !scheme_allowed(url, self.allow_http) {
             return Err(DistError::BadSource {
-                value: url.to_string(),
+                value: shown(url),
                 origin: "a download URL".to_string(),
                 reason: "only https://, file://, or http:// on loopback are used".to_string(),
             });
         }
         let client = self.client(url)?;
+        self.set_redirected(None);
         let response = client
             .get(url.clone())
             .send()
             .map_err(|e| self.request_error(url, &e))?;
         let status = response.status().as_u16();
+        // A mirror may send its downloads elsewhere; a failure there is named as such.
+        let redirected = (!same_resource(response.url(), url)).then(|| shown(response.url()));
         match status {
             200 => {}
             404 | 410 => {
                 return Err(DistError::NotFound {
-                    url: url.to_string(),
+                    url: shown(url),
                     what: None,
+                    redirected,
                 });
             }
             _ => {
                 return Err(DistError::Status {
-                    url: url.to_string(),
+                    url: shown(url),
                     status,
+                    redirected,
                 });
             }
         }
@@ -147,30 +163,53 @@ impl Fetcher {
         }
         if out.len() as u64 > limit {
             return Err(DistError::TooLarge {
-                url: url.to_string(),
+                url: shown(url),
                 limit,
             });
         }
         Ok(out)
     }
 
+    fn set_redirected(&self, to: Option<Url>) {
+        if let Ok(mut last) = self.redirected_to.lock() {
+            *last = to;
+        }
+    }
+
+    fn redirected(&self) -> Option<Url> {
+        self.redirected_to.lock().ok().and_then(|l| l.clone())
+    }
+
     fn request_error(&self, url: &Url, e: &reqwest::Error) -> DistError {
         if e.is_redirect() {
-            DistError::BadSource {
-                value: url.to_string(),
+            return DistError::BadSource {
+                value: shown(url),
                 origin: "a redirect".to_string(),
                 reason: innermost(e),
-            }
-        } else if e.is_timeout() {
+            };
+        }
+        if let Some(target) = self.redirected().filter(|t| !same_resource(t, url)) {
+            return DistError::RedirectFailed {
+                url: shown(url),
+                target: shown(&target),
+                host: host_of(&target),
+                detail: if e.is_timeout() {
+                    format!("it sent nothing for {}s", self.secs())
+                } else {
+                    innermost(e)
+                },
+            };
+        }
+        if e.is_timeout() {
             DistError::Timeout {
                 host: host_of(url),
-                url: url.to_string(),
+                url: shown(url),
                 secs: self.secs(),
             }
         } else {
             DistError::Network {
                 host: host_of(url),
-                url: url.to_string(),
+                url: shown(url),
                 detail: innermost(e),
             }
         }
@@ -196,13 +235,13 @@ impl Fetcher {
         if timed_out {
             return DistError::Timeout {
                 host: host_of(url),
-                url: url.to_string(),
+                url: shown(url),
                 secs: self.secs(),
             };
         }
         DistError::Interrupted {
             host: host_of(url),
-            url: url.to_string(),
+            url: shown(url),
             got,
             expected,
             detail: innermost(&e),
@@ -215,8 +254,26 @@ pub(crate) fn host_of(url: &Url) -> String {
     match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
-        (None, _) => url.to_string(),
+        (None, _) => shown(url),
     }
+}
+
+/// A URL as gomux prints, logs or stores it: without its user info (`https://***@host/`).
+/// The URL itself, credentials included, is what requests are sent to.
+pub(crate) fn shown(url: &Url) -> String {
+    text::redact_url(url.as_str())
+}
+
+/// True when `a` and `b` name the same resource once user info is set aside (reqwest takes
+/// the credentials out of a URL before it sends the request).
+fn same_resource(a: &Url, b: &Url) -> bool {
+    let bare = |u: &Url| {
+        let mut u = u.clone();
+        let _ = u.set_username("");
+        let _ = u.set_password(None);
+        u
+    };
+    bare(a) == bare(b)
 }
 
 /// The most specific message in an error's chain ("Connection refused (os error 111)"
@@ -228,11 +285,13 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     }
     let inner = last.to_string();
     let outer = e.to_string();
-    if inner == outer || outer.contains(&inner) {
+    // Error texts quote URLs and what a server sent: shown redacted and escaped.
+    let chosen = if inner == outer || outer.contains(&inner) {
         outer
     } else {
         inner
-    }
+    };
+    text::escape_max(&text::redact_urls(&chosen), 400)
 }
 
 #[cfg(test)]

@@ -28,8 +28,13 @@ pub struct File {
     pub filename: String,
     pub os: String,
     pub arch: String,
-    /// Lowercase hex SHA-256; `None` when the index has none (very old files).
+    /// Lowercase hex SHA-256; `None` when the index has none (very old files) or a malformed
+    /// one.
     pub sha256: Option<String>,
+    /// A `sha256` value that is not 64 hex digits, as the index gave it (escaped and cut for
+    /// messages), so that the file is reported as a malformed entry rather than an unlisted one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bad_sha256: Option<String>,
     pub size: u64,
     /// `archive`, `installer` or `source`.
     pub kind: String,
@@ -102,6 +107,8 @@ impl Index {
                 .filter(|f| is_safe_filename(&f.filename))
                 .map(|f| File {
                     sha256: is_sha256(&f.sha256).then(|| f.sha256.to_ascii_lowercase()),
+                    bad_sha256: (!f.sha256.is_empty() && !is_sha256(&f.sha256))
+                        .then(|| gomux_home::text::escape(&f.sha256)),
                     filename: f.filename,
                     os: f.os,
                     arch: f.arch,
@@ -256,6 +263,8 @@ mod tests {
         let r = idx.release("go1.22.10").unwrap();
         assert_eq!(r.files.len(), 1);
         assert_eq!(r.files[0].sha256, None);
+        assert_eq!(r.files[0].bad_sha256.as_deref(), Some("not-a-hash"));
+        assert_eq!(win.bad_sha256, None, "an empty sha256 is a missing one");
         assert!(Index::parse(b"{}").is_err());
         assert!(Index::parse(b"[]").unwrap().releases.is_empty());
     }

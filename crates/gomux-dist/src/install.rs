@@ -6,8 +6,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use gomux_home::Home;
 use gomux_home::fsx::{self, FOLDER_MARKER, TOOLCHAIN_MARKER};
+use gomux_home::{Home, text};
 use gomux_version::Request;
 use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Url;
@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DistError;
 use crate::extract::{unpack_tar, unpack_zip};
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetcher, shown};
 use crate::index::{Index, is_sha256};
-use crate::lock;
+use crate::lock::{self, Operation};
 use crate::pipeline::{BodyFailure, gunzip_and_hash, hash_to_file};
 use crate::platform::{Platform, parse_archive_filename};
 use crate::source::Source;
@@ -69,6 +69,8 @@ struct Plan {
 
 #[derive(Serialize, Deserialize)]
 struct CachedIndex {
+    /// The index URL without its user info: this file is readable by others, and the
+    /// password in a mirror URL must never be stored.
     url: String,
     index: Index,
 }
@@ -136,16 +138,16 @@ impl Dist {
                 return None;
             }
         }
-        let bytes = fs::read(&path).ok()?;
+        let bytes = fsx::read_bounded(&path, 4 * INDEX_LIMIT).ok()??;
         let cached: CachedIndex = serde_json::from_slice(&bytes).ok()?;
-        (cached.url == self.source.index_url().as_str()).then_some(cached.index)
+        (cached.url == shown(self.source.index_url())).then_some(cached.index)
     }
 
     fn write_cache(&self, index: &Index) {
         // The cache only saves a round trip; failing to write it is not worth an error.
         let path = self.home.index_cache_file();
         let cached = CachedIndex {
-            url: self.source.index_url().to_string(),
+            url: shown(self.source.index_url()),
             index: index.clone(),
         };
         let Ok(text) = serde_json::to_vec(&cached) else {
@@ -154,9 +156,10 @@ impl Dist {
         if let Some(dir) = path.parent() {
             let _ = fsx::create_owned_dir(dir, FOLDER_MARKER);
         }
-        let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
-        if fs::write(&tmp, text).is_ok() && fs::rename(&tmp, &path).is_err() {
-            let _ = fs::remove_file(&tmp);
+        // A new file gets 0666 less the umask; the cache decides which hashes are trusted,
+        // so nobody else may write it.
+        if fsx::write_atomic(&path, &text).is_ok() {
+            let _ = crate::extract::set_mode(&path, 0o644);
         }
     }
 
@@ -165,8 +168,8 @@ impl Dist {
         let url = self.source.index_url().clone();
         let bytes = self.with_retries(|| self.fetcher.read_small(&url, INDEX_LIMIT))?;
         let index = Index::parse(&bytes).map_err(|detail| DistError::BadIndex {
-            url: url.to_string(),
-            detail,
+            url: shown(&url),
+            detail: text::escape_max(&detail, 400),
         })?;
         self.write_cache(&index);
         Ok(index)
@@ -221,7 +224,7 @@ impl Dist {
             .ok_or_else(|| DistError::NoMatch {
                 request: spec.to_string(),
                 platform: self.platform.to_string(),
-                index: self.source.index_url().to_string(),
+                index: shown(self.source.index_url()),
             })
     }
 
@@ -314,26 +317,32 @@ impl Dist {
             Ok(None) => {
                 return Err(unverified(format!(
                     "there is no release index at `{}`",
-                    self.source.index_url()
+                    shown(self.source.index_url())
                 )));
             }
             Err(e) => return Err(unverified(format!("the release index is unavailable: {e}"))),
         };
-        index
+        let file = index
             .release(name)
-            .and_then(|r| r.files.iter().find(|f| f.filename == filename))
-            .and_then(|f| f.sha256.clone())
-            .ok_or_else(|| {
-                unverified(format!(
-                    "the release index at `{}` lists no sha256 for `{filename}`",
-                    self.source.index_url()
-                ))
-            })
+            .and_then(|r| r.files.iter().find(|f| f.filename == filename));
+        if let Some(bad) = file.and_then(|f| f.bad_sha256.clone()) {
+            return Err(DistError::BadIndexEntry {
+                index: shown(self.source.index_url()),
+                file: filename.to_string(),
+                value: bad,
+            });
+        }
+        file.and_then(|f| f.sha256.clone()).ok_or_else(|| {
+            unverified(format!(
+                "the release index at `{}` lists no sha256 for `{filename}`",
+                shown(self.source.index_url())
+            ))
+        })
     }
 
     /// Finds the archive of `name` for this platform and its expected sha256.
     fn plan_download(&self, name: &str) -> Result<Plan, DistError> {
-        let index_url = self.source.index_url().to_string();
+        let index_url = shown(self.source.index_url());
         let (filename, indexed_sha) = match self.index_for(name)? {
             Some(index) => {
                 let release = index
@@ -350,6 +359,13 @@ impl Dist {
                             platform: self.platform.to_string(),
                             index: index_url.clone(),
                         })?;
+                if let Some(bad) = &file.bad_sha256 {
+                    return Err(DistError::BadIndexEntry {
+                        index: index_url,
+                        file: file.filename.clone(),
+                        value: bad.clone(),
+                    });
+                }
                 (file.filename.clone(), file.sha256.clone())
             }
             None => (self.platform.archive_filename(name), None),
@@ -361,7 +377,7 @@ impl Dist {
         };
         Ok(Plan {
             zip: filename.ends_with(".zip"),
-            label: url.to_string(),
+            label: shown(&url),
             url,
             filename,
             sha256: Some(sha256),
@@ -375,10 +391,11 @@ impl Dist {
             Ok(b) => b,
             Err(DistError::NotFound { .. }) => {
                 return Err(DistError::Unverified {
-                    url: archive.to_string(),
+                    url: shown(archive),
                     why: format!(
-                        "the release index at `{}` does not list it and there is no `{url}`",
-                        self.source.index_url()
+                        "the release index at `{}` does not list it and there is no `{}`",
+                        shown(self.source.index_url()),
+                        shown(&url)
                     ),
                 });
             }
@@ -388,8 +405,8 @@ impl Dist {
         let first = text.split_whitespace().next().unwrap_or_default();
         if !is_sha256(first) {
             return Err(DistError::BadChecksum {
-                value: first.chars().take(80).collect(),
-                url: url.to_string(),
+                value: text::escape_max(first, 80),
+                url: shown(&url),
             });
         }
         Ok(first.to_ascii_lowercase())
@@ -437,7 +454,13 @@ impl Dist {
             });
         }
         let lock_path = self.home.lock_file(name);
-        let _lock = lock::acquire(&lock_path, name, self.options.lock_timeout, &*self.notify)?;
+        let _lock = lock::acquire(
+            &lock_path,
+            name,
+            Operation::Install,
+            self.options.lock_timeout,
+            &*self.notify,
+        )?;
         // Another gomux may have finished the job while this one waited.
         if let Some(dir) = self.home.toolchain_root(name) {
             return Ok(Installed {
@@ -460,7 +483,8 @@ impl Dist {
             .with_retries(|| {
                 remove_tree(&staging)?;
                 owned_dir(&self.home.tmp_dir())?;
-                fs::create_dir_all(&staging)
+                // The staging folder becomes the toolchain's root: 0755 whatever the umask.
+                crate::extract::create_dir_0755(&staging)
                     .map_err(|e| DistError::io("create the folder", &staging, e))?;
                 self.fetch_into(name, &plan, &staging)
             })
@@ -508,7 +532,9 @@ impl Dist {
             if other == name || !gomux_version::is_safe_name(other) {
                 continue;
             }
-            if let Ok(Some(_held)) = lock::try_acquire(&self.home.lock_file(other)) {
+            if let Ok(Some(_held)) =
+                lock::try_acquire(&self.home.lock_file(other), Operation::Install)
+            {
                 let _ = remove_tree(&entry.path());
             }
         }
@@ -545,8 +571,11 @@ impl Dist {
     /// One try: download (or read) the archive into `staging`, checking its sha256.
     fn fetch_into(&self, name: &str, plan: &Plan, staging: &Path) -> Result<(), DistError> {
         let body = self.fetcher.open(&plan.url).map_err(|e| match e {
-            DistError::NotFound { url, .. } => DistError::NotFound {
+            DistError::NotFound {
+                url, redirected, ..
+            } => DistError::NotFound {
                 url,
+                redirected,
                 what: Some(format!(
                     "{name} or the platform {} is not published there",
                     self.platform
@@ -632,18 +661,29 @@ fn check_unpacked(root: &Path, name: &str, label: &str) -> Result<(), DistError>
         Err(e) => return Err(DistError::io("read", root.join("VERSION"), e)),
     };
     if version != name {
-        return Err(wrong(format!(
-            "`{}`",
-            version.chars().take(80).collect::<String>()
-        )));
+        return Err(wrong(format!("`{}`", text::escape_max(&version, 80))));
     }
     let go = root.join("bin").join(gomux_home::exe("go"));
-    if !go.is_file() {
+    let meta = fs::metadata(&go).ok().filter(|m| m.is_file());
+    let Some(meta) = meta else {
         return Err(DistError::Corrupt {
             archive: label.to_string(),
             detail: format!("it has no `go/bin/{}`", gomux_home::exe("go")),
         });
+    };
+    // Extraction gives `bin/*` mode 0755; a toolchain whose `go` cannot run is never placed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if meta.permissions().mode() & 0o111 == 0 {
+            return Err(DistError::Corrupt {
+                archive: label.to_string(),
+                detail: "its `go/bin/go` is not executable".to_string(),
+            });
+        }
     }
+    #[cfg(not(unix))]
+    let _ = meta;
     Ok(())
 }
 
@@ -728,7 +768,13 @@ pub fn uninstall(
             path: dir,
         });
     }
-    let _lock = lock::acquire(&home.lock_file(name), name, options.lock_timeout, notify)?;
+    let _lock = lock::acquire(
+        &home.lock_file(name),
+        name,
+        Operation::Uninstall,
+        options.lock_timeout,
+        notify,
+    )?;
     if !TOOLCHAIN_MARKER.is_on(&dir) {
         return Err(DistError::NotInstalled {
             name: name.to_string(),

@@ -33,6 +33,7 @@ pub use error::{DistError, remove_command};
 pub use extract::Limits;
 pub use index::{File, Index, Release, is_sha256};
 pub use install::{Dist, Installed, Removed, Verify, uninstall};
+pub use lock::Operation;
 pub use platform::{Platform, parse_archive_filename};
 pub use source::{OFFICIAL_DOWNLOADS, OFFICIAL_INDEX, Source, is_loopback};
 
@@ -90,6 +91,8 @@ impl Options {
     }
 }
 
+/// A number of seconds from variable `name`: a whole or decimal number greater than 0. A huge
+/// value (`18446744073709551615`) means "wait very long" and is capped at [`lock::MAX_WAIT`].
 fn seconds(
     get: &impl Fn(&str) -> Option<OsString>,
     name: &str,
@@ -98,12 +101,30 @@ fn seconds(
         return Ok(None);
     };
     let text = raw.to_string_lossy();
-    match text.trim().parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
+    let trimmed = text.trim();
+    // Digits only (or digits and one dot): `1e3`, `inf`, `-1` and `0x10` are not accepted.
+    let shape_ok = !trimmed.is_empty()
+        && trimmed.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && trimmed.bytes().filter(|&b| b == b'.').count() <= 1
+        && trimmed.bytes().any(|b| b.is_ascii_digit());
+    let secs = if shape_ok {
+        trimmed.parse::<f64>().ok()
+    } else {
+        None
+    };
+    match secs {
+        Some(s) if s > 0.0 => {
+            let max = lock::MAX_WAIT.as_secs_f64();
+            Ok(Some(if s >= max {
+                lock::MAX_WAIT
+            } else {
+                Duration::from_secs_f64(s)
+            }))
+        }
         _ => Err(DistError::BadVariable {
             name: name.to_string(),
-            value: text.into_owned(),
-            expected: "a number of seconds greater than 0".to_string(),
+            value: gomux_home::text::escape(&text),
+            expected: "a number of seconds greater than 0, such as `600` or `0.5`".to_string(),
         }),
     }
 }
@@ -155,6 +176,25 @@ mod tests {
         assert!(e.contains("GOMUX_LOCK_TIMEOUT"), "{e}");
         let o = Options::from_env(|_| None).unwrap();
         assert_eq!(o.http_timeout, Duration::from_secs(30));
+        // Huge values mean "wait very long"; they are not "not greater than 0".
+        for huge in [
+            "18446744073709551615",
+            "99999999999999999999999999",
+            "1000000000",
+        ] {
+            let env = |k: &str| (k == "GOMUX_LOCK_TIMEOUT").then(|| OsString::from(huge));
+            let o = Options::from_env(env).unwrap();
+            assert_eq!(o.lock_timeout, lock::MAX_WAIT, "{huge}");
+        }
+        for bad in [
+            "0", "-1", "1e3", "inf", "NaN", "1.2.3", ".", "10s", "\x1b[2K",
+        ] {
+            let env = |k: &str| (k == "GOMUX_LOCK_TIMEOUT").then(|| OsString::from(bad));
+            let e = Options::from_env(env).unwrap_err().to_string();
+            assert!(e.contains("`GOMUX_LOCK_TIMEOUT`"), "{bad}: {e}");
+            assert!(e.contains("such as `600`"), "{bad}: {e}");
+            assert!(!e.contains('\x1b'), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -220,7 +220,14 @@ pub(crate) fn hash_to_file(
     limit: u64,
     progress: Option<ProgressBar>,
 ) -> Result<Result<Streamed, BodyFailure>, DistError> {
-    let mut out = std::fs::File::create(dest).map_err(|e| DistError::io("create", dest, e))?;
+    // Private: nobody may change the file between its hash check and its unpacking.
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut out = opts
+        .open(dest)
+        .map_err(|e| DistError::io("create", dest, e))?;
     let mut hr = HashingReader::new(body, limit, progress);
     let mut buf = vec![0u8; READ_BUF];
     loop {

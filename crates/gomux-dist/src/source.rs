@@ -52,7 +52,9 @@ impl Source {
                 None => Ok(None),
                 Some(v) if v.is_empty() => Ok(None),
                 Some(v) => v.into_string().map(Some).map_err(|v| DistError::BadSource {
-                    value: v.to_string_lossy().into_owned(),
+                    value: gomux_home::text::escape(&gomux_home::text::redact_urls(
+                        &v.to_string_lossy(),
+                    )),
                     origin: name.to_string(),
                     reason: "it is not valid UTF-8".to_string(),
                 }),
@@ -157,9 +159,10 @@ fn parse_known(s: &str) -> Url {
     Url::parse(s).unwrap_or_else(|e| panic!("built-in URL `{s}` does not parse: {e}"))
 }
 
+/// A refused source; the value is shown without its user info and escaped.
 fn bad(value: &str, origin: &str, reason: &str) -> DistError {
     DistError::BadSource {
-        value: value.to_string(),
+        value: gomux_home::text::escape(&gomux_home::text::redact_urls(value)),
         origin: origin.to_string(),
         reason: reason.to_string(),
     }
@@ -189,6 +192,7 @@ pub fn scheme_allowed(url: &Url, allow_http: bool) -> bool {
 
 fn check_url(value: &str, origin: &str, allow_http: bool) -> Result<Url, DistError> {
     let url = Url::parse(value).map_err(|e| bad(value, origin, &format!("not a URL ({e})")))?;
+    // A password in a mirror URL is sent (as HTTP basic auth) but never printed or stored.
     match url.scheme() {
         "https" | "http" if url.host().is_none() => Err(bad(value, origin, "the URL has no host")),
         "file" if url.to_file_path().is_err() => Err(bad(
@@ -289,6 +293,19 @@ mod tests {
         assert!(src(Some("http://localhost:9/"), None, false).is_ok());
         assert!(src(Some("http://[::1]:9/"), None, false).is_ok());
         assert!(src(Some("http://127.0.0.2:9/"), None, false).is_ok());
+    }
+
+    #[test]
+    fn refused_sources_never_show_a_password() {
+        for value in [
+            "ftp://alice:s3cret@mirror.example/go",
+            "http://alice:s3cret@mirror.example/go",
+            "https://alice:s3cret@mirror.example/go?x=1",
+        ] {
+            let e = src(Some(value), None, false).unwrap_err().to_string();
+            assert!(!e.contains("s3cret"), "{e}");
+            assert!(e.contains("***@mirror.example"), "{e}");
+        }
     }
 
     #[test]

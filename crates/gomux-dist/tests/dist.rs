@@ -798,7 +798,9 @@ fn a_waiter_says_so_and_proceeds_when_the_lock_is_free() {
     s.mirror.write_index();
     let server = format!("file://{}", s.mirror.root().display());
     let lock_path = s.home.lock_file("go1.22.3");
-    let held = gomux_dist::lock::try_acquire(&lock_path).unwrap().unwrap();
+    let held = gomux_dist::lock::try_acquire(&lock_path, gomux_dist::Operation::Install)
+        .unwrap()
+        .unwrap();
     let (tx, rx) = mpsc::channel::<String>();
     let tx = Mutex::new(tx);
     let dist = dist_for(&s.home, &server, options()).with_notify(move |m| {
@@ -814,7 +816,11 @@ fn a_waiter_says_so_and_proceeds_when_the_lock_is_free() {
         assert!(h.join().unwrap().unwrap().fresh);
     });
 
-    let held = gomux_dist::lock::try_acquire(&s.home.lock_file("go1.22.4")).unwrap();
+    let held = gomux_dist::lock::try_acquire(
+        &s.home.lock_file("go1.22.4"),
+        gomux_dist::Operation::Install,
+    )
+    .unwrap();
     let quick = Options {
         lock_timeout: Duration::from_millis(200),
         ..options()
@@ -838,9 +844,10 @@ fn leftovers_of_crashed_installs_are_cleaned() {
     std::fs::write(tmp.join("go1.21.0.download"), "partial").unwrap();
     std::fs::create_dir_all(tmp.join("go1.20.staging")).unwrap();
     // go1.20 is being installed by someone else right now: its staging stays.
-    let busy = gomux_dist::lock::try_acquire(&s.home.lock_file("go1.20"))
-        .unwrap()
-        .unwrap();
+    let busy =
+        gomux_dist::lock::try_acquire(&s.home.lock_file("go1.20"), gomux_dist::Operation::Install)
+            .unwrap()
+            .unwrap();
     let server = format!("file://{}", s.mirror.root().display());
     dist_for(&s.home, &server, options())
         .install("go1.22.3")
@@ -975,4 +982,297 @@ fn redirects_stay_on_allowed_schemes() {
     assert!(e.to_string().contains("refusing a redirect"), "{e}");
     assert_eq!(m.requests(&file), 2);
     assert_clean(&s.home, "go1.22.3");
+}
+
+// ---- issue 10: bounded extension records, escaped names, redacted URLs, honest messages ----
+
+#[test]
+fn extension_records_are_refused_from_their_header_before_they_are_read() {
+    let sdk = || fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    let huge = 6u64 << 30;
+    for (kind, what) in [
+        (b'L', "GNU long-name record"),
+        (b'K', "GNU long-link record"),
+        (b'x', "PAX header"),
+        (b'g', "PAX global header"),
+    ] {
+        let mut entries = sdk();
+        // A header declaring 6 GiB with 1 MiB behind it: a reader that allocates first and
+        // checks later reads to the end; gomux stops at the header.
+        entries.insert(
+            2,
+            Entry::Raw {
+                kind,
+                name: "././@LongLink".into(),
+                size: huge,
+                data: vec![b'a'; 1 << 20],
+            },
+        );
+        entries.insert(3, Entry::file("go/x", "x"));
+        let (e, _s) = install_hostile(&entries);
+        assert!(matches!(e, DistError::Hostile { .. }), "{what}: {e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("is a {what} of {huge} bytes")),
+            "{msg}"
+        );
+        assert!(
+            msg.len() < 1000,
+            "{what}: a short message: {} bytes",
+            msg.len()
+        );
+    }
+    // One MiB of real name: refused as well, and the message shows none of it.
+    let mut entries = sdk();
+    entries.insert(2, Entry::long_name(&vec![b'a'; 1 << 20]));
+    entries.insert(3, Entry::file("go/x", "x"));
+    let (e, _s) = install_hostile(&entries);
+    let msg = e.to_string();
+    assert!(msg.contains("more than the 65536 gomux reads"), "{msg}");
+    assert!(msg.len() < 1000, "{} bytes", msg.len());
+}
+
+#[test]
+fn long_names_and_pax_paths_still_name_entries() {
+    let mut s = setup();
+    let deep = format!("go/src/{}file.go", "directory/".repeat(20));
+    assert!(deep.len() > 100);
+    let mut entries = fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    entries.push(Entry::long_name(deep.as_bytes()));
+    entries.push(Entry::file("go/truncated-name-in-header", "long"));
+    let pax_path = format!("go/misc/{}pax.txt", "p/".repeat(60));
+    entries.push(Entry::pax(&[
+        ("path", &pax_path),
+        ("mtime", "1700000000.5"),
+    ]));
+    entries.push(Entry::file("go/other-truncated-name", "pax"));
+    // A global header changes nothing gomux reads.
+    entries.push(Entry::Raw {
+        kind: b'g',
+        name: "pax_global_header".into(),
+        size: 0,
+        data: Vec::new(),
+    });
+    s.mirror.add("go1.22.3", &tar_gz(&entries));
+    s.mirror.write_index();
+    let dist = dist_for(
+        &s.home,
+        &format!("file://{}", s.mirror.root().display()),
+        options(),
+    );
+    let root = dist.install("go1.22.3").unwrap().dir;
+    assert_eq!(
+        std::fs::read_to_string(root.join(&deep["go/".len()..])).unwrap(),
+        "long"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join(&pax_path["go/".len()..])).unwrap(),
+        "pax"
+    );
+    assert!(!root.join("truncated-name-in-header").exists());
+
+    let sdk = || fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    // Two long names for one entry, a PAX size that disagrees with the header, and a record
+    // at the end that describes nothing.
+    let mut two = sdk();
+    two.insert(2, Entry::long_name(b"go/a"));
+    two.insert(3, Entry::long_name(b"go/b"));
+    two.insert(4, Entry::file("go/c", "c"));
+    let (e, _s) = install_hostile(&two);
+    assert!(e.to_string().contains("second GNU long-name record"), "{e}");
+    let mut sized = sdk();
+    sized.insert(2, Entry::pax(&[("size", "1")]));
+    sized.insert(3, Entry::file("go/c", "ccc"));
+    let (e, _s) = install_hostile(&sized);
+    assert!(e.to_string().contains("disagrees with its header"), "{e}");
+    let mut sparse = sdk();
+    sparse.insert(
+        2,
+        Entry::pax(&[("GNU.sparse.major", "1"), ("GNU.sparse.minor", "0")]),
+    );
+    sparse.insert(3, Entry::file("go/c", "c"));
+    let (e, _s) = install_hostile(&sparse);
+    assert!(e.to_string().contains("is a sparse file"), "{e}");
+    let mut dangling = sdk();
+    dangling.push(Entry::long_name(b"go/nothing"));
+    let (e, _s) = install_hostile(&dangling);
+    assert!(matches!(e, DistError::Corrupt { .. }), "{e}");
+    assert!(e.to_string().contains("describes no entry"), "{e}");
+}
+
+#[test]
+fn entry_names_are_escaped_in_messages() {
+    let sdk = || fake_sdk_entries("go1.22.3", &script_go("go1.22.3"));
+    for name in [
+        b"go/\x1b[2K\rinnocent".to_vec(),
+        b"go/\x1b]0;title\x07".to_vec(),
+        b"go/\xff\xfe".to_vec(),
+    ] {
+        let mut entries = sdk();
+        entries.insert(2, Entry::long_name(&name));
+        entries.insert(3, Entry::file("go/x", "x"));
+        let (e, _s) = install_hostile(&entries);
+        let msg = e.to_string();
+        assert!(matches!(e, DistError::Hostile { .. }), "{msg}");
+        assert!(!msg.chars().any(|c| c.is_control() && c != '\n'), "{msg:?}");
+        assert!(msg.contains("\\x1b") || msg.contains("\\xff"), "{msg}");
+    }
+}
+
+#[test]
+fn programs_are_executable_and_modes_are_normalised() {
+    let mut s = setup();
+    let mut entries = vec![
+        Entry::dir("go/"),
+        Entry::file("go/VERSION", "go1.22.3\ntime 2024-05-01T00:00:00Z\n"),
+        Entry::Dir {
+            path: "go/bin/".into(),
+        },
+    ];
+    // An archive repacked without its mode bits: `bin/go` and the tools are 0644.
+    entries.push(Entry::file("go/bin/go", script_go("go1.22.3")));
+    entries.push(Entry::file(
+        "go/pkg/tool/linux_amd64/compile",
+        "#!/bin/sh\n",
+    ));
+    entries.push(Entry::File {
+        path: "go/src/world.go".into(),
+        data: b"package w\n".to_vec(),
+        mode: 0o666,
+    });
+    entries.push(Entry::File {
+        path: "go/src/setuid".into(),
+        data: b"x".to_vec(),
+        mode: 0o4777,
+    });
+    s.mirror.add("go1.22.3", &tar_gz(&entries));
+    s.mirror.write_index();
+    let dist = dist_for(
+        &s.home,
+        &format!("file://{}", s.mirror.root().display()),
+        options(),
+    );
+    let root = dist.install("go1.22.3").unwrap().dir;
+    assert_eq!(mode(&root.join("bin/go")), 0o755);
+    assert_eq!(mode(&root.join("pkg/tool/linux_amd64/compile")), 0o755);
+    assert_eq!(mode(&root.join("src/world.go")), 0o644);
+    assert_eq!(mode(&root.join("src/setuid")), 0o755);
+    for dir in ["", "bin", "pkg", "pkg/tool", "pkg/tool/linux_amd64", "src"] {
+        assert_eq!(mode(&root.join(dir)), 0o755, "`{dir}`");
+    }
+    let out = std::process::Command::new(root.join("bin/go"))
+        .arg("version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("go1.22.3"));
+}
+
+#[test]
+fn a_malformed_sha256_in_the_index_is_a_malformed_entry() {
+    let mut s = setup();
+    let bytes = fake_sdk_tar_gz("go1.22.3", &script_go("go1.22.3"));
+    let file = host_archive_name("go1.22.3");
+    s.mirror
+        .add_file("go1.22.3", &file, &bytes, "zz12\u{1b}[2Knot-hex");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let dist = dist_for(&s.home, &m.url(), options());
+    let e = dist.install("go1.22.3").unwrap_err();
+    assert!(matches!(e, DistError::BadIndexEntry { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("malformed entry"), "{msg}");
+    assert!(msg.contains(&file), "{msg}");
+    assert!(msg.contains("zz12\\x1b[2Knot-hex"), "{msg}");
+    assert!(!msg.contains("does not list it"), "{msg}");
+    assert_eq!(
+        m.requests(&archive_path("go1.22.3")),
+        0,
+        "nothing downloaded"
+    );
+    // A local archive checked against the same index says the same.
+    let local = s.root.join(&file);
+    std::fs::write(&local, &bytes).unwrap();
+    let e = dist
+        .install_archive(&local, None, &Verify::Index)
+        .unwrap_err();
+    assert!(matches!(e, DistError::BadIndexEntry { .. }), "{e}");
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn a_failing_redirect_target_is_named_as_such() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let down = dead_url();
+    let target = format!("{down}/cdn/{file}");
+    m.set_fault(&file, Fault::Redirect { to: target.clone() });
+    let e = dist_for(&s.home, &m.url(), options())
+        .install("go1.22.3")
+        .unwrap_err();
+    assert!(matches!(e, DistError::RedirectFailed { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains(&format!("redirected to `{target}`")), "{msg}");
+    let host = down.trim_start_matches("http://");
+    assert!(
+        msg.contains(&format!("`{host}` cannot be reached")),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains(&format!("cannot reach `{}`", &m.url()[7..])),
+        "{msg}"
+    );
+    // The target answering 404 says so too.
+    std::fs::create_dir_all(s.mirror.root().join("gone")).unwrap();
+    m.set_fault(
+        &file,
+        Fault::Redirect {
+            to: m.url_for("gone/missing.tar.gz"),
+        },
+    );
+    let e = dist_for(&s.home, &m.url(), options())
+        .install("go1.22.3")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains(&format!(
+            "(redirected to `{}`)",
+            m.url_for("gone/missing.tar.gz")
+        )),
+        "{e}"
+    );
+    assert_clean(&s.home, "go1.22.3");
+}
+
+#[test]
+fn mirror_passwords_are_used_but_never_shown_or_stored() {
+    let mut s = setup();
+    let file = s.mirror.add_fake("go1.22.3");
+    s.mirror.write_index();
+    let m = Mirror::serve(s.mirror.root());
+    let server = m.url_with_user("alice", "s3cret");
+    let said = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&said);
+    m.set_fault(&file, Fault::ServerError { times: 10 });
+    let dist = dist_for(&s.home, &server, options())
+        .with_notify(move |msg| log.lock().unwrap().push(msg.to_string()));
+    let e = dist.install("go1.22.3").unwrap_err();
+    let said = said.lock().unwrap().clone();
+    assert_eq!(said.len(), 2, "two retries: {said:?}");
+    for text in said.iter().chain([&e.to_string()]).chain(e.hints().iter()) {
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+    assert!(e.to_string().contains("***@127.0.0.1"), "{e}");
+    // The credentials were sent, as HTTP basic auth ("alice:s3cret").
+    assert_eq!(
+        m.authorization(&file).as_deref(),
+        Some("Basic YWxpY2U6czNjcmV0")
+    );
+    m.clear_faults();
+    dist.install("go1.22.3").unwrap();
+    let cache = std::fs::read_to_string(s.home.index_cache_file()).unwrap();
+    assert!(!cache.contains("s3cret"), "{cache}");
+    // The stored copy still serves the next lookup with the same URL.
+    dist_for(&s.home, &server, options()).index().unwrap();
+    assert_eq!(m.requests(INDEX_PATH), 1);
 }

@@ -475,10 +475,28 @@ pub fn create_owned_dir(dir: &Path, marker: Marker) -> Result<(), FsError> {
         )),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             fs::create_dir_all(dir).map_err(|e| FsError::new("create", dir, e))?;
+            not_writable_by_others(dir).map_err(|e| FsError::new("create", dir, e))?;
             marker.write(dir, "")
         }
         Err(e) => Err(FsError::new("create", dir, e)),
     }
+}
+
+/// Takes group and world write access away from a folder gomux just made, whatever the umask
+/// (`umask 000` must not leave toolchains or caches writable by every user); a stricter umask
+/// is kept.
+pub fn not_writable_by_others(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(dir)?.permissions().mode();
+        if mode & 0o022 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode & !0o022 & 0o7777))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Why [`remove_owned`] left a folder alone or failed.
@@ -781,6 +799,27 @@ mod tests {
         assert!(!ours.exists());
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert_eq!(left.len(), 1, "only the foreign folder is left, no trash");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_owned_folders_are_not_writable_by_others() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("tmp");
+        fs::create_dir(&d).unwrap();
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o777)).unwrap();
+        not_writable_by_others(&d).unwrap();
+        assert_eq!(
+            fs::metadata(&d).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o700)).unwrap();
+        not_writable_by_others(&d).unwrap();
+        assert_eq!(
+            fs::metadata(&d).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
     }
 
     #[test]

@@ -43,11 +43,22 @@ pub struct Args {
     exec: Vec<OsString>,
 }
 
-/// A library error with its hints, for rendering.
+/// A library error with its hints, for rendering. The library already redacts and escapes
+/// what it quotes; this is the last net before the terminal: no URL password and no control
+/// character (other than the message's own line breaks) gets through.
 pub fn dist_error(e: DistError) -> anyhow::Error {
-    let hints = e.hints();
+    let hints: Vec<String> = e.hints().iter().map(|h| safe(h)).collect();
     let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    with_hint(e.to_string(), &hints)
+    with_hint(safe(&e.to_string()), &hints)
+}
+
+/// `message` with URL user info redacted and control characters escaped, line by line.
+fn safe(message: &str) -> String {
+    message
+        .split('\n')
+        .map(|line| gomux_home::text::escape_max(&gomux_home::text::redact_urls(line), 4096))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The install pipeline configured from the environment and the settings. `prefix` starts
@@ -63,7 +74,7 @@ pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow:
         })
     })?;
     Ok(Dist::new(ctx.home.clone(), source, platform, options)
-        .with_notify(move |m| eprintln!("{prefix}{m}")))
+        .with_notify(move |m| eprintln!("{prefix}{}", safe(m))))
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -86,7 +97,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let resolved = ctx.resolve(&[], Tool::Go)?;
         let why = resolved.selection.source.to_string();
         if let (Some(name), Some(_)) = (&resolved.name, &resolved.root) {
-            println!("{name} is already installed (selected by {why})");
+            println!(
+                "{name} is already installed (selected by {})",
+                gomux_home::text::escape_max(&why, 1024)
+            );
             return Ok(ExitCode::SUCCESS);
         }
         wanted.push((Spec::Version(resolved.selection.request), Some(why)));
@@ -105,7 +119,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     for (spec, why) in wanted {
         let name = dist.resolve(&spec).map_err(dist_error)?;
         if let Some(why) = &why {
-            eprintln!("installing {name} (required by {why})");
+            eprintln!(
+                "installing {name} (required by {})",
+                gomux_home::text::escape_max(why, 1024)
+            );
         }
         let done = dist.install(&name).map_err(dist_error)?;
         changed |= done.fresh;
@@ -214,7 +231,10 @@ fn for_proxy(
     };
     if ctx.home.toolchain_root(&name).is_none() {
         match reason {
-            Some(why) => eprintln!("gomux: installing {name} (required by {why})"),
+            Some(why) => eprintln!(
+                "gomux: installing {name} (required by {})",
+                gomux_home::text::escape_max(why, 1024)
+            ),
             None => eprintln!("gomux: installing {name}"),
         }
     }

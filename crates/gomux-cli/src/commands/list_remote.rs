@@ -48,7 +48,7 @@ pub fn list_remote(ctx: &Context, all: bool, json: bool) -> anyhow::Result<ExitC
         eprintln!(
             "no {}releases for {platform} in the release index at `{}`",
             if all { "" } else { "stable " },
-            dist.source().index_url()
+            gomux_home::text::redact_url(dist.source().index_url().as_str())
         );
         return Ok(ExitCode::SUCCESS);
     }
