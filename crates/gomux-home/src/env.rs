@@ -40,7 +40,7 @@ vars! {
     GOMUX_DIST_INDEX;
     /// `1` allows a plain `http://` mirror that is not on loopback.
     GOMUX_DIST_ALLOW_HTTP;
-    /// Seconds to wait for another gomux that is installing the same toolchain. Default: 600.
+    /// Seconds to wait for another gomux that is installing or uninstalling the same toolchain (`600`, `0.5`; huge values mean wait very long). Default: 600.
     GOMUX_LOCK_TIMEOUT;
     /// Seconds before a network read with no progress is abandoned. Default: 30.
     GOMUX_HTTP_TIMEOUT;
