@@ -291,13 +291,11 @@ fn a_linked_sdk_that_is_not_what_its_name_says() {
 #[cfg(unix)]
 #[test]
 fn a_linked_sdk_whose_go_version_disagrees_with_its_version_file() {
-    use std::os::unix::fs::PermissionsExt;
     let sb = healthy();
     let sdk = sb.link_fake("go1.23.0");
     // The SDK's `go` was replaced by another release's; its VERSION file was not.
     let go = sdk.join("bin/go");
-    std::fs::write(&go, "#!/bin/sh\necho 'go version go1.23.1 linux/amd64'\n").unwrap();
-    std::fs::set_permissions(&go, std::fs::Permissions::from_mode(0o755)).unwrap();
+    gomux_tests::write_executable(&go, b"#!/bin/sh\necho 'go version go1.23.1 linux/amd64'\n");
     let (out, report) = doctor(&sb);
     assert_eq!(out.code(), Some(1), "{out}");
     expect(
@@ -337,7 +335,7 @@ fn a_proxy_linked_as_an_sdk() {
     let fake = sb.gomux_home.join("toolchains/go1.30.0/bin");
     std::fs::create_dir_all(&fake).unwrap();
     for tool in ["go", "gofmt"] {
-        std::fs::copy(sb.bin().join("go"), fake.join(tool)).unwrap();
+        gomux_tests::copy_executable(&sb.bin().join("go"), &fake.join(tool));
     }
     std::fs::write(
         sb.gomux_home.join("toolchains/go1.30.0/VERSION"),

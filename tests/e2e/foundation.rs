@@ -224,7 +224,7 @@ fn a_proxy_that_finds_itself_fails_fast() {
     // A toolchain whose `bin/go` is a gomux proxy (as if the proxies folder had been linked).
     let fake = sb.gomux_home.join("toolchains/go1.30.0/bin");
     std::fs::create_dir_all(&fake).unwrap();
-    std::fs::copy(sb.bin().join("go"), fake.join("go")).unwrap();
+    gomux_tests::copy_executable(&sb.bin().join("go"), &fake.join("go"));
     std::fs::write(
         sb.gomux_home.join("toolchains/go1.30.0/VERSION"),
         "go1.30.0\n",

@@ -329,6 +329,22 @@ pub fn copy_executable(from: &Path, to: &Path) {
     std::fs::copy(from, to).expect("copy fake go");
 }
 
+/// Writes `bytes` as an executable program at `path` that a test runs right afterwards, with
+/// the same guarantee as [`copy_executable`]: the bytes go to a scratch file first, and the
+/// program itself is written by a child process.
+pub fn write_executable(path: &Path, bytes: &[u8]) {
+    let scratch = path.with_extension("gomux-test-src");
+    std::fs::write(&scratch, bytes).expect("writing a test program");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&scratch, std::fs::Permissions::from_mode(0o755))
+            .expect("making a test program executable");
+    }
+    copy_executable(&scratch, path);
+    let _ = std::fs::remove_file(&scratch);
+}
+
 /// The result of a command, with helpers for the fake SDK's `key=value` report.
 pub struct Out {
     pub status: std::process::ExitStatus,

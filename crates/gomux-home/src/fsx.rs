@@ -56,7 +56,7 @@ impl FsError {
 
     /// What to do about it, for the errors that have an answer (a full disk, a permission).
     pub fn hint(&self) -> Option<String> {
-        io_hint(&self.source, &self.path)
+        op_hint(self.op, &self.source, &self.path)
     }
 }
 
@@ -93,6 +93,18 @@ pub fn io_hint(e: &io::Error, path: &Path) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// Like [`io_hint`], for a failure of `op`: a read that is refused asks for read access to the
+/// file itself, not for write access to its folder.
+pub fn op_hint(op: &str, e: &io::Error, path: &Path) -> Option<String> {
+    if op.starts_with("read") && e.kind() == io::ErrorKind::PermissionDenied {
+        return Some(format!(
+            "check that you may read `{}` and enter the folders above it",
+            text::escape_path(path)
+        ));
+    }
+    io_hint(e, path)
 }
 
 /// An I/O error as a person reads it: the OS message without Rust's `(os error N)` noise.
@@ -182,8 +194,9 @@ fn write_temp(tmp: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> io::Resul
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        // Private until the old file's mode is applied; a new file gets 0666 less the umask.
-        opts.mode(if old.is_some() { 0o600 } else { 0o666 });
+        // Private until the old file's mode is applied; a new file gets 0644 less the umask,
+        // so even `umask 000` leaves it writable by its owner alone.
+        opts.mode(if old.is_some() { 0o600 } else { 0o644 });
     }
     let mut f = opts.open(tmp)?;
     f.write_all(bytes)?;
@@ -693,6 +706,19 @@ mod tests {
             );
         }
         assert_eq!(fs::read(&p).unwrap(), b"two\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let fresh = dir.path().join("fresh");
+            write_atomic(&fresh, b"x").unwrap();
+            let mode = fs::metadata(&fresh).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o022,
+                0,
+                "a new file is never writable by others: {mode:o}"
+            );
+            fs::remove_file(&fresh).unwrap();
+        }
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert_eq!(names.len(), 1, "no temporary file is left behind");
     }
