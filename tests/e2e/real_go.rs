@@ -278,3 +278,56 @@ fn real_go_installs_from_a_local_mirror() {
         "installed once"
     );
 }
+
+/// `gomux show -- -C sub build` tells the caches that the real `go -C sub` gets: the call's own
+/// `-C` decides the project, for the toolchain and for the caches alike.
+#[test]
+fn show_with_dash_c_reports_the_caches_real_go_gets() {
+    let Some(fx) = Fixtures::locate("show_with_dash_c_reports_the_caches_real_go_gets") else {
+        return;
+    };
+    let tc = &fx.toolchains()[0];
+    let scratch = tempfile::tempdir().unwrap();
+    let modproxy = scratch.path().join("modproxy");
+    write_module_proxy(&modproxy);
+    let sb = real_sandbox(&modproxy);
+    let root = fx.shared_sdk(&tc.name);
+    sb.gomux(["link".as_ref(), tc.name.as_ref(), root.as_os_str()])
+        .ok();
+    sb.gomux(["default", bare(&tc.name)]).ok();
+    let sub = write_project(&sb, "sub", "1.21");
+
+    // From the folder above the project, which belongs to no project.
+    let real = sb
+        .go(["-C", "sub", "env", "GOCACHE"])
+        .current_dir(&sb.work)
+        .ok();
+    let real = real.stdout.trim();
+    assert!(
+        Path::new(real).starts_with(&sb.gomux_home),
+        "the project's own cache under the gomux home: {real}"
+    );
+    let shown = sb
+        .gomux(["show", "--json", "--", "-C", "sub", "build"])
+        .current_dir(&sb.work)
+        .ok()
+        .json();
+    assert_eq!(shown["cache"]["gocache"].as_str(), Some(real), "{shown}");
+    assert_eq!(
+        shown["cache"]["effective"]["GOCACHE"]["value"].as_str(),
+        Some(real),
+        "{shown}"
+    );
+    assert_eq!(
+        shown["project_root"].as_str().map(Path::new),
+        Some(sub.canonicalize().unwrap().as_path()),
+        "{shown}"
+    );
+    // The same call without `-C` is outside any project: no cache of a project's.
+    let plain = sb
+        .gomux(["show", "--json"])
+        .current_dir(&sb.work)
+        .ok()
+        .json();
+    assert_ne!(plain["cache"]["gocache"].as_str(), Some(real), "{plain}");
+}

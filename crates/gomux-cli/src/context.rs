@@ -2,41 +2,36 @@
 //! toolchain resolution the proxy does.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use gomux_home::cache::{CacheError, CachePlan};
 use gomux_home::{Home, Settings};
-use gomux_resolve::{Input, ResolveError, Selection, Tool, launch};
+use gomux_resolve::locate::{self, LocateError, Located, Site};
+use gomux_resolve::{ResolveError, Tool};
 use gomux_version::Request;
+
+pub use gomux_resolve::locate::install_command;
 
 pub struct Context {
     pub home: Home,
     pub cwd: PathBuf,
 }
 
-/// A selection plus what it means on this machine.
-pub struct Resolved {
-    pub selection: Selection,
-    /// The exact toolchain name (a family resolved against what is installed).
-    pub name: Option<String>,
-    /// The GOROOT, when installed.
-    pub root: Option<PathBuf>,
+/// Where a call belongs and which caches it gets, also when it selects no toolchain.
+pub struct Placed {
+    /// The toolchain, when one is selected.
+    pub located: Option<Located>,
+    /// The project the call belongs to (known without a toolchain).
+    pub project_root: Option<PathBuf>,
+    pub plan: CachePlan,
 }
 
 impl Context {
     pub fn from_env() -> anyhow::Result<Context> {
         let home = Home::from_env()?;
-        let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        // Keep the user's (possibly symlinked) path when $PWD names the same folder, as Go does.
-        let cwd = match std::env::var_os("PWD").map(PathBuf::from) {
-            Some(pwd)
-                if pwd.is_absolute()
-                    && std::fs::canonicalize(&pwd).ok() == std::fs::canonicalize(&cwd).ok() =>
-            {
-                pwd
-            }
-            _ => cwd,
-        };
+        let env = |k: &str| std::env::var_os(k);
+        let cwd = locate::working_dir(&env).context("cannot read the current directory")?;
         Ok(Context { home, cwd })
     }
 
@@ -53,49 +48,84 @@ impl Context {
             .map(str::to_string)
     }
 
-    /// Resolves the toolchain for a `go` (or `gofmt`) call with `args` in the working directory,
-    /// exactly as the proxy does.
-    pub fn resolve(&self, args: &[OsString], tool: Tool) -> anyhow::Result<Resolved> {
+    /// The toolchain a `go` (or `gofmt`) call with `args` in the working directory gets, exactly
+    /// as the proxy decides it.
+    pub fn resolve(&self, args: &[OsString], tool: Tool) -> anyhow::Result<Located> {
         let settings = self.settings()?;
-        let env = |k: &str| std::env::var_os(k);
-        let default = || launch::default_toolchain(&settings);
-        let installed = |r: &Request| self.installed(r);
-        let installed_or_unreadable = || {
-            // An unreadable `toolchains/` is reported as such, never as "not installed".
-            self.home
-                .try_toolchain_names()
-                .map_err(|e| toolchains_error(&e))
-        };
-        let selection = gomux_resolve::resolve(&Input {
-            cwd: &self.cwd,
-            args,
-            tool,
-            proxy_toolchain: None,
-            env: &env,
-            default: &default,
-            installed: &installed,
-        })
-        .map_err(resolve_error)?;
-        let name = match &selection.request {
-            Request::Exact(n) => Some(n.clone()),
-            family => {
-                installed_or_unreadable()?;
-                self.installed(family)
+        let env = env_var;
+        locate::locate(&site(self, &settings, &self.cwd, args, tool, &env)).map_err(locate_error)
+    }
+
+    /// The toolchain of a `go` call with `args` in `dir` and the caches it gets; the caches are
+    /// a result of their own, so a bad cache setting does not hide the toolchain.
+    pub fn resolve_with_caches(
+        &self,
+        dir: &Path,
+        args: &[OsString],
+    ) -> anyhow::Result<(Located, Result<CachePlan, CacheError>)> {
+        let settings = self.settings()?;
+        let env = env_var;
+        let site = site(self, &settings, dir, args, Tool::Go, &env);
+        let located = locate::locate(&site).map_err(locate_error)?;
+        let plan = located.caches(&site);
+        Ok((located, plan))
+    }
+
+    /// Where a `go` call with `args` in `dir` belongs and which caches it gets, as the proxy
+    /// decides them, also when no toolchain is selected there.
+    pub fn place(&self, dir: &Path, args: &[OsString]) -> anyhow::Result<Placed> {
+        let settings = self.settings()?;
+        let env = env_var;
+        let site = site(self, &settings, dir, args, Tool::Go, &env);
+        let (located, project_root) = match locate::locate(&site) {
+            Ok(l) => {
+                let root = l.selection.project_root.clone();
+                (Some(l), root)
             }
+            Err(e @ LocateError::Resolve(ResolveError::NoToolchain { .. })) => {
+                (None, e.project_root().map(Path::to_path_buf))
+            }
+            Err(e) => return Err(locate_error(e)),
         };
-        let root = match name.as_deref() {
-            Some(n) => self
-                .home
-                .find_toolchain(n)
-                .map_err(|e| toolchains_error(&e))?,
-            None => None,
-        };
-        Ok(Resolved {
-            selection,
-            name,
-            root,
+        let name = located.as_ref().and_then(|l| l.name.as_deref());
+        let plan = locate::caches_for(&site, project_root.as_deref(), name)
+            .map_err(crate::cache::cache_error)?;
+        Ok(Placed {
+            located,
+            project_root,
+            plan,
         })
     }
+}
+
+fn env_var(k: &str) -> Option<OsString> {
+    std::env::var_os(k)
+}
+
+fn site<'a>(
+    ctx: &'a Context,
+    settings: &'a Settings,
+    dir: &'a Path,
+    args: &'a [OsString],
+    tool: Tool,
+    env: &'a dyn Fn(&str) -> Option<OsString>,
+) -> Site<'a> {
+    Site {
+        home: &ctx.home,
+        settings,
+        cwd: dir,
+        args,
+        tool,
+        proxy_toolchain: None,
+        env,
+    }
+}
+
+/// A locate error with its hints, for rendering.
+pub fn locate_error(e: LocateError) -> anyhow::Error {
+    let hints = e.hints();
+    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
+    crate::with_hint(e.to_string(), &hints)
 }
 
 /// A resolution error with its hints, for rendering.
@@ -103,19 +133,4 @@ pub fn resolve_error(e: ResolveError) -> anyhow::Error {
     let hints = e.hints();
     let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
     crate::with_hint(e.to_string(), &hints)
-}
-
-/// `toolchains/` cannot be read: the error with its permission hint.
-pub fn toolchains_error(e: &gomux_home::ToolchainsUnreadable) -> anyhow::Error {
-    crate::with_hint(e.to_string(), &[&e.hint()])
-}
-
-/// The command that installs a request, for hints.
-pub fn install_command(request: &Request) -> String {
-    match request {
-        Request::Exact(name) => {
-            format!("gomux install {}", name.strip_prefix("go").unwrap_or(name))
-        }
-        Request::Family(f) => format!("gomux install {f}"),
-    }
 }

@@ -16,7 +16,7 @@ pub const MASTER: &str = "gomux-shim";
 
 /// True when `name` is a versioned proxy name (`go1.22.3`, `go1.21rc2`, `go1.22.3-bigcorp`).
 pub fn is_versioned(name: &str) -> bool {
-    name.starts_with("go1") && gomux_version::from_toolchain(name).is_some()
+    gomux_resolve::locate::is_versioned_proxy_name(name)
 }
 
 /// Installs `shim` as the master copy and (re)creates every proxy.

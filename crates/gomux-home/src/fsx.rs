@@ -137,6 +137,26 @@ pub fn write_target(path: &Path) -> io::Result<PathBuf> {
     Err(io::Error::other("too many levels of symbolic links"))
 }
 
+/// True when `a` and `b` are the same file or folder (same device and inode on Unix; on other
+/// platforms, the same canonical path).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (fs::canonicalize(a), fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
 static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The temporary name a write to `target` uses: `.<name>.gomux-tmp-<pid>-<n>`, in the same

@@ -13,6 +13,7 @@
 
 pub mod files;
 pub mod launch;
+pub mod locate;
 pub use gomux_home::goenv;
 
 use std::cmp::Ordering;
@@ -239,8 +240,12 @@ pub enum ResolveError {
         message: String,
         hint: String,
     },
-    /// Nothing selects a toolchain here and no default is set.
-    NoToolchain { cwd: PathBuf },
+    /// Nothing selects a toolchain here and no default is set. The project the call belongs
+    /// to is still known (its caches do not depend on a toolchain).
+    NoToolchain {
+        cwd: PathBuf,
+        project_root: Option<PathBuf>,
+    },
     /// The settings could not be read.
     Settings(String),
 }
@@ -297,7 +302,7 @@ impl fmt::Display for ResolveError {
                 write!(f, "cannot read `{}`: {message}", text::escape_path(path))
             }
             ResolveError::BadPinFile { message, .. } => f.write_str(message),
-            ResolveError::NoToolchain { cwd } => write!(
+            ResolveError::NoToolchain { cwd, .. } => write!(
                 f,
                 "no Go toolchain is selected for `{}` and no default is set",
                 text::escape_path(cwd)
@@ -520,7 +525,13 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
 
     // 4b. Module files: Go's startup selection with the default as "local".
     if let Some(m) = &module {
-        let mut s = select_with_module(m, default, input)?;
+        let mut s = select_with_module(m, default, input).map_err(|e| match e {
+            ResolveError::NoToolchain { cwd, .. } => ResolveError::NoToolchain {
+                cwd,
+                project_root: module_root.clone(),
+            },
+            e => e,
+        })?;
         s.path_only = path_only;
         s.user_gotoolchain = user_gotoolchain.clone();
         s.project_root = module_root;
@@ -534,7 +545,10 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
             s.project_root = module_root;
             Ok(s)
         }
-        None => Err(ResolveError::NoToolchain { cwd: start }),
+        None => Err(ResolveError::NoToolchain {
+            cwd: start,
+            project_root: module_root,
+        }),
     }
 }
 
@@ -594,6 +608,7 @@ fn select_with_module(
             )),
             None => Err(ResolveError::NoToolchain {
                 cwd: input.cwd.to_path_buf(),
+                project_root: None,
             }),
         };
     }
@@ -639,6 +654,7 @@ fn select_with_module(
         )),
         (None, None) => Err(ResolveError::NoToolchain {
             cwd: input.cwd.to_path_buf(),
+            project_root: None,
         }),
     }
 }

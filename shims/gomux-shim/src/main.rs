@@ -19,19 +19,16 @@
 
 #![cfg_attr(unix, no_main)]
 
-use std::cell::OnceCell;
 use std::ffi::{OsStr, OsString};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 #[cfg(not(unix))]
 use std::process::ExitCode;
 
 use gomux_home::settings::keys;
-use gomux_home::{Home, Settings, ToolchainsUnreadable, env as vars, text};
-use gomux_resolve::{Input, ResolveError, Selection, Tool, launch};
+use gomux_home::{Home, Settings, env as vars, text};
+use gomux_resolve::locate::{self, LocateError, Site};
+use gomux_resolve::{Selection, Tool, launch};
 use gomux_version::Request;
-
-/// More nested proxy calls than this means a loop (a toolchain that leads back to a proxy).
-const MAX_DEPTH: u32 = 10;
 
 /// A failure, printed as `gomux: <message>` and `hint: <hint>` lines.
 struct Failure {
@@ -52,14 +49,8 @@ impl Failure {
     }
 }
 
-impl From<&ToolchainsUnreadable> for Failure {
-    fn from(e: &ToolchainsUnreadable) -> Failure {
-        Failure::new(e.to_string()).hint(e.hint())
-    }
-}
-
-impl From<ResolveError> for Failure {
-    fn from(e: ResolveError) -> Failure {
+impl From<LocateError> for Failure {
+    fn from(e: LocateError) -> Failure {
         Failure {
             message: e.to_string(),
             hints: e.hints(),
@@ -119,56 +110,15 @@ fn env(key: &str) -> Option<OsString> {
 }
 
 /// `go`, `gofmt` or a versioned name (`go1.22.3`) from argv[0].
-fn classify(argv0: &OsStr) -> Result<(Tool, Option<String>), Failure> {
-    let name = Path::new(argv0)
-        .file_name()
-        .and_then(OsStr::to_str)
-        .unwrap_or("");
-    let name = name.strip_suffix(".exe").unwrap_or(name);
-    match name {
-        "go" => Ok((Tool::Go, None)),
-        "gofmt" => Ok((Tool::Gofmt, None)),
-        n if n.starts_with("go1") && gomux_version::from_toolchain(n).is_some() => {
-            Ok((Tool::Go, Some(n.to_string())))
-        }
-        n => Err(Failure::new(format!(
-            "this proxy runs as `go`, `gofmt` or `go1.X.Y`, not as `{n}`"
-        ))
-        .hint("`gomux setup` installs the proxies under the right names")),
-    }
-}
-
-/// The working directory as Go sees it: `$PWD` when it names the same folder (keeping the
-/// user's symlinked path), else the physical path.
-fn working_dir() -> Result<PathBuf, Failure> {
-    let physical = std::env::current_dir().map_err(|e| {
+fn classify(argv0: &OsStr) -> Result<(Tool, Option<&str>), Failure> {
+    locate::proxy_name(argv0).ok_or_else(|| {
+        let name = Path::new(argv0).file_name().unwrap_or(argv0);
         Failure::new(format!(
-            "cannot read the current directory: {}",
-            gomux_home::fsx::describe(&e)
+            "this proxy runs as `go`, `gofmt` or `go1.X.Y`, not as `{}`",
+            text::escape_path(Path::new(name))
         ))
-    })?;
-    if let Some(pwd) = env("PWD").map(PathBuf::from)
-        && pwd.is_absolute()
-        && pwd != physical
-        && same_file(&pwd, Path::new("."))
-    {
-        return Ok(pwd);
-    }
-    Ok(physical)
-}
-
-#[cfg(unix)]
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &Path, _: &Path) -> bool {
-    false
+        .hint("`gomux setup` installs the proxies under the right names")
+    })
 }
 
 /// What a successful `run` returns: nothing on Unix (the process became the SDK), the SDK's
@@ -185,10 +135,8 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         .unwrap_or_else(|| OsString::from("go"));
     let (tool, proxy_toolchain) = classify(&argv0)?;
 
-    let depth: u32 = env(vars::GOMUX_RECURSION_DEPTH)
-        .and_then(|d| d.to_str().and_then(|d| d.parse().ok()))
-        .unwrap_or(0);
-    if depth >= MAX_DEPTH {
+    let depth = locate::recursion_depth(&env);
+    if depth >= locate::MAX_DEPTH {
         return Err(Failure::new(format!(
             "the `{}` proxy started itself {depth} times in a row: a toolchain leads back to a gomux proxy",
             tool.name()
@@ -197,76 +145,38 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
     }
 
     let home = Home::from_lookup(env).map_err(|e| Failure::new(e.to_string()))?;
-    let cwd = working_dir()?;
-    let settings: OnceCell<Result<Settings, String>> = OnceCell::new();
-    let load_settings = || {
-        settings
-            .get_or_init(|| home.settings().map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| Failure::new(e.clone()))
-    };
-    // An unreadable `toolchains/` lists nothing for the resolution; it is reported below.
-    let names: OnceCell<Result<Vec<String>, ToolchainsUnreadable>> = OnceCell::new();
-    let installed_names = || names.get_or_init(|| home.try_toolchain_names());
-
-    let default = || {
-        let s = load_settings().map_err(|f| ResolveError::Settings(f.message))?;
-        launch::default_toolchain(s)
-    };
-    let installed = |r: &Request| {
-        let names = installed_names().as_ref().ok()?;
-        r.pick(names.iter().map(String::as_str)).map(str::to_string)
-    };
+    let cwd = locate::working_dir(&env)
+        .map_err(|e| Failure::new(format!("cannot read the current directory: {e}")))?;
+    let settings = home.settings().map_err(|e| Failure::new(e.to_string()))?;
     let rest = &args[1..];
-    let selection = gomux_resolve::resolve(&Input {
+    let site = Site {
+        home: &home,
+        settings: &settings,
         cwd: &cwd,
         args: rest,
         tool,
-        proxy_toolchain: proxy_toolchain.as_deref(),
+        proxy_toolchain,
         env: &env,
-        default: &default,
-        installed: &installed,
-    })?;
-
-    let name = match &selection.request {
-        Request::Exact(name) => Some(name.clone()),
-        family => installed(family),
     };
-    let root = match name.as_deref() {
-        Some(n) => home.find_toolchain(n).map_err(|e| Failure::from(&e))?,
-        None => None,
-    };
-    // Whether a toolchain is installed cannot be told when `toolchains/` cannot be listed: say
-    // that, never "not installed" (and never start an install into it).
-    if root.is_none()
-        && let Some(Err(e)) = names.get()
-    {
-        return Err(e.into());
-    }
-    let (Some(name), Some(root)) = (name, root) else {
-        return missing(&home, &selection, &args, load_settings);
+    let located = locate::locate(&site)?;
+    let (Some(name), Some(root)) = (&located.name, &located.root) else {
+        return missing(&home, &located.selection, &args, &settings);
     };
 
     let exe = root.join("bin").join(gomux_home::exe(tool.name()));
-    let child_args = if selection.strip_first_arg {
-        &rest[1.min(rest.len())..]
-    } else {
-        rest
-    };
-
     let plan = gomux_home::cache::plan(
         &home,
-        load_settings()?,
+        &settings,
         &env,
-        selection.project_root.as_deref(),
-        &name,
+        located.selection.project_root.as_deref(),
+        name,
     )
     .map_err(|e| Failure {
         message: e.to_string(),
         hints: e.hints(),
     })?;
-    let changes = launch::child_env(&selection, &root, depth, &plan, &env);
-    exec(&exe, &argv0, child_args, &changes)
+    let changes = launch::child_env(&located.selection, root, depth, &plan, &env);
+    exec(&exe, &argv0, located.child_args(rest), &changes)
 }
 
 fn reason(selection: &Selection) -> String {
@@ -274,21 +184,18 @@ fn reason(selection: &Selection) -> String {
 }
 
 /// The toolchain is not there: hand over to `gomux install --for-proxy`, or explain.
-fn missing<'s>(
+fn missing(
     home: &Home,
     selection: &Selection,
     args: &[OsString],
-    load_settings: impl Fn() -> Result<&'s Settings, Failure>,
+    settings: &Settings,
 ) -> Result<Done, Failure> {
     let wanted = match &selection.request {
         Request::Exact(name) => name.clone(),
         Request::Family(family) => family.clone(),
     };
     let why = reason(selection);
-    let install_cmd = format!(
-        "gomux install {}",
-        wanted.strip_prefix("go").unwrap_or(&wanted)
-    );
+    let install_cmd = locate::install_command(&selection.request);
     let not_installed = || {
         Failure::new(format!(
             "{} is not installed (selected by {why})",
@@ -310,7 +217,7 @@ fn missing<'s>(
     }
     let auto = match env(vars::GOMUX_AUTO_INSTALL).filter(|v| !v.is_empty()) {
         Some(v) => !matches!(v.to_str(), Some("0" | "false" | "no" | "off")),
-        None => load_settings()?
+        None => settings
             .get_bool(keys::AUTO_INSTALL)
             .map_err(|e| Failure::new(e.to_string()))?
             .unwrap_or(true),

@@ -16,11 +16,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use gomux_home::cache::{self, CachePlan, CacheRoot, Effective, Kind};
 use gomux_home::fsx;
-use gomux_resolve::{Input, ResolveError, Tool, launch};
-use gomux_version::Request;
 
 use crate::Context;
-use crate::context::resolve_error;
 
 /// What a directory gets: the plan, the project and toolchain it was made for, and the values
 /// a `go` call there ends up with.
@@ -41,59 +38,38 @@ pub fn project_and_toolchain(
     ctx: &Context,
     dir: &Path,
 ) -> anyhow::Result<(Option<PathBuf>, Option<String>)> {
-    let settings = ctx.settings()?;
-    let installed = |r: &Request| ctx.installed(r);
-    let default = || launch::default_toolchain(&settings);
-    let input = Input {
-        cwd: dir,
-        args: &[],
-        tool: Tool::Go,
-        proxy_toolchain: None,
-        env: &env_var,
-        default: &default,
-        installed: &installed,
-    };
-    match gomux_resolve::resolve(&input) {
-        Ok(sel) => {
-            let toolchain = match &sel.request {
-                Request::Exact(name) => Some(name.clone()),
-                family => ctx.installed(family),
-            };
-            Ok((sel.project_root, toolchain))
-        }
-        Err(ResolveError::NoToolchain { .. }) => {
-            // No toolchain is chosen here, but the project (if any) is still the project.
-            let placeholder = || Ok(Some((Request::Exact("go0".into()), PathBuf::new())));
-            let input = Input {
-                default: &placeholder,
-                ..input
-            };
-            let sel = gomux_resolve::resolve(&input).map_err(resolve_error)?;
-            Ok((sel.project_root, None))
-        }
-        Err(e) => Err(resolve_error(e)),
-    }
+    let placed = ctx.place(dir, &[])?;
+    let toolchain = placed.located.and_then(|l| l.name);
+    Ok((placed.project_root, toolchain))
 }
 
 /// The cache plan for `dir`, without creating anything.
 pub fn here(ctx: &Context, dir: &Path) -> anyhow::Result<Here> {
-    let (project_root, toolchain) = project_and_toolchain(ctx, dir)?;
-    let settings = ctx.settings()?;
-    let plan = cache::compute(
-        &ctx.home,
-        &settings,
-        &env_var,
-        project_root.as_deref(),
-        toolchain.as_deref().unwrap_or(""),
-    )
-    .map_err(cache_error)?;
-    let effective = cache::effective(&plan, &env_var);
-    Ok(Here {
-        plan,
-        project_root,
-        toolchain,
-        effective,
-    })
+    here_for(ctx, dir, &[])
+}
+
+/// The cache plan of a `go` call with `args` in `dir` (`-C sub` counts as for the proxy),
+/// without creating anything.
+pub fn here_for(ctx: &Context, dir: &Path, args: &[OsString]) -> anyhow::Result<Here> {
+    let placed = ctx.place(dir, args)?;
+    Ok(Here::new(
+        placed.plan,
+        placed.project_root,
+        placed.located.and_then(|l| l.name),
+    ))
+}
+
+impl Here {
+    /// What a plan means for a `go` call: the values its caches end up with.
+    pub fn new(plan: CachePlan, project_root: Option<PathBuf>, toolchain: Option<String>) -> Here {
+        let effective = cache::effective(&plan, &env_var);
+        Here {
+            plan,
+            project_root,
+            toolchain,
+            effective,
+        }
+    }
 }
 
 /// Renders a cache error with its hints.

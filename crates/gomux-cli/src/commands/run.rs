@@ -50,10 +50,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| anyhow::anyhow!("no command given"))?;
     let mut cmd = Command::new(program);
     cmd.args(rest);
-    let depth = std::env::var(gomux_home::env::GOMUX_RECURSION_DEPTH)
-        .ok()
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(0);
+    let depth = gomux_resolve::locate::recursion_depth(&env);
     for (key, value) in gomux_resolve::launch::child_env(&r.selection, &root, depth, &plan, &env) {
         match value {
             Some(v) => cmd.env(key, v),

@@ -8,7 +8,7 @@
 use std::process::ExitCode;
 
 use gomux_home::text;
-use gomux_resolve::{DefaultSource, Tool};
+use gomux_resolve::DefaultSource;
 use serde_json::json;
 
 use crate::Context;
@@ -25,19 +25,13 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let r = ctx.resolve(&args.go_args, Tool::Go)?;
+    // One resolution for the toolchain and the caches, with the call's own `-C` and `+VERSION`.
+    let (r, cache) = ctx.resolve_with_caches(&ctx.cwd, &args.go_args)?;
     let sel = &r.selection;
-    let settings = ctx.settings()?;
-    let env = |k: &str| std::env::var_os(k);
     let toolchain = r.name.clone().unwrap_or_else(|| sel.request.to_string());
-    let cache = gomux_home::cache::compute(
-        &ctx.home,
-        &settings,
-        &env,
-        sel.project_root.as_deref(),
-        &toolchain,
-    );
-    let here = crate::cache::here(ctx, &ctx.cwd);
+    let here = cache.as_ref().map(|plan| {
+        crate::cache::Here::new(plan.clone(), sel.project_root.clone(), r.name.clone())
+    });
     let goroot = r
         .root
         .as_ref()

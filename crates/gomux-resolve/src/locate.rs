@@ -1,0 +1,352 @@
+//! One answer to "what does a `go` call here get": the selection and its reason, the exact
+//! toolchain that satisfies it on this machine, its GOROOT, the project the call belongs to, and
+//! its caches.
+//!
+//! The design decision to know: the proxy and every `gomux` command go through [`locate`], so
+//! `gomux show` cannot tell a different story from the one `go` lives — the same working
+//! directory rule, the same `-C`, the same installed-toolchain pick, the same project root, the
+//! same cache plan. Nothing here writes; the proxy prepares the cache folders itself.
+
+use std::cell::OnceCell;
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use gomux_home::cache::{self, CacheError, CachePlan};
+use gomux_home::{Home, Settings, ToolchainsUnreadable, env as vars, fsx};
+use gomux_version::Request;
+
+use crate::{Input, ResolveError, Selection, Tool, launch};
+
+/// More nested proxy calls than this means a loop (a toolchain that leads back to a proxy).
+pub const MAX_DEPTH: u32 = 10;
+
+/// Everything a [`locate`] reads: the home and its settings, where the call runs and with what.
+pub struct Site<'a> {
+    pub home: &'a Home,
+    pub settings: &'a Settings,
+    /// The working directory as Go sees it ([`working_dir`]).
+    pub cwd: &'a Path,
+    /// The arguments after argv[0] (`-C dir` and `+VERSION` included, as the user typed them).
+    pub args: &'a [OsString],
+    pub tool: Tool,
+    /// Set when the proxy runs under a versioned name such as `go1.22.3`.
+    pub proxy_toolchain: Option<&'a str>,
+    pub env: &'a dyn Fn(&str) -> Option<OsString>,
+}
+
+/// A call's toolchain on this machine.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub selection: Selection,
+    /// The exact toolchain name: the one selected, or the newest installed match of a family
+    /// (`None` when nothing installed matches the family).
+    pub name: Option<String>,
+    /// Its GOROOT, when it is installed or linked.
+    pub root: Option<PathBuf>,
+}
+
+/// Why [`locate`] has no toolchain to give.
+#[derive(Debug)]
+pub enum LocateError {
+    Resolve(ResolveError),
+    /// `toolchains/` cannot be read: whether the toolchain is installed cannot be told.
+    Toolchains(ToolchainsUnreadable),
+}
+
+impl fmt::Display for LocateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LocateError::Resolve(e) => e.fmt(f),
+            LocateError::Toolchains(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for LocateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LocateError::Resolve(e) => e.source(),
+            LocateError::Toolchains(e) => std::error::Error::source(e),
+        }
+    }
+}
+
+impl From<ResolveError> for LocateError {
+    fn from(e: ResolveError) -> LocateError {
+        LocateError::Resolve(e)
+    }
+}
+
+impl From<ToolchainsUnreadable> for LocateError {
+    fn from(e: ToolchainsUnreadable) -> LocateError {
+        LocateError::Toolchains(e)
+    }
+}
+
+impl LocateError {
+    /// Lines that tell the user what to do.
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            LocateError::Resolve(e) => e.hints(),
+            LocateError::Toolchains(e) => vec![e.hint()],
+        }
+    }
+
+    /// The project a call belongs to when only the toolchain is missing (nothing selected and
+    /// no default): its caches are still its caches.
+    pub fn project_root(&self) -> Option<&Path> {
+        match self {
+            LocateError::Resolve(ResolveError::NoToolchain { project_root, .. }) => {
+                project_root.as_deref()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The toolchain a call at `site` gets: the selection, the exact installed name and its GOROOT.
+/// `toolchains/` is listed only for a family request (`1.22`) or a go line compared with a
+/// family default; a toolchain that can be found runs even when `toolchains/` cannot be listed,
+/// and only a lookup that fails for that reason is reported as [`LocateError::Toolchains`].
+pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
+    let names: OnceCell<Result<Vec<String>, ToolchainsUnreadable>> = OnceCell::new();
+    let listed = || names.get_or_init(|| site.home.try_toolchain_names());
+    let installed = |r: &Request| {
+        let names = listed().as_ref().ok()?;
+        r.pick(names.iter().map(String::as_str)).map(str::to_string)
+    };
+    let default = || launch::default_toolchain(site.settings);
+    let selection = crate::resolve(&Input {
+        cwd: site.cwd,
+        args: site.args,
+        tool: site.tool,
+        proxy_toolchain: site.proxy_toolchain,
+        env: site.env,
+        default: &default,
+        installed: &installed,
+    })?;
+    let name = match &selection.request {
+        Request::Exact(name) => Some(name.clone()),
+        family => installed(family),
+    };
+    let root = match name.as_deref() {
+        Some(n) => site.home.find_toolchain(n)?,
+        None => None,
+    };
+    if root.is_none()
+        && let Some(Err(_)) = names.get()
+        && let Some(Err(e)) = names.into_inner()
+    {
+        return Err(e.into());
+    }
+    Ok(Located {
+        selection,
+        name,
+        root,
+    })
+}
+
+impl Located {
+    /// The caches this call gets, computed without writing anything.
+    pub fn caches(&self, site: &Site<'_>) -> Result<CachePlan, CacheError> {
+        caches_for(
+            site,
+            self.selection.project_root.as_deref(),
+            self.name.as_deref(),
+        )
+    }
+
+    /// The SDK program to run (`<GOROOT>/bin/go` or `gofmt`), when installed.
+    pub fn program(&self, tool: Tool) -> Option<PathBuf> {
+        self.root
+            .as_ref()
+            .map(|r| r.join("bin").join(gomux_home::exe(tool.name())))
+    }
+
+    /// The arguments the SDK gets: the call's, without a `+VERSION` first argument.
+    pub fn child_args<'a>(&self, args: &'a [OsString]) -> &'a [OsString] {
+        if self.selection.strip_first_arg {
+            &args[1.min(args.len())..]
+        } else {
+            args
+        }
+    }
+}
+
+/// The caches of a call at `site` for a project root and toolchain, without writing anything.
+pub fn caches_for(
+    site: &Site<'_>,
+    project_root: Option<&Path>,
+    toolchain: Option<&str>,
+) -> Result<CachePlan, CacheError> {
+    cache::compute(
+        site.home,
+        site.settings,
+        site.env,
+        project_root,
+        toolchain.unwrap_or(""),
+    )
+}
+
+/// Where a call at `site` belongs and which caches it gets, also when no toolchain is selected
+/// (nothing pinned and no default): the located toolchain, when there is one, and the plan.
+pub fn caches_here(site: &Site<'_>) -> Result<(Option<Located>, CachePlan), HereError> {
+    match locate(site) {
+        Ok(l) => {
+            let plan = l.caches(site).map_err(HereError::Cache)?;
+            Ok((Some(l), plan))
+        }
+        Err(e) if matches!(e, LocateError::Resolve(ResolveError::NoToolchain { .. })) => {
+            let plan = caches_for(site, e.project_root(), None).map_err(HereError::Cache)?;
+            Ok((None, plan))
+        }
+        Err(e) => Err(HereError::Locate(e)),
+    }
+}
+
+/// Why [`caches_here`] has no plan.
+#[derive(Debug)]
+pub enum HereError {
+    Locate(LocateError),
+    Cache(CacheError),
+}
+
+impl fmt::Display for HereError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HereError::Locate(e) => e.fmt(f),
+            HereError::Cache(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for HereError {}
+
+impl HereError {
+    /// Lines that tell the user what to do.
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            HereError::Locate(e) => e.hints(),
+            HereError::Cache(e) => e.hints(),
+        }
+    }
+}
+
+/// The working directory as Go sees it: `$PWD` when it names the same folder (keeping the
+/// user's symlinked path), else the physical path.
+pub fn working_dir(env: &dyn Fn(&str) -> Option<OsString>) -> std::io::Result<PathBuf> {
+    let physical = std::env::current_dir()?;
+    if let Some(pwd) = env("PWD").map(PathBuf::from)
+        && pwd.is_absolute()
+        && pwd != physical
+        && fsx::same_file(&pwd, Path::new("."))
+    {
+        return Ok(pwd);
+    }
+    Ok(physical)
+}
+
+/// How many proxies are already running above this one (`GOMUX_RECURSION_DEPTH`).
+pub fn recursion_depth(env: &dyn Fn(&str) -> Option<OsString>) -> u32 {
+    env(vars::GOMUX_RECURSION_DEPTH)
+        .and_then(|d| d.to_str().and_then(|d| d.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// The tool a proxy stands in for, from its program name (`go`, `gofmt`, `go.exe`), and the
+/// toolchain of a versioned proxy (`go1.22.3`). `None` for any other name.
+pub fn proxy_name(argv0: &OsStr) -> Option<(Tool, Option<&str>)> {
+    let name = Path::new(argv0).file_name().and_then(OsStr::to_str)?;
+    let name = name.strip_suffix(".exe").unwrap_or(name);
+    match name {
+        "go" => Some((Tool::Go, None)),
+        "gofmt" => Some((Tool::Gofmt, None)),
+        n if is_versioned_proxy_name(n) => Some((Tool::Go, Some(n))),
+        _ => None,
+    }
+}
+
+/// True for the name of a versioned proxy: a Go release name such as `go1.22.3`.
+pub fn is_versioned_proxy_name(name: &str) -> bool {
+    name.starts_with("go1") && gomux_version::from_toolchain(name).is_some()
+}
+
+/// The command that installs a request, for hints (`gomux install 1.22.3`).
+pub fn install_command(request: &Request) -> String {
+    match request {
+        Request::Exact(name) => {
+            format!("gomux install {}", name.strip_prefix("go").unwrap_or(name))
+        }
+        Request::Family(f) => format!("gomux install {f}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_names() {
+        assert_eq!(proxy_name(OsStr::new("/x/go")), Some((Tool::Go, None)));
+        assert_eq!(
+            proxy_name(OsStr::new("gofmt.exe")),
+            Some((Tool::Gofmt, None))
+        );
+        assert_eq!(
+            proxy_name(OsStr::new("go1.22.3")),
+            Some((Tool::Go, Some("go1.22.3")))
+        );
+        assert_eq!(proxy_name(OsStr::new("gomux")), None);
+        assert_eq!(proxy_name(OsStr::new("go1.x")), None);
+    }
+
+    #[test]
+    fn install_commands() {
+        assert_eq!(
+            install_command(&Request::Exact("go1.22.3".into())),
+            "gomux install 1.22.3"
+        );
+        assert_eq!(
+            install_command(&Request::Family("1.22".into())),
+            "gomux install 1.22"
+        );
+    }
+
+    #[test]
+    fn recursion_depth_reads_the_counter() {
+        assert_eq!(recursion_depth(&|_| None), 0);
+        assert_eq!(recursion_depth(&|_| Some("3".into())), 3);
+        assert_eq!(recursion_depth(&|_| Some("x".into())), 0);
+    }
+
+    #[test]
+    fn a_project_without_a_toolchain_still_has_its_caches() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        let project = base.join("app");
+        std::fs::create_dir_all(project.join("sub")).unwrap();
+        std::fs::write(project.join("go.mod"), "module app\n").unwrap();
+        let home = Home::new(base.join("gomux"));
+        let settings = Settings::default();
+        let env = |_: &str| None;
+        let cwd = project.join("sub");
+        let site = Site {
+            home: &home,
+            settings: &settings,
+            cwd: &cwd,
+            args: &[],
+            tool: Tool::Go,
+            proxy_toolchain: None,
+            env: &env,
+        };
+        let e = locate(&site).unwrap_err();
+        assert_eq!(e.project_root(), Some(project.as_path()));
+        let (located, plan) = caches_here(&site).unwrap();
+        assert!(located.is_none());
+        assert!(
+            plan.gocache
+                .is_some_and(|p| p.starts_with(base.join("gomux")))
+        );
+    }
+}
