@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use gomux_tests::mirror::{Mirror, MirrorDir, fake_sdk_tar_gz};
-use gomux_tests::{Run, Sandbox, ensure_built, exe, make_fake_sdk};
+use gomux_tests::{Run, Sandbox, Tmpfs, ensure_built, exe, is_root, make_fake_sdk};
 
 use crate::cache::{
     build_and_run, build_in, folder_of, greeting_project, make_read_only, make_writable, plan_of,
@@ -62,13 +62,6 @@ fn tree_size(dir: &Path) -> u64 {
     snapshot(dir).values().map(|b| b.len() as u64).sum()
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
 /// `chattr +i` on a file, undone on drop: a file nobody, not even root, can delete, so a removal
 /// fails in the middle. `None` (with the reason printed) where that cannot be done.
 struct Immutable(PathBuf);
@@ -101,41 +94,6 @@ impl Immutable {
 impl Drop for Immutable {
     fn drop(&mut self) {
         let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
-    }
-}
-
-/// A small tmpfs mounted at a folder, unmounted on drop.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount(dir: &Path, size: &str, test: &str) -> Option<Tmpfs> {
-        std::fs::create_dir_all(dir).unwrap();
-        let ok = is_root()
-            && Command::new("mount")
-                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-                .arg(dir)
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("skipped {test}: needs root to mount a small tmpfs (a full disk)");
-            return None;
-        }
-        Some(Tmpfs(dir.to_path_buf()))
-    }
-
-    /// Writes into the tmpfs until it is full.
-    fn fill(&self) {
-        use std::io::Write as _;
-        let mut f = std::fs::File::create(self.0.join("filler")).unwrap();
-        let chunk = vec![0u8; 4096];
-        while f.write_all(&chunk).is_ok() {}
-        let _ = f.flush();
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
 

@@ -2,12 +2,11 @@
 //! survive races, kills and full disks; `gomux env` is safe to eval whatever the paths hold;
 //! settings gomux does not know never break a `go` call.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use gomux_tests::{Out, Run, Sandbox, exe};
+use gomux_tests::{Out, Run, Sandbox, Tmpfs, exe, is_root};
 
 const START: &str = "# >>> gomux >>>";
 const END: &str = "# <<< gomux <<<";
@@ -71,59 +70,6 @@ fn killed(status: &ExitStatus) -> bool {
 }
 
 #[cfg(unix)]
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt as _;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-/// A small tmpfs mounted over a folder for a full-disk test, unmounted when dropped.
-#[cfg(unix)]
-struct Tmpfs {
-    dir: PathBuf,
-}
-
-#[cfg(unix)]
-impl Tmpfs {
-    /// Mounts it, or says why the test is skipped.
-    fn mount(dir: &Path) -> Option<Tmpfs> {
-        if !is_root() {
-            eprintln!("skipped: a full-disk test needs root to mount a small tmpfs");
-            return None;
-        }
-        std::fs::create_dir_all(dir).unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
-            .arg(dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("skipped: `mount -t tmpfs` failed here");
-            return None;
-        }
-        Some(Tmpfs {
-            dir: dir.to_path_buf(),
-        })
-    }
-
-    /// Fills the disk to the last byte.
-    fn fill(&self) -> PathBuf {
-        let filler = self.dir.join("filler");
-        let mut f = std::fs::File::create(&filler).unwrap();
-        let chunk = [0u8; 4096];
-        while f.write_all(&chunk).is_ok() {}
-        // The last partial page too.
-        while f.write_all(&[0]).is_ok() {}
-        filler
-    }
-}
-
-#[cfg(unix)]
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-    }
-}
-
 /// Checks that a profile holds the user's text whole, with zero or one gomux block after it.
 fn assert_whole(text: &str, original: &str, context: &str) {
     assert!(
@@ -260,7 +206,7 @@ fn a_kill_while_pinning_leaves_the_old_pin() {
 #[test]
 fn a_full_disk_never_truncates_a_profile() {
     let sb = Sandbox::bare();
-    let Some(disk) = Tmpfs::mount(&sb.home) else {
+    let Some(disk) = Tmpfs::mount(&sb.home, "256k", "a_full_disk_never_truncates_a_profile") else {
         return;
     };
     let rc = sb.home.join(".bashrc");
@@ -611,7 +557,11 @@ fn a_kill_while_default_writes_leaves_the_old_settings() {
 #[test]
 fn default_on_a_full_disk_says_it_cannot_write() {
     let sb = Sandbox::bare();
-    let Some(disk) = Tmpfs::mount(&sb.gomux_home) else {
+    let Some(disk) = Tmpfs::mount(
+        &sb.gomux_home,
+        "256k",
+        "default_on_a_full_disk_says_it_cannot_write",
+    ) else {
         return;
     };
     sb.gomux(["default", "1.21.5"]).ok();

@@ -445,6 +445,56 @@ pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
+/// A small tmpfs mounted at a folder (a disk that can be filled), unmounted when dropped.
+/// Mounting needs root; where it cannot be done, [`Tmpfs::mount`] says why the test is skipped.
+#[cfg(unix)]
+pub struct Tmpfs {
+    dir: PathBuf,
+}
+
+#[cfg(unix)]
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (`256k`) at `dir`, or prints why `test` is skipped.
+    pub fn mount(dir: &Path, size: &str, test: &str) -> Option<Tmpfs> {
+        if !is_root() {
+            eprintln!("skipped {test}: a full-disk test needs root to mount a small tmpfs");
+            return None;
+        }
+        std::fs::create_dir_all(dir).expect("creating the tmpfs mount point");
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped {test}: `mount -t tmpfs` failed here");
+            return None;
+        }
+        Some(Tmpfs {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Fills the disk to the last byte; returns the filler file.
+    pub fn fill(&self) -> PathBuf {
+        use std::io::Write as _;
+        let filler = self.dir.join("filler");
+        let mut f = std::fs::File::create(&filler).expect("creating the filler");
+        let chunk = [0u8; 4096];
+        while f.write_all(&chunk).is_ok() {}
+        // The last partial page too.
+        while f.write_all(&[0]).is_ok() {}
+        filler
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
 /// `cmd` (its program, arguments, working directory and explicitly set environment; a sandbox
 /// command starts from a cleared environment) run as the user `nobody` (uid and gid 65534, no
 /// supplementary groups) through `setpriv`. Only for tests that run as root ([`is_root`]); the
