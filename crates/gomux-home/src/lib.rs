@@ -1,4 +1,5 @@
-//! The gomux home: its on-disk layout, the settings file and the environment-variable registry.
+//! The gomux home: its on-disk layout, the settings file, the settings and environment-variable
+//! registries ([`config`], [`env`]).
 //!
 //! [`Home`] is the only place that knows a path under `GOMUX_HOME`; everything else asks it.
 //! The design decision to know: this crate sits on the proxy's hot path, so it has no
@@ -6,6 +7,7 @@
 //! a hand-written parser ([`settings`]) instead of a TOML crate, which keeps serde out of the proxy.
 
 pub mod cache;
+pub mod config;
 pub mod env;
 pub mod fsx;
 pub mod goenv;

@@ -25,7 +25,6 @@ use std::path::{Path, PathBuf};
 #[cfg(not(unix))]
 use std::process::ExitCode;
 
-use gomux_home::settings::keys;
 use gomux_home::{Home, Settings, ToolchainsUnreadable, env as vars, text};
 use gomux_resolve::{Input, ResolveError, Selection, Tool, launch};
 use gomux_version::Request;
@@ -55,6 +54,12 @@ impl Failure {
 impl From<&ToolchainsUnreadable> for Failure {
     fn from(e: &ToolchainsUnreadable) -> Failure {
         Failure::new(e.to_string()).hint(e.hint())
+    }
+}
+
+impl From<gomux_home::settings::SettingsError> for Failure {
+    fn from(e: gomux_home::settings::SettingsError) -> Failure {
+        Failure::new(e.to_string())
     }
 }
 
@@ -308,13 +313,7 @@ fn missing<'s>(
             .hint("GOTOOLCHAIN is a `path` form, which forbids downloads")
             .hint(format!("run `{install_cmd}`")));
     }
-    let auto = match env(vars::GOMUX_AUTO_INSTALL).filter(|v| !v.is_empty()) {
-        Some(v) => !matches!(v.to_str(), Some("0" | "false" | "no" | "off")),
-        None => load_settings()?
-            .get_bool(keys::AUTO_INSTALL)
-            .map_err(|e| Failure::new(e.to_string()))?
-            .unwrap_or(true),
-    };
+    let (auto, _) = gomux_home::config::AUTO_INSTALL.flag(&env, &load_settings)?;
     if !auto {
         return Err(not_installed()
             .hint(format!("run `{install_cmd}`"))

@@ -9,8 +9,7 @@ use std::time::SystemTime;
 use super::{
     CacheError, CacheRoot, Kind, build_dir, canonical_project, job_id, mod_dir, safe_folder_name,
 };
-use crate::settings::keys;
-use crate::{Home, Settings, env};
+use crate::{Home, Settings, config};
 
 /// A cache policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,28 +58,9 @@ impl fmt::Display for Mode {
     }
 }
 
-/// Where a cache setting (the mode or the root) came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// Built in.
-    Default,
-    /// The settings file (the path) under the given key.
-    Setting { file: PathBuf, key: &'static str },
-    /// An environment variable.
-    Variable(&'static str),
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::Default => f.write_str("the default"),
-            Source::Setting { file, key } => {
-                write!(f, "setting `{key}` in `{}`", file.display())
-            }
-            Source::Variable(v) => write!(f, "variable `{v}`"),
-        }
-    }
-}
+/// Where a cache setting (the mode or the root) came from: the settings registry's one
+/// provenance type.
+pub use crate::config::Origin as Source;
 
 /// Which cache folder a call gets, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,22 +115,11 @@ pub fn cache_root(
     settings: &Settings,
     get: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<(PathBuf, Source), CacheError> {
-    let (path, from) = if let Some(v) = get(env::GOMUX_CACHE_DIR).filter(|v| !v.is_empty()) {
-        (PathBuf::from(v), Source::Variable(env::GOMUX_CACHE_DIR))
-    } else if let Some(s) = settings
-        .get_str(keys::CACHE_ROOT)?
-        .filter(|s| !s.is_empty())
-    {
-        (
-            PathBuf::from(s),
-            Source::Setting {
-                file: settings.path().to_path_buf(),
-                key: keys::CACHE_ROOT,
-            },
-        )
-    } else {
+    let Some((raw, from)) = config::CACHE_ROOT.lookup(get, || Ok::<_, CacheError>(settings))?
+    else {
         return Ok((home.default_cache_root(), Source::Default));
     };
+    let path = raw.to_path();
     if !path.is_absolute() {
         return Err(CacheError::RelativeRoot { path, from });
     }
@@ -162,25 +131,11 @@ pub fn cache_mode(
     settings: &Settings,
     get: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<(Mode, Source), CacheError> {
-    let (value, from) = if let Some(v) = get(env::GOMUX_CACHE_MODE).filter(|v| !v.is_empty()) {
-        (
-            v.to_string_lossy().into_owned(),
-            Source::Variable(env::GOMUX_CACHE_MODE),
-        )
-    } else if let Some(s) = settings
-        .get_str(keys::CACHE_MODE)?
-        .filter(|s| !s.is_empty())
-    {
-        (
-            s.to_string(),
-            Source::Setting {
-                file: settings.path().to_path_buf(),
-                key: keys::CACHE_MODE,
-            },
-        )
-    } else {
+    let Some((raw, from)) = config::CACHE_MODE.lookup(get, || Ok::<_, CacheError>(settings))?
+    else {
         return Ok((Mode::Project, Source::Default));
     };
+    let value = raw.into_string();
     match Mode::parse(value.trim()) {
         Some(m) => Ok((m, from)),
         None => Err(CacheError::UnknownMode { value, from }),
@@ -256,7 +211,7 @@ pub fn compute(
             )
         }
     };
-    let force = settings.get_bool(keys::CACHE_FORCE)?.unwrap_or(false);
+    let (force, _) = config::CACHE_FORCE.flag(get, || Ok::<_, CacheError>(settings))?;
     let (gocache, gocache_decision) = decide(get, "GOCACHE", build, force);
     let (gomodcache, gomodcache_decision) = decide(get, "GOMODCACHE", modc, force);
     Ok(CachePlan {

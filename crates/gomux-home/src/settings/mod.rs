@@ -4,7 +4,7 @@
 //! serde into it. The design decision to know: the reader knows all of TOML's syntax well
 //! enough to *skip* it (arrays, inline tables, multi-line strings, floats, dates, arrays of
 //! tables, quoted keys), and keeps strings, booleans and integers. It is strict only on the
-//! keys gomux knows ([`keys::ALL`]): such a key set twice, or set to an array, a table or a
+//! keys gomux knows ([`crate::config::known_keys`]): such a key set twice, or set to an array, a table or a
 //! date, is an error naming `file:line` when it is read. Anything else it does not know is
 //! ignored, so a file written by a newer gomux or by hand never breaks a `go` call. A property
 //! test checks the reader against a real TOML parser. The file is read only when it is a
@@ -139,7 +139,8 @@ impl std::error::Error for SettingsError {
     }
 }
 
-/// The settings gomux knows, as dotted keys.
+/// The settings gomux knows, as dotted keys; the settings registry ([`crate::config::ALL`])
+/// gives each its variable, type, default and doc line.
 pub mod keys {
     /// The default toolchain (`gomux default`).
     pub const DEFAULT_TOOLCHAIN: &str = "default_toolchain";
@@ -155,34 +156,6 @@ pub mod keys {
     pub const DIST_SERVER: &str = "dist.server";
     /// The release index location.
     pub const DIST_INDEX: &str = "dist.index";
-    /// Every key above, with a one-line description (for `gomux settings` and the docs).
-    pub const ALL: &[(&str, &str)] = &[
-        (DEFAULT_TOOLCHAIN, "the default toolchain (`gomux default`)"),
-        (
-            AUTO_INSTALL,
-            "install a missing toolchain on first use (true/false)",
-        ),
-        (
-            CACHE_MODE,
-            "cache policy: project, shared, toolchain, job or off",
-        ),
-        (
-            CACHE_ROOT,
-            "absolute folder holding the GOCACHE/GOMODCACHE folders",
-        ),
-        (
-            CACHE_FORCE,
-            "gomux's caches win over GOCACHE/GOMODCACHE from the environment",
-        ),
-        (
-            DIST_SERVER,
-            "mirror of the Go downloads (https://, http:// on loopback, file://)",
-        ),
-        (
-            DIST_INDEX,
-            "release index URL, overriding the one derived from dist.server",
-        ),
-    ];
 }
 
 /// What a key is set to, as far as gomux reads it.
@@ -286,7 +259,7 @@ impl Settings {
     /// is a type error rather than a silent default.
     fn check_known(&mut self, text: &str) -> Result<(), SettingsError> {
         let mut implied = Vec::new();
-        for (key, _) in keys::ALL {
+        for key in crate::config::known_keys() {
             let known: Vec<&str> = key.split('.').collect();
             let mut first: Option<usize> = None;
             for e in self.entries.iter().filter(|e| !e.in_array) {
@@ -343,6 +316,11 @@ impl Settings {
     /// The file these settings came from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The line a key is set on, when the file sets it.
+    pub fn line(&self, key: &str) -> Option<usize> {
+        self.entry(key).map(|e| e.line)
     }
 
     fn entry(&self, key: &str) -> Option<&Entry> {
