@@ -237,9 +237,12 @@ impl Raw<'_> {
         }
     }
 
-    /// The value as a path.
-    pub fn to_path(&self) -> PathBuf {
-        PathBuf::from(self.as_os_str())
+    /// The value as a path (a variable's bytes are moved, not copied).
+    pub fn into_path(self) -> PathBuf {
+        match self {
+            Raw::Var(v) => PathBuf::from(v),
+            other => PathBuf::from(other.as_os_str()),
+        }
     }
 
     /// The value as text (a variable that is not UTF-8 is read lossily).

@@ -1,5 +1,5 @@
 //! The gomux home: its on-disk layout, the settings file, the settings and environment-variable
-//! registries ([`config`], [`env`]).
+//! registries ([`config`], [`env`](mod@env)).
 //!
 //! [`Home`] is the only place that knows a path under `GOMUX_HOME`; everything else asks it.
 //! The design decision to know: this crate sits on the proxy's hot path, so it has no

@@ -119,7 +119,7 @@ pub fn cache_root(
     else {
         return Ok((home.default_cache_root(), Source::Default));
     };
-    let path = raw.to_path();
+    let path = raw.into_path();
     if !path.is_absolute() {
         return Err(CacheError::RelativeRoot { path, from });
     }
