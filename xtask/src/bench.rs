@@ -528,10 +528,10 @@ fn install_table(
     sb.setup(&home)?;
     let mut env = sb.env_for(&home);
     env.push(("GOMUX_DIST_SERVER".into(), server.url().into()));
-    let toolchain_dir = home.join("toolchains").join(&a.toolchain);
-    let downloads = home.join("downloads");
+    let toolchain_dir = gomux_home::Home::new(&home).toolchain_dir(&a.toolchain);
+    let downloads = gomux_home::Home::new(&home).downloads_dir();
     let version = a.toolchain.trim_start_matches("go").to_string();
-    let gomux = home.join("bin").join(build::exe("gomux"));
+    let gomux = gomux_home::Home::new(&home).gomux_exe();
 
     let empty = sb.scratch.join("untar");
     let empty_for_prepare = empty.clone();

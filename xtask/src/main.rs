@@ -29,7 +29,7 @@ const TASKS: &[(&str, &str)] = &[
     ),
     (
         "docs",
-        "generate docs/environment.md from the GOMUX_* registry (`--check` to verify)",
+        "generate docs/environment.md and docs/settings.md from the registries (`--check` to verify)",
     ),
     (
         "bench",

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use gomux_home::{Home, exe};
 
 /// The name of the master copy of the proxy in `bin/`.
-pub const MASTER: &str = "gomux-shim";
+pub const MASTER: &str = gomux_home::PROXY_MASTER;
 
 /// True when `name` is a versioned proxy name (`go1.22.3`, `go1.21rc2`, `go1.22.3-bigcorp`).
 pub fn is_versioned(name: &str) -> bool {
@@ -24,12 +24,12 @@ pub fn install(home: &Home, shim: &Path) -> anyhow::Result<()> {
     let bin = home.bin_dir();
     gomux_home::fsx::create_owned_dir(&bin, gomux_home::fsx::FOLDER_MARKER)
         .map_err(crate::cache::fs_error)?;
-    let master = bin.join(exe(MASTER));
+    let master = home.proxy_master();
     if !same_file(shim, &master) {
         replace_with_copy(shim, &master)?;
     }
     for tool in ["go", "gofmt"] {
-        link_to_master(&master, &bin.join(exe(tool)))?;
+        link_to_master(&master, &home.proxy(tool))?;
     }
     sync(home)
 }
@@ -38,14 +38,14 @@ pub fn install(home: &Home, shim: &Path) -> anyhow::Result<()> {
 /// toolchain with a versioned name, and none for toolchains that are gone.
 pub fn sync(home: &Home) -> anyhow::Result<()> {
     let bin = home.bin_dir();
-    let master = bin.join(exe(MASTER));
+    let master = home.proxy_master();
     if !master.is_file() {
         // No proxies yet (`gomux setup` has not run): nothing to keep current.
         return Ok(());
     }
     let names = home.toolchain_names();
     for name in names.iter().filter(|n| is_versioned(n)) {
-        link_to_master(&master, &bin.join(exe(name)))?;
+        link_to_master(&master, &home.proxy(name))?;
     }
     if let Ok(rd) = std::fs::read_dir(&bin) {
         for entry in rd.flatten() {
@@ -120,7 +120,7 @@ pub fn find_shim(home: &Home) -> io::Result<PathBuf> {
     if let Some(dir) = me.parent() {
         candidates.push(dir.join(exe(MASTER)));
     }
-    candidates.push(home.bin_dir().join(exe(MASTER)));
+    candidates.push(home.proxy_master());
     candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::NotFound,

@@ -435,7 +435,7 @@ impl Dist {
     }
 
     fn tmp_path(&self, name: &str, suffix: &str) -> PathBuf {
-        self.home.tmp_dir().join(format!("{name}{suffix}"))
+        self.home.tmp_entry(name, suffix)
     }
 
     /// The common path of every install: fast check, lock, re-check, clean up, plan,
@@ -491,6 +491,7 @@ impl Dist {
             .and_then(|()| check_unpacked(&staging, name, &plan.label))
             .and_then(|()| {
                 owned_dir(&self.home.toolchains_dir())?;
+                let _ = self.home.mark_layout(); // best effort: read by no install
                 // The proof `gomux uninstall` asks for before it deletes this folder.
                 TOOLCHAIN_MARKER
                     .write(&staging, &format!("toolchain={name}\n"))
@@ -663,7 +664,7 @@ fn check_unpacked(root: &Path, name: &str, label: &str) -> Result<(), DistError>
     if version != name {
         return Err(wrong(format!("`{}`", text::escape_max(&version, 80))));
     }
-    let go = root.join("bin").join(gomux_home::exe("go"));
+    let go = gomux_home::sdk_tool(root, "go");
     let meta = fs::metadata(&go).ok().filter(|m| m.is_file());
     let Some(meta) = meta else {
         return Err(DistError::Corrupt {
@@ -780,7 +781,7 @@ pub fn uninstall(
             name: name.to_string(),
         });
     }
-    let trash = home.tmp_dir().join(format!("{name}{TRASH}"));
+    let trash = home.tmp_entry(name, TRASH);
     remove_tree(&trash)?;
     fs::rename(&dir, &trash).map_err(|e| DistError::io("move out of the way", &dir, e))?;
     if let Err(e) = remove_tree(&trash) {

@@ -1,4 +1,5 @@
-//! The gomux home: its on-disk layout, the settings file and the environment-variable registry.
+//! The gomux home: its on-disk layout, the settings file, the settings and environment-variable
+//! registries ([`config`], [`env`](mod@env)).
 //!
 //! [`Home`] is the only place that knows a path under `GOMUX_HOME`; everything else asks it.
 //! The design decision to know: this crate sits on the proxy's hot path, so it has no
@@ -6,6 +7,7 @@
 //! a hand-written parser ([`settings`]) instead of a TOML crate, which keeps serde out of the proxy.
 
 pub mod cache;
+pub mod config;
 pub mod env;
 pub mod fsx;
 pub mod goenv;
@@ -17,6 +19,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use settings::Settings;
+
+/// The file in the home folder that records its layout version ([`Home::layout_file`]).
+pub const LAYOUT_FILE: &str = ".gomux-layout";
+
+/// The version of the layout this gomux writes: `bin/`, `toolchains/`, `tmp/`, `downloads/`,
+/// `cache/` and `settings.toml` as [`Home`] describes them.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// The name of the proxies' master copy in `bin/` ([`Home::proxy_master`]).
+pub const PROXY_MASTER: &str = "gomux-shim";
 
 /// The gomux home folder and every path inside it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +96,18 @@ impl Home {
     pub fn bin_dir(&self) -> PathBuf {
         self.root.join("bin")
     }
+    /// `bin/<tool>` (`go`, `gofmt`, `go1.22.3`, with `.exe` on Windows): a proxy.
+    pub fn proxy(&self, tool: &str) -> PathBuf {
+        self.bin_dir().join(exe(tool))
+    }
+    /// `bin/gomux-shim`: the master copy every proxy is a hard link to (or a copy of).
+    pub fn proxy_master(&self) -> PathBuf {
+        self.proxy(PROXY_MASTER)
+    }
+    /// `bin/gomux`: the CLI that `gomux setup` installs beside the proxies.
+    pub fn gomux_exe(&self) -> PathBuf {
+        self.proxy("gomux")
+    }
     /// `toolchains/`: one complete GOROOT (or a link to one) per name.
     pub fn toolchains_dir(&self) -> PathBuf {
         self.root.join("toolchains")
@@ -96,9 +120,14 @@ impl Home {
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
     }
+    /// `tmp/<name><suffix>`: what an install or uninstall of `name` keeps in `tmp/` (the
+    /// suffixes are `.lock`, `.staging`, `.download` and `.trash`).
+    pub fn tmp_entry(&self, name: &str, suffix: &str) -> PathBuf {
+        self.tmp_dir().join(format!("{name}{suffix}"))
+    }
     /// `tmp/<name>.lock`: the per-toolchain install lock.
     pub fn lock_file(&self, name: &str) -> PathBuf {
-        self.tmp_dir().join(format!("{name}.lock"))
+        self.tmp_entry(name, ".lock")
     }
     /// `tmp/.update-<what>.lock`: held while gomux reads, changes and writes back a file it
     /// edits (`settings`, `profiles`), so two gomux processes never lose each other's edit.
@@ -127,6 +156,50 @@ impl Home {
     /// `settings.toml`.
     pub fn settings_file(&self) -> PathBuf {
         self.root.join("settings.toml")
+    }
+    /// The folders `gomux setup` makes (each marked as gomux's own).
+    pub fn layout_dirs(&self) -> [PathBuf; 4] {
+        [
+            self.bin_dir(),
+            self.toolchains_dir(),
+            self.tmp_dir(),
+            self.downloads_dir(),
+        ]
+    }
+    /// `.gomux-layout`: the layout version of this home ([`LAYOUT_VERSION`]), for a future
+    /// gomux that lays the home out differently to know what it finds. Nothing on the proxy's
+    /// path reads it.
+    pub fn layout_file(&self) -> PathBuf {
+        self.root.join(LAYOUT_FILE)
+    }
+
+    /// The layout version recorded in `.gomux-layout`: `None` when there is none (a home made
+    /// before the marker, or not set up), `Some(Err(text))` when it does not hold a number.
+    pub fn layout_version(&self) -> Option<Result<u32, String>> {
+        let bytes = fsx::read_bounded(&self.layout_file(), 64).ok()??;
+        let text = String::from_utf8_lossy(&bytes);
+        Some(text.trim().parse().map_err(|_| text::escape(text.trim())))
+    }
+
+    /// Records [`LAYOUT_VERSION`] in `.gomux-layout` (through [`fsx::write_atomic`]) unless it
+    /// is there already; a newer version is left as it is. `gomux setup` and installs call it.
+    pub fn mark_layout(&self) -> Result<(), fsx::FsError> {
+        match self.layout_version() {
+            Some(Ok(v)) if v >= LAYOUT_VERSION => Ok(()),
+            _ => fsx::write_atomic(
+                &self.layout_file(),
+                format!("{LAYOUT_VERSION}\n").as_bytes(),
+            ),
+        }
+    }
+
+    /// Removes the home folder when nothing is left in it but, at most, its layout marker
+    /// (what `gomux setup --uninstall` leaves); a home with anything else in it stays.
+    pub fn remove_if_unused(&self) {
+        if self.layout_dirs().iter().all(|d| !d.exists()) {
+            let _ = std::fs::remove_file(self.layout_file());
+        }
+        let _ = std::fs::remove_dir(&self.root);
     }
 
     /// Reads the settings file; a missing file gives the defaults.
@@ -160,7 +233,7 @@ impl Home {
             return Ok(None);
         }
         let dir = self.toolchain_dir(name);
-        let go = dir.join("bin").join(exe("go"));
+        let go = sdk_tool(&dir, "go");
         match std::fs::metadata(&go) {
             Ok(m) => Ok(m.is_file().then_some(dir)),
             Err(e) if is_absent(&e) => Ok(None),
@@ -266,6 +339,11 @@ impl std::error::Error for ToolchainsUnreadable {
     }
 }
 
+/// `<root>/bin/<tool>`: a tool of an SDK (`go`, `gofmt`, with `.exe` on Windows).
+pub fn sdk_tool(root: &Path, tool: &str) -> PathBuf {
+    root.join("bin").join(exe(tool))
+}
+
 /// The platform's executable name for a tool (`go` or `go.exe`).
 pub fn exe(tool: &str) -> String {
     if cfg!(windows) {
@@ -285,3 +363,6 @@ pub fn read_version_file(root: &Path) -> std::io::Result<String> {
     let text = std::fs::read_to_string(root.join("VERSION"))?;
     Ok(text.lines().next().unwrap_or("").trim().to_string())
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,7 +24,6 @@ use std::path::Path;
 #[cfg(not(unix))]
 use std::process::ExitCode;
 
-use gomux_home::settings::keys;
 use gomux_home::{Home, Settings, env as vars, text};
 use gomux_resolve::locate::{self, LocateError, Site};
 use gomux_resolve::{Selection, Tool, launch};
@@ -46,6 +45,12 @@ impl Failure {
     fn hint(mut self, hint: impl Into<String>) -> Failure {
         self.hints.push(hint.into());
         self
+    }
+}
+
+impl From<gomux_home::settings::SettingsError> for Failure {
+    fn from(e: gomux_home::settings::SettingsError) -> Failure {
+        Failure::new(e.to_string())
     }
 }
 
@@ -215,13 +220,9 @@ fn missing(
             .hint("GOTOOLCHAIN is a `path` form, which forbids downloads")
             .hint(format!("run `{install_cmd}`")));
     }
-    let auto = match env(vars::GOMUX_AUTO_INSTALL).filter(|v| !v.is_empty()) {
-        Some(v) => !matches!(v.to_str(), Some("0" | "false" | "no" | "off")),
-        None => settings
-            .get_bool(keys::AUTO_INSTALL)
-            .map_err(|e| Failure::new(e.to_string()))?
-            .unwrap_or(true),
-    };
+    let (auto, _) = gomux_home::config::AUTO_INSTALL.flag(&env, || {
+        Ok::<_, gomux_home::settings::SettingsError>(settings)
+    })?;
     if !auto {
         return Err(not_installed()
             .hint(format!("run `{install_cmd}`"))

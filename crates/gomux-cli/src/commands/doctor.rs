@@ -555,12 +555,10 @@ fn gotoolchain_check(env: Env<'_>) -> Finding {
 /// caches (and its GOTOOLCHAIN) into every directory the shell visits.
 fn frozen_env_check(ctx: &Context, env: Env<'_>) -> Option<Finding> {
     let settings = ctx.settings().ok()?;
-    if settings
-        .get_bool(gomux_home::settings::keys::CACHE_FORCE)
-        .ok()
-        .flatten()
-        == Some(true)
-    {
+    let force = gomux_home::config::CACHE_FORCE.flag(env, || {
+        Ok::<_, gomux_home::settings::SettingsError>(&settings)
+    });
+    if force.is_ok_and(|(on, _)| on) {
         // gomux's folders win over the environment anyway.
         return None;
     }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::Context as _;
-use gomux_home::{env as vars, exe, read_version_file, text};
+use gomux_home::{env as vars, read_version_file, sdk_tool, text};
 
 use crate::{Context, proxies, with_hint};
 
@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             &["give the folder that holds `bin/go`, such as `/usr/local/go` or `D:\\go-1.22.0`"],
         )
     })?;
-    let go = root.join("bin").join(exe("go"));
+    let go = sdk_tool(&root, "go");
     if !go.is_file() {
         return Err(with_hint(
             format!(

@@ -66,18 +66,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
     };
     let home = &ctx.home;
-    for dir in [
-        home.bin_dir(),
-        home.toolchains_dir(),
-        home.tmp_dir(),
-        home.downloads_dir(),
-    ] {
+    for dir in home.layout_dirs() {
         // Marked as gomux's when gomux makes them (or finds them empty), so an uninstall can
         // tell them from a user's own `~/tmp` when GOMUX_HOME is the home folder.
         fsx::create_owned_dir(&dir, fsx::FOLDER_MARKER).map_err(crate::cache::fs_error)?;
     }
+    home.mark_layout().map_err(crate::cache::fs_error)?;
     let me = std::env::current_exe().context("cannot locate the running `gomux`")?;
-    let gomux = home.bin_dir().join(exe("gomux"));
+    let gomux = home.gomux_exe();
     if !proxies::same_file(&me, &gomux) && !same_content(&me, &gomux) {
         let tmp = gomux.with_extension(format!("tmp{}", std::process::id()));
         std::fs::copy(&me, &tmp)
@@ -101,7 +97,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     })?;
     // A master copy that already has the same bytes stays as it is, so a second setup
     // changes nothing (not even the proxies' inodes).
-    let master = home.bin_dir().join(exe(proxies::MASTER));
+    let master = home.proxy_master();
     let shim = if same_content(&shim, &master) {
         master
     } else {
@@ -658,7 +654,7 @@ fn uninstall(
     // The proxies: `go`, `gofmt` and the versioned ones are hard links to (or copies of) the
     // master; anything else in `bin/` is not gomux's and stays.
     let bin = home.bin_dir();
-    let master = bin.join(exe(proxies::MASTER));
+    let master = home.proxy_master();
     let mut removed = 0;
     if let Ok(rd) = std::fs::read_dir(&bin) {
         for entry in rd.flatten() {
@@ -676,7 +672,7 @@ fn uninstall(
             }
         }
     }
-    for file in [master, bin.join(exe("gomux"))] {
+    for file in [master, home.gomux_exe()] {
         if std::fs::symlink_metadata(&file).is_ok() {
             remove(&file)?;
             removed += 1;
@@ -699,7 +695,7 @@ fn uninstall(
     for dir in [home.toolchains_dir(), home.tmp_dir(), home.downloads_dir()] {
         remove_if_only_marker(&dir);
     }
-    let _ = std::fs::remove_dir(home.root());
+    home.remove_if_unused();
     let mut kept = Vec::new();
     if !args.remove_toolchains && !home.toolchain_names().is_empty() {
         kept.push(format!(

@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if args.goroot {
         print_path(&std::fs::canonicalize(&root).unwrap_or(root));
     } else {
-        print_path(&root.join("bin").join(gomux_home::exe(tool.name())));
+        print_path(&gomux_home::sdk_tool(&root, tool.name()));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,319 @@
+//! The hot-path decision: the cache mode and root from the environment and the settings, and
+//! the GOCACHE/GOMODCACHE each `go` call gets.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::{
+    CacheError, CacheRoot, Kind, build_dir, canonical_project, job_id, mod_dir, safe_folder_name,
+};
+use crate::{Home, Settings, config};
+
+/// A cache policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// GOCACHE and GOMODCACHE per project (the default).
+    Project,
+    /// One GOCACHE and one GOMODCACHE under the cache root for everything.
+    Shared,
+    /// GOCACHE per toolchain, GOMODCACHE shared.
+    Toolchain,
+    /// GOCACHE and GOMODCACHE per CI job.
+    Job,
+    /// Inject nothing.
+    Off,
+}
+
+impl Mode {
+    /// Every mode, in documentation order.
+    pub const ALL: [Mode; 5] = [
+        Mode::Project,
+        Mode::Shared,
+        Mode::Toolchain,
+        Mode::Job,
+        Mode::Off,
+    ];
+
+    /// Parses a mode name (`project`, `shared`, `toolchain`, `job`, `off`).
+    pub fn parse(s: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Project => "project",
+            Mode::Shared => "shared",
+            Mode::Toolchain => "toolchain",
+            Mode::Job => "job",
+            Mode::Off => "off",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a cache setting (the mode or the root) came from: the settings registry's one
+/// provenance type.
+pub use crate::config::Origin as Source;
+
+/// Which cache folder a call gets, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Policy `project` inside a project: the canonical project root.
+    Project { root: PathBuf },
+    /// Policy `project` outside any project: nothing is injected.
+    NoProject,
+    /// Policy `shared`.
+    Shared,
+    /// Policy `toolchain`: the toolchain name (already made safe as a folder name).
+    Toolchain { name: String },
+    /// Policy `job`: the job id as a folder name, and the variable it came from.
+    Job { id: String, from: &'static str },
+    /// Policy `off`.
+    Off,
+}
+
+/// What gomux does with one variable (GOCACHE or GOMODCACHE).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// gomux sets it to its folder.
+    Injected,
+    /// gomux sets it over the user's own value from the environment (`cache.force = true`).
+    Forced { user: OsString },
+    /// The user's own value from the environment is kept.
+    User { value: OsString },
+    /// gomux leaves it alone (policy `off`, or outside a project).
+    Untouched,
+}
+
+/// The GOCACHE/GOMODCACHE a child process gets, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CachePlan {
+    /// The value to set for GOCACHE; `None` leaves the variable as it is.
+    pub gocache: Option<PathBuf>,
+    /// The value to set for GOMODCACHE; `None` leaves the variable as it is.
+    pub gomodcache: Option<PathBuf>,
+    pub gocache_decision: Decision,
+    pub gomodcache_decision: Decision,
+    pub mode: Mode,
+    pub mode_from: Source,
+    /// The cache root (absolute).
+    pub root: PathBuf,
+    pub root_from: Source,
+    pub scope: Scope,
+}
+
+/// The cache root the settings and environment choose, and where it came from.
+pub fn cache_root(
+    home: &Home,
+    settings: &Settings,
+    get: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<(PathBuf, Source), CacheError> {
+    let Some((raw, from)) = config::CACHE_ROOT.lookup(get, || Ok::<_, CacheError>(settings))?
+    else {
+        return Ok((home.default_cache_root(), Source::Default));
+    };
+    let path = raw.into_path();
+    if !path.is_absolute() {
+        return Err(CacheError::RelativeRoot { path, from });
+    }
+    Ok((path, from))
+}
+
+/// The cache mode the settings and environment choose, and where it came from.
+pub fn cache_mode(
+    settings: &Settings,
+    get: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<(Mode, Source), CacheError> {
+    let Some((raw, from)) = config::CACHE_MODE.lookup(get, || Ok::<_, CacheError>(settings))?
+    else {
+        return Ok((Mode::Project, Source::Default));
+    };
+    let value = raw.into_string();
+    match Mode::parse(value.trim()) {
+        Some(m) => Ok((m, from)),
+        None => Err(CacheError::UnknownMode { value, from }),
+    }
+}
+
+/// Computes the plan for a call in `project_root` (None outside any project) running
+/// `toolchain`, and creates its cache folders on first use (refreshing the last-use time at
+/// most once an hour). This is what the proxy calls.
+pub fn plan(
+    home: &Home,
+    settings: &Settings,
+    get: &dyn Fn(&str) -> Option<OsString>,
+    project_root: Option<&Path>,
+    toolchain: &str,
+) -> Result<CachePlan, CacheError> {
+    let p = compute(home, settings, get, project_root, toolchain)?;
+    p.prepare(SystemTime::now())?;
+    Ok(p)
+}
+
+/// Computes the plan without writing anything (for `gomux cache dir` and `gomux show`).
+pub fn compute(
+    home: &Home,
+    settings: &Settings,
+    get: &dyn Fn(&str) -> Option<OsString>,
+    project_root: Option<&Path>,
+    toolchain: &str,
+) -> Result<CachePlan, CacheError> {
+    let (mode, mode_from) = cache_mode(settings, get)?;
+    let (root, root_from) = cache_root(home, settings, get)?;
+    let layout = CacheRoot::new(&root);
+    let (scope, build, modc) = match mode {
+        Mode::Off => (Scope::Off, None, None),
+        Mode::Project => match project_root {
+            None => (Scope::NoProject, None, None),
+            Some(p) => {
+                let canonical = canonical_project(p);
+                let folder = layout.project_folder(&canonical);
+                (
+                    Scope::Project { root: canonical },
+                    Some(build_dir(&folder)),
+                    Some(mod_dir(&folder)),
+                )
+            }
+        },
+        Mode::Shared => {
+            let folder = layout.shared_folder();
+            (
+                Scope::Shared,
+                Some(build_dir(&folder)),
+                Some(mod_dir(&folder)),
+            )
+        }
+        Mode::Toolchain => {
+            let name = safe_folder_name(toolchain).unwrap_or_else(|| "unknown".into());
+            let folder = layout.toolchain_folder(&name);
+            (
+                Scope::Toolchain { name },
+                Some(build_dir(&folder)),
+                Some(mod_dir(&layout.shared_folder())),
+            )
+        }
+        Mode::Job => {
+            let Some((id, from)) = job_id(get) else {
+                return Err(CacheError::NoJobId { from: mode_from });
+            };
+            let folder = layout.job_folder(&id);
+            (
+                Scope::Job { id, from },
+                Some(build_dir(&folder)),
+                Some(mod_dir(&folder)),
+            )
+        }
+    };
+    let (force, _) = config::CACHE_FORCE.flag(get, || Ok::<_, CacheError>(settings))?;
+    let (gocache, gocache_decision) = decide(get, "GOCACHE", build, force);
+    let (gomodcache, gomodcache_decision) = decide(get, "GOMODCACHE", modc, force);
+    Ok(CachePlan {
+        gocache,
+        gomodcache,
+        gocache_decision,
+        gomodcache_decision,
+        mode,
+        mode_from,
+        root,
+        root_from,
+        scope,
+    })
+}
+
+fn decide(
+    get: &dyn Fn(&str) -> Option<OsString>,
+    key: &str,
+    ours: Option<PathBuf>,
+    force: bool,
+) -> (Option<PathBuf>, Decision) {
+    let Some(ours) = ours else {
+        return (None, Decision::Untouched);
+    };
+    match get(key).filter(|v| !v.is_empty()) {
+        None => (Some(ours), Decision::Injected),
+        Some(user) if force => (Some(ours), Decision::Forced { user }),
+        Some(value) => (None, Decision::User { value }),
+    }
+}
+
+impl CachePlan {
+    /// The cache folders this plan uses, with their kind; a folder appears only when at least
+    /// one variable is set to a path inside it.
+    pub fn folders(&self) -> Vec<(PathBuf, Kind)> {
+        let layout = CacheRoot::new(&self.root);
+        let mut out = Vec::new();
+        let (build_folder, mod_folder, kind) = match &self.scope {
+            Scope::Project { root } => {
+                let f = layout.project_folder(root);
+                (f.clone(), f, Kind::Project)
+            }
+            Scope::Shared => (layout.shared_folder(), layout.shared_folder(), Kind::Shared),
+            Scope::Toolchain { name } => (
+                layout.toolchain_folder(name),
+                layout.shared_folder(),
+                Kind::Toolchain,
+            ),
+            Scope::Job { id, .. } => {
+                let f = layout.job_folder(id);
+                (f.clone(), f, Kind::Job)
+            }
+            Scope::NoProject | Scope::Off => return out,
+        };
+        if self.gocache.is_some() {
+            out.push((build_folder.clone(), kind));
+        }
+        if self.gomodcache.is_some() && !(self.gocache.is_some() && mod_folder == build_folder) {
+            let k = if mod_folder == build_folder {
+                kind
+            } else {
+                Kind::Shared
+            };
+            out.push((mod_folder, k));
+        }
+        out
+    }
+    /// One line saying which caches this call gets and why.
+    pub fn reason(&self) -> String {
+        let mode = format!("cache mode `{}` from {}", self.mode, self.mode_from);
+        match &self.scope {
+            Scope::Project { root } => {
+                format!("per-project caches for `{}` ({mode})", root.display())
+            }
+            Scope::NoProject => format!(
+                "outside any project nothing is injected and Go's own settings apply ({mode})"
+            ),
+            Scope::Shared => format!("one shared cache for every project ({mode})"),
+            Scope::Toolchain { name } => {
+                format!("build cache per toolchain (`{name}`), module cache shared ({mode})")
+            }
+            Scope::Job { id, from } => {
+                format!("per-job caches for job `{id}` from `{from}` ({mode})")
+            }
+            Scope::Off => format!("gomux injects nothing ({mode})"),
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::Injected => f.write_str("set by gomux"),
+            Decision::Forced { user } => write!(
+                f,
+                "set by gomux over `{}` from the environment (`cache.force = true`)",
+                user.to_string_lossy()
+            ),
+            Decision::User { .. } => f.write_str(
+                "your own value from the environment wins (set `cache.force = true` to override it)",
+            ),
+            Decision::Untouched => f.write_str("not set by gomux"),
+        }
+    }
+}
