@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use gomux_home::{Home, Settings};
-use gomux_resolve::{Input, ResolveError, Selection, Tool, launch};
+use gomux_resolve::{Input, Selection, Tool, launch};
 use gomux_version::Request;
 
 pub struct Context {
@@ -60,12 +60,8 @@ impl Context {
         let env = |k: &str| std::env::var_os(k);
         let default = || launch::default_toolchain(&settings);
         let installed = |r: &Request| self.installed(r);
-        let installed_or_unreadable = || {
-            // An unreadable `toolchains/` is reported as such, never as "not installed".
-            self.home
-                .try_toolchain_names()
-                .map_err(|e| toolchains_error(&e))
-        };
+        // An unreadable `toolchains/` is reported as such, never as "not installed".
+        let installed_or_unreadable = || self.home.try_toolchain_names();
         let selection = gomux_resolve::resolve(&Input {
             cwd: &self.cwd,
             args,
@@ -74,8 +70,7 @@ impl Context {
             env: &env,
             default: &default,
             installed: &installed,
-        })
-        .map_err(resolve_error)?;
+        })?;
         let name = match &selection.request {
             Request::Exact(n) => Some(n.clone()),
             family => {
@@ -84,10 +79,7 @@ impl Context {
             }
         };
         let root = match name.as_deref() {
-            Some(n) => self
-                .home
-                .find_toolchain(n)
-                .map_err(|e| toolchains_error(&e))?,
+            Some(n) => self.home.find_toolchain(n)?,
             None => None,
         };
         Ok(Resolved {
@@ -96,18 +88,6 @@ impl Context {
             root,
         })
     }
-}
-
-/// A resolution error with its hints, for rendering.
-pub fn resolve_error(e: ResolveError) -> anyhow::Error {
-    let hints = e.hints();
-    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    crate::with_hint(e.to_string(), &hints)
-}
-
-/// `toolchains/` cannot be read: the error with its permission hint.
-pub fn toolchains_error(e: &gomux_home::ToolchainsUnreadable) -> anyhow::Error {
-    crate::with_hint(e.to_string(), &[&e.hint()])
 }
 
 /// The command that installs a request, for hints.

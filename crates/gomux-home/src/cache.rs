@@ -30,6 +30,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use gomux_version::Hints;
+
 use crate::fsx::{self, FsError};
 use crate::goenv::GoEnvFile;
 use crate::settings::{SettingsError, keys};
@@ -231,9 +233,8 @@ impl fmt::Display for CacheError {
     }
 }
 
-impl CacheError {
-    /// What to do about it, one line each.
-    pub fn hints(&self) -> Vec<String> {
+impl Hints for CacheError {
+    fn hints(&self) -> Vec<String> {
         let elsewhere =
             "or set `GOMUX_CACHE_DIR` (or `cache.root` in settings.toml) to another folder";
         match self {
@@ -262,7 +263,8 @@ impl CacheError {
                 ),
                 "or set `GOMUX_CACHE_MODE=off` to let Go use its own caches".into(),
             ],
-            _ => Vec::new(),
+            CacheError::Settings(e) => e.hints(),
+            CacheError::UnknownMode { .. } => Vec::new(),
         }
     }
 }

@@ -16,6 +16,8 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use gomux_version::Hints;
+
 pub use settings::Settings;
 
 /// The gomux home folder and every path inside it.
@@ -49,6 +51,9 @@ impl fmt::Display for HomeError {
 }
 
 impl std::error::Error for HomeError {}
+
+/// The message says what to set.
+impl Hints for HomeError {}
 
 impl Home {
     /// A home at an explicit folder.
@@ -263,6 +268,12 @@ impl fmt::Display for ToolchainsUnreadable {
 impl std::error::Error for ToolchainsUnreadable {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
+    }
+}
+
+impl Hints for ToolchainsUnreadable {
+    fn hints(&self) -> Vec<String> {
+        vec![self.hint()]
     }
 }
 

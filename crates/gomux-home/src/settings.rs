@@ -134,6 +134,12 @@ impl std::error::Error for SettingsError {
     }
 }
 
+impl gomux_version::Hints for SettingsError {
+    fn hints(&self) -> Vec<String> {
+        self.hint().into_iter().collect()
+    }
+}
+
 /// The settings gomux knows, as dotted keys.
 pub mod keys {
     /// The default toolchain (`gomux default`).

@@ -21,19 +21,24 @@
 
 use std::cell::OnceCell;
 use std::ffi::{OsStr, OsString};
+use std::fmt;
 use std::path::{Path, PathBuf};
 #[cfg(not(unix))]
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use gomux_home::settings::SettingsError;
 use gomux_home::settings::keys;
 use gomux_home::{Home, Settings, ToolchainsUnreadable, env as vars, text};
 use gomux_resolve::{Input, ResolveError, Selection, Tool, launch};
-use gomux_version::Request;
+use gomux_version::{Hints, Request};
 
 /// More nested proxy calls than this means a loop (a toolchain that leads back to a proxy).
 const MAX_DEPTH: u32 = 10;
 
-/// A failure, printed as `gomux: <message>` and `hint: <hint>` lines.
+/// A failure, printed as `gomux: <message>` and `hint: <hint>` lines. Built only when
+/// something went wrong: a library error brings its own hints ([`Hints`]), the proxy adds its
+/// own with [`Failure::hint`].
 struct Failure {
     message: String,
     hints: Vec<String>,
@@ -52,14 +57,8 @@ impl Failure {
     }
 }
 
-impl From<&ToolchainsUnreadable> for Failure {
-    fn from(e: &ToolchainsUnreadable) -> Failure {
-        Failure::new(e.to_string()).hint(e.hint())
-    }
-}
-
-impl From<ResolveError> for Failure {
-    fn from(e: ResolveError) -> Failure {
+impl<E: Hints + fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Failure {
         Failure {
             message: e.to_string(),
             hints: e.hints(),
@@ -93,25 +92,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// The longest message line printed. Values in messages are escaped and cut where the
-/// message is made; this last pass escapes once more (which leaves escapes as they are), so no
-/// control character from a file, a variable or another crate's text reaches the terminal.
-const MAX_LINE: usize = 2000;
-
+/// Prints a failure the way the CLI prints its errors, with `gomux:` first so nobody mistakes
+/// it for Go's; every line through the same last pass ([`text::report_lines`]).
 fn report(f: &Failure) {
-    eprintln!("gomux: {}", escape_lines(&f.message));
+    eprintln!("gomux: {}", text::report_lines(&f.message));
     for h in &f.hints {
-        eprintln!("hint: {}", escape_lines(h));
+        eprintln!("hint: {}", text::report_lines(h));
     }
-}
-
-/// Each line escaped: a message may span lines on purpose; its values were escaped (newlines
-/// included) where it was made.
-fn escape_lines(s: &str) -> String {
-    s.split('\n')
-        .map(|l| text::escape_max(l, MAX_LINE))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn env(key: &str) -> Option<OsString> {
@@ -196,21 +183,21 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         .hint("a linked toolchain's `bin/go` may be a gomux proxy: check `gomux list` and `gomux doctor`"));
     }
 
-    let home = Home::from_lookup(env).map_err(|e| Failure::new(e.to_string()))?;
+    let home = Home::from_lookup(env)?;
     let cwd = working_dir()?;
-    let settings: OnceCell<Result<Settings, String>> = OnceCell::new();
-    let load_settings = || {
+    let settings: OnceCell<Result<Settings, Arc<SettingsError>>> = OnceCell::new();
+    let read_settings = || {
         settings
-            .get_or_init(|| home.settings().map_err(|e| e.to_string()))
+            .get_or_init(|| home.settings().map_err(Arc::new))
             .as_ref()
-            .map_err(|e| Failure::new(e.clone()))
     };
+    let load_settings = || read_settings().map_err(|e| Failure::from(&**e));
     // An unreadable `toolchains/` lists nothing for the resolution; it is reported below.
     let names: OnceCell<Result<Vec<String>, ToolchainsUnreadable>> = OnceCell::new();
     let installed_names = || names.get_or_init(|| home.try_toolchain_names());
 
     let default = || {
-        let s = load_settings().map_err(|f| ResolveError::Settings(f.message))?;
+        let s = read_settings().map_err(|e| ResolveError::Settings(e.clone()))?;
         launch::default_toolchain(s)
     };
     let installed = |r: &Request| {
@@ -233,7 +220,7 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         family => installed(family),
     };
     let root = match name.as_deref() {
-        Some(n) => home.find_toolchain(n).map_err(|e| Failure::from(&e))?,
+        Some(n) => home.find_toolchain(n)?,
         None => None,
     };
     // Whether a toolchain is installed cannot be told when `toolchains/` cannot be listed: say
@@ -260,11 +247,7 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         &env,
         selection.project_root.as_deref(),
         &name,
-    )
-    .map_err(|e| Failure {
-        message: e.to_string(),
-        hints: e.hints(),
-    })?;
+    )?;
     let changes = launch::child_env(&selection, &root, depth, &plan, &env);
     exec(&exe, &argv0, child_args, &changes)
 }
@@ -311,8 +294,7 @@ fn missing<'s>(
     let auto = match env(vars::GOMUX_AUTO_INSTALL).filter(|v| !v.is_empty()) {
         Some(v) => !matches!(v.to_str(), Some("0" | "false" | "no" | "off")),
         None => load_settings()?
-            .get_bool(keys::AUTO_INSTALL)
-            .map_err(|e| Failure::new(e.to_string()))?
+            .get_bool(keys::AUTO_INSTALL)?
             .unwrap_or(true),
     };
     if !auto {

@@ -20,7 +20,6 @@ use gomux_resolve::{Input, ResolveError, Tool, launch};
 use gomux_version::Request;
 
 use crate::Context;
-use crate::context::resolve_error;
 
 /// What a directory gets: the plan, the project and toolchain it was made for, and the values
 /// a `go` call there ends up with.
@@ -68,10 +67,10 @@ pub fn project_and_toolchain(
                 default: &placeholder,
                 ..input
             };
-            let sel = gomux_resolve::resolve(&input).map_err(resolve_error)?;
+            let sel = gomux_resolve::resolve(&input)?;
             Ok((sel.project_root, None))
         }
-        Err(e) => Err(resolve_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -85,8 +84,7 @@ pub fn here(ctx: &Context, dir: &Path) -> anyhow::Result<Here> {
         &env_var,
         project_root.as_deref(),
         toolchain.as_deref().unwrap_or(""),
-    )
-    .map_err(cache_error)?;
+    )?;
     let effective = cache::effective(&plan, &env_var);
     Ok(Here {
         plan,
@@ -96,26 +94,10 @@ pub fn here(ctx: &Context, dir: &Path) -> anyhow::Result<Here> {
     })
 }
 
-/// Renders a cache error with its hints.
-pub fn cache_error(e: cache::CacheError) -> anyhow::Error {
-    let hints = e.hints();
-    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    crate::with_hint(e.to_string(), &hints)
-}
-
-/// A file operation's error with its hint (a full disk, a permission), for the CLI.
-pub fn fs_error(e: fsx::FsError) -> anyhow::Error {
-    let hint = e.hint();
-    crate::with_hint(
-        e.to_string(),
-        &hint.iter().map(String::as_str).collect::<Vec<_>>(),
-    )
-}
-
 /// The cache root the settings and environment choose.
 pub fn root(ctx: &Context) -> anyhow::Result<CacheRoot> {
     let settings = ctx.settings()?;
-    let (root, _) = cache::cache_root(&ctx.home, &settings, &env_var).map_err(cache_error)?;
+    let (root, _) = cache::cache_root(&ctx.home, &settings, &env_var)?;
     Ok(CacheRoot::new(root))
 }
 
