@@ -58,10 +58,17 @@ pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow:
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let settings = ctx.settings()?;
     if let Some(wanted) = &args.for_proxy {
-        return for_proxy(ctx, &settings, wanted, args.reason.as_deref(), &args.exec);
+        // The proxy's user ran `go`: a failure reads like the proxy's own (`gomux: ...`).
+        let done = ctx.settings().and_then(|settings| {
+            for_proxy(ctx, &settings, wanted, args.reason.as_deref(), &args.exec)
+        });
+        return Ok(done.unwrap_or_else(|e| {
+            crate::render::report_as("gomux", &e);
+            ExitCode::FAILURE
+        }));
     }
+    let settings = ctx.settings()?;
     if !args.exec.is_empty() {
         return Err(with_hint(
             "`gomux install` takes no command after `--`",
