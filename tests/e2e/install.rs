@@ -240,6 +240,31 @@ fn a_mirror_that_is_down_never_falls_back_to_a_public_host() {
 }
 
 #[test]
+fn a_failed_auto_install_reads_like_the_proxy() {
+    // The proxy hands a missing toolchain to `gomux install --for-proxy`; its failure is the
+    // proxy's, so it starts with `gomux:` like every other proxy message, never `error:`.
+    let mut sb = Sandbox::new();
+    let down = dead_url();
+    sb.set_env("GOMUX_DIST_SERVER", Some(&down));
+    sb.write("proj/go.mod", "module p\n\ngo 1.22.3\n");
+    let proj = sb.dir("proj");
+    let out = sb.go(["version"]).current_dir(&proj).fails();
+    let host = down.trim_start_matches("http://");
+    assert!(
+        out.stderr
+            .lines()
+            .any(|l| l.starts_with("gomux: cannot reach `") && l.contains(host)),
+        "{out}"
+    );
+    assert!(out.stderr.contains("\nhint: "), "{out}");
+    assert!(
+        !out.stderr.lines().any(|l| l.starts_with("error:")),
+        "{out}"
+    );
+    assert_nothing_left(&sb, "go1.22.3");
+}
+
+#[test]
 fn file_mirrors_and_mirrors_without_an_index() {
     let mut sb = Sandbox::new();
     let mut dir = MirrorDir::new(sb.root.join("mirror"));

@@ -53,7 +53,9 @@ impl Context {
     pub fn resolve(&self, args: &[OsString], tool: Tool) -> anyhow::Result<Located> {
         let settings = self.settings()?;
         let env = env_var;
-        locate::locate(&site(self, &settings, &self.cwd, args, tool, &env)).map_err(locate_error)
+        Ok(locate::locate(&site(
+            self, &settings, &self.cwd, args, tool, &env,
+        ))?)
     }
 
     /// The toolchain of a `go` call with `args` in `dir` and the caches it gets; the caches are
@@ -66,7 +68,7 @@ impl Context {
         let settings = self.settings()?;
         let env = env_var;
         let site = site(self, &settings, dir, args, Tool::Go, &env);
-        let located = locate::locate(&site).map_err(locate_error)?;
+        let located = locate::locate(&site)?;
         let plan = located.caches(&site);
         Ok((located, plan))
     }
@@ -85,11 +87,10 @@ impl Context {
             Err(e @ LocateError::Resolve(ResolveError::NoToolchain { .. })) => {
                 (None, e.project_root().map(Path::to_path_buf))
             }
-            Err(e) => return Err(locate_error(e)),
+            Err(e) => return Err(e.into()),
         };
         let name = located.as_ref().and_then(|l| l.name.as_deref());
-        let plan = locate::caches_for(&site, project_root.as_deref(), name)
-            .map_err(crate::cache::cache_error)?;
+        let plan = locate::caches_for(&site, project_root.as_deref(), name)?;
         Ok(Placed {
             located,
             project_root,
@@ -119,18 +120,4 @@ fn site<'a>(
         proxy_toolchain: None,
         env,
     }
-}
-
-/// A locate error with its hints, for rendering.
-pub fn locate_error(e: LocateError) -> anyhow::Error {
-    let hints = e.hints();
-    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    crate::with_hint(e.to_string(), &hints)
-}
-
-/// A resolution error with its hints, for rendering.
-pub fn resolve_error(e: ResolveError) -> anyhow::Error {
-    let hints = e.hints();
-    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    crate::with_hint(e.to_string(), &hints)
 }

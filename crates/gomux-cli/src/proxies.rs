@@ -22,8 +22,7 @@ pub fn is_versioned(name: &str) -> bool {
 /// Installs `shim` as the master copy and (re)creates every proxy.
 pub fn install(home: &Home, shim: &Path) -> anyhow::Result<()> {
     let bin = home.bin_dir();
-    gomux_home::fsx::create_owned_dir(&bin, gomux_home::fsx::FOLDER_MARKER)
-        .map_err(crate::cache::fs_error)?;
+    gomux_home::fsx::create_owned_dir(&bin, gomux_home::fsx::FOLDER_MARKER)?;
     let master = home.proxy_master();
     if !same_file(shim, &master) {
         replace_with_copy(shim, &master)?;

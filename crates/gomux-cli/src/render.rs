@@ -1,61 +1,119 @@
 //! Rendering errors and hints the gomux way: `error: ...`, the causes, then `hint: ...`; and
 //! the one place that decides what a closed stdout means.
+//!
+//! Hints come from the errors themselves: every library error implements
+//! [`gomux_version::Hints`], and [`report`] walks the cause chain asking each cause for its
+//! hints. [`with_hint`] is only for what the CLI alone knows (a command's own message, or a
+//! flag to suggest).
 
+use std::error::Error;
 use std::fmt;
 
 use gomux_home::text;
+use gomux_version::Hints;
 
-/// An error with hints: the message, then one `hint:` line per hint.
+/// An error with hints that only the CLI knows: a command's own message (`with_hint`), or a
+/// library error that a command has more to say about (`add_hints`: `--allow-unverified` is a
+/// flag of `gomux install --archive`, not something the install pipeline knows).
 #[derive(Debug)]
 pub struct WithHints {
-    pub message: String,
-    pub hints: Vec<String>,
+    error: Box<dyn Error + Send + Sync>,
+    hints: Vec<String>,
 }
 
 impl fmt::Display for WithHints {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        self.error.fmt(f)
     }
 }
 
-impl std::error::Error for WithHints {}
+/// No source: the wrapped error is shown as this one, and a library error's message already
+/// says what its sources say (see [`Hints`]).
+impl Error for WithHints {}
 
-/// Builds an error whose report ends with `hint:` lines.
+/// Builds an error of the CLI's own whose report ends with `hint:` lines.
 pub fn with_hint(message: impl Into<String>, hints: &[&str]) -> anyhow::Error {
     anyhow::Error::new(WithHints {
-        message: message.into(),
+        error: message.into().into(),
         hints: hints.iter().map(|h| h.to_string()).collect(),
     })
 }
 
-/// The longest line [`report`] prints. Untrusted values are escaped and cut where a message is
-/// made; this last pass escapes every line once more (escaping leaves escapes as they are), so
-/// no control character from a file, a variable or a server reaches the terminal, whichever
-/// code built the message.
-const MAX_LINE: usize = 2000;
+/// A library error with the CLI's own hints after its own.
+pub fn add_hints(error: impl Error + Send + Sync + 'static, hints: &[&str]) -> anyhow::Error {
+    anyhow::Error::new(WithHints {
+        error: Box::new(error),
+        hints: hints.iter().map(|h| h.to_string()).collect(),
+    })
+}
 
-/// `s` with each line escaped and cut (a message may span lines on purpose, such as a
-/// checksum mismatch's expected and actual values; a value in it cannot add control
-/// characters, since it was escaped, newlines included, where the message was made).
-pub fn escape_lines(s: &str) -> String {
-    s.split('\n')
-        .map(|l| text::escape_max(l, MAX_LINE))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The hints of one error of a chain, and whether the walk stops there: a library error's
+/// message already says what its sources say. The one place that knows the library's error
+/// types: `dyn Error` cannot be asked for another trait, so each is tried in turn.
+fn hints_of(e: &(dyn Error + 'static)) -> Option<(Vec<String>, bool)> {
+    macro_rules! library {
+        ($($t:ty),* $(,)?) => {
+            $(if let Some(e) = e.downcast_ref::<$t>() {
+                return Some((e.hints(), true));
+            })*
+        };
+    }
+    library!(
+        gomux_resolve::ResolveError,
+        gomux_resolve::locate::LocateError,
+        gomux_dist::DistError,
+        gomux_home::cache::CacheError,
+        gomux_home::settings::SettingsError,
+        gomux_home::HomeError,
+        gomux_home::ToolchainsUnreadable,
+        gomux_home::fsx::FsError,
+        gomux_home::fsx::ReadError,
+        gomux_home::fsx::RemoveError,
+        gomux_version::RequestError,
+    );
+    let w = e.downcast_ref::<WithHints>()?;
+    let inner: &(dyn Error + 'static) = &*w.error;
+    let (mut hints, last) = hints_of(inner).unwrap_or_default();
+    hints.extend(w.hints.iter().cloned());
+    Some((hints, last))
+}
+
+/// The causes a report shows (the error itself first, down to the first library error) and
+/// the hints they give, in order.
+fn walk(err: &anyhow::Error) -> (Vec<&(dyn Error + 'static)>, Vec<String>) {
+    let mut shown = Vec::new();
+    let mut hints = Vec::new();
+    for cause in err.chain() {
+        shown.push(cause);
+        if let Some((h, last)) = hints_of(cause) {
+            hints.extend(h);
+            if last {
+                break;
+            }
+        }
+    }
+    (shown, hints)
+}
+
+/// The hints an error's report ends with (for `gomux doctor`, which shows the first one).
+pub fn hints(err: &anyhow::Error) -> Vec<String> {
+    walk(err).1
 }
 
 /// Prints an error: `error: <message>`, each cause as `  caused by: ...`, then the hints.
 pub fn report(err: &anyhow::Error) {
-    let line = escape_lines;
-    eprintln!("error: {}", line(&err.to_string()));
-    let mut hints = Vec::new();
-    for cause in err.chain() {
-        if let Some(h) = cause.downcast_ref::<WithHints>() {
-            hints.extend(h.hints.iter().cloned());
-        }
-    }
-    for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {}", line(&cause.to_string()));
+    report_as("error", err);
+}
+
+/// Like [`report`] with another first word: `gomux` when the CLI works for the proxy, so
+/// nobody mistakes the message for Go's (the proxy's own errors read the same way).
+pub fn report_as(prefix: &str, err: &anyhow::Error) {
+    let line = text::report_lines;
+    let (shown, hints) = walk(err);
+    let mut causes = shown.into_iter().map(|c| line(&c.to_string()));
+    eprintln!("{prefix}: {}", causes.next().unwrap_or_default());
+    for cause in causes {
+        eprintln!("  caused by: {cause}");
     }
     for hint in hints {
         eprintln!("hint: {}", line(&hint));
@@ -124,6 +182,46 @@ pub fn is_closed_stdout_error(err: &anyhow::Error) -> bool {
 mod tests {
     use super::*;
 
+    fn shown(err: &anyhow::Error) -> (Vec<String>, Vec<String>) {
+        let (causes, hints) = walk(err);
+        (causes.iter().map(|c| c.to_string()).collect(), hints)
+    }
+
+    #[test]
+    fn hints_come_from_the_errors_and_causes_stop_at_a_library_error() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let fs = gomux_home::fsx::FsError::new("write", "/data/gomux/settings.toml", full);
+        let (message, hint) = (fs.to_string(), fs.hints());
+        assert_eq!(hint.len(), 1);
+        // The library error's own message already says what its io::Error says.
+        let err = anyhow::Error::new(fs);
+        assert_eq!(shown(&err), (vec![message.clone()], hint.clone()));
+        // A command's context comes first, as a message with the library error as its cause.
+        let err = err.context("cannot set the default toolchain");
+        assert_eq!(
+            shown(&err),
+            (
+                vec!["cannot set the default toolchain".into(), message],
+                hint
+            )
+        );
+        // A hint only the CLI knows comes after the library's own.
+        let bad = gomux_version::Request::parse("a b").unwrap_err();
+        let err = add_hints(bad, &["`gomux list` shows the names"]);
+        assert_eq!(
+            shown(&err).1,
+            vec!["`gomux list` shows the names".to_string()]
+        );
+        let err = with_hint("no default toolchain is set", &["set one"]);
+        assert_eq!(
+            shown(&err),
+            (
+                vec!["no default toolchain is set".into()],
+                vec!["set one".into()]
+            )
+        );
+    }
+
     #[test]
     fn only_a_broken_pipe_on_stdout_is_quiet() {
         let epipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
@@ -131,7 +229,7 @@ mod tests {
         let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
         assert!(!is_closed_stdout_error(&anyhow::Error::new(full)));
         assert_eq!(
-            escape_lines("mismatch for `a\x1b`\n  expected 1\n  actual   2"),
+            text::report_lines("mismatch for `a\x1b`\n  expected 1\n  actual   2"),
             "mismatch for `a\\x1b`\n  expected 1\n  actual   2"
         );
         #[cfg(unix)]

@@ -238,7 +238,8 @@ impl DistError {
         }
     }
 
-    /// What the user can do about it, one line each.
+    /// What the user can do about it, one line each (also what [`gomux_version::Hints`] gives,
+    /// the way the CLI asks for it).
     pub fn hints(&self) -> Vec<String> {
         match self {
             DistError::InvalidName { .. } => {
@@ -337,5 +338,11 @@ impl DistError {
             | DistError::BadChecksum { .. }
             | DistError::BadVariable { .. } => Vec::new(),
         }
+    }
+}
+
+impl gomux_version::Hints for DistError {
+    fn hints(&self) -> Vec<String> {
+        DistError::hints(self)
     }
 }

@@ -22,6 +22,8 @@ use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use gomux_version::Hints;
+
 use crate::text;
 
 /// The variable the crash tests set to a checkpoint name. Test-only; not in the registry.
@@ -75,6 +77,12 @@ impl fmt::Display for FsError {
 impl std::error::Error for FsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
+    }
+}
+
+impl Hints for FsError {
+    fn hints(&self) -> Vec<String> {
+        self.hint().into_iter().collect()
     }
 }
 
@@ -378,6 +386,17 @@ impl std::error::Error for ReadError {
     }
 }
 
+/// A file that is not what gomux expects has no general answer: the reader of that file knows
+/// what to suggest (settings, a profile, a pin file).
+impl Hints for ReadError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            ReadError::Io(e) => e.hints(),
+            ReadError::NotRegular(_) | ReadError::TooLarge { .. } => Vec::new(),
+        }
+    }
+}
+
 /// The contents of `path` when it is a regular file of at most `limit` bytes; `Ok(None)` when
 /// it does not exist. A FIFO, a device or a folder is [`ReadError::NotRegular`] (it is never
 /// opened for reading, so it cannot block); a larger file is [`ReadError::TooLarge`].
@@ -562,6 +581,15 @@ impl std::error::Error for RemoveError {
         match self {
             RemoveError::Io(e) => Some(e),
             RemoveError::NotOwned { .. } => None,
+        }
+    }
+}
+
+impl Hints for RemoveError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            RemoveError::Io(e) => e.hints(),
+            RemoveError::NotOwned { .. } => Vec::new(),
         }
     }
 }

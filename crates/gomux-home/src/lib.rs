@@ -18,6 +18,8 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use gomux_version::Hints;
+
 pub use settings::Settings;
 
 /// The file in the home folder that records its layout version ([`Home::layout_file`]).
@@ -61,6 +63,9 @@ impl fmt::Display for HomeError {
 }
 
 impl std::error::Error for HomeError {}
+
+/// The message says what to set.
+impl Hints for HomeError {}
 
 impl Home {
     /// A home at an explicit folder.
@@ -342,6 +347,12 @@ impl std::error::Error for ToolchainsUnreadable {
 /// `<root>/bin/<tool>`: a tool of an SDK (`go`, `gofmt`, with `.exe` on Windows).
 pub fn sdk_tool(root: &Path, tool: &str) -> PathBuf {
     root.join("bin").join(exe(tool))
+}
+
+impl Hints for ToolchainsUnreadable {
+    fn hints(&self) -> Vec<String> {
+        vec![self.hint()]
+    }
 }
 
 /// The platform's executable name for a tool (`go` or `go.exe`).

@@ -122,6 +122,23 @@ pub fn redact_urls(text: &str) -> String {
     out
 }
 
+/// The longest line [`report_lines`] lets through.
+pub const MAX_LINE: usize = 2000;
+
+/// A message, cause or hint of an error report (the CLI's `error:`, the proxy's `gomux:`) as it
+/// may reach the terminal: each line with URL user info redacted, control characters escaped
+/// and cut after [`MAX_LINE`] characters. Values are escaped where a message is made; this last
+/// pass (escaping leaves escapes as they are) means no control character and no password gets
+/// through whichever code built the message. A message may span lines on purpose (a checksum
+/// mismatch's expected and actual values); a value in it cannot add lines, since it was escaped,
+/// newlines included, where the message was made.
+pub fn report_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| escape_max(&redact_urls(l), MAX_LINE))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +189,19 @@ mod tests {
         // An `@` after the authority (a path, a query) is not user info.
         assert_eq!(redact_url("https://h/a@b"), "https://h/a@b");
         assert_eq!(redact_url("https://u:p@ss@h/"), "https://***@h/");
+    }
+
+    #[test]
+    fn report_lines_are_escaped_redacted_and_cut_one_by_one() {
+        assert_eq!(
+            report_lines("mismatch for `a\x1b`\n  from `https://u:pw@h/x`"),
+            "mismatch for `a\\x1b`\n  from `https://***@h/x`"
+        );
+        let long = report_lines(&format!("{}\nend", "7".repeat(5000)));
+        assert_eq!(
+            long.lines().next().map(|l| l.chars().count()),
+            Some(MAX_LINE + 1)
+        );
+        assert!(long.ends_with("…\nend"));
     }
 }

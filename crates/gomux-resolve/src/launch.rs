@@ -16,10 +16,7 @@ use crate::{ResolveError, Selection};
 
 /// The default toolchain set with `gomux default`, and the settings file it came from.
 pub fn default_toolchain(settings: &Settings) -> Result<Option<(Request, PathBuf)>, ResolveError> {
-    let Some(value) = settings
-        .default_toolchain()
-        .map_err(|e| ResolveError::Settings(e.to_string()))?
-    else {
+    let Some(value) = settings.default_toolchain().map_err(ResolveError::from)? else {
         return Ok(None);
     };
     let request = Request::parse(value).map_err(|error| ResolveError::BadRequest {

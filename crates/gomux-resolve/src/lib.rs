@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use gomux_home::env as gomux_env;
 use gomux_home::fsx::{self, ReadError};
 use gomux_home::text;
-use gomux_version::{Request, RequestError};
+use gomux_version::{Hints, Request, RequestError};
 
 use files::{Lined, ModuleLines};
 use goenv::{GoSettings, Origin};
@@ -209,7 +209,7 @@ impl Selection {
 }
 
 /// Why no toolchain could be chosen.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum ResolveError {
     /// A version given in an argument or variable is not valid.
     BadRequest { origin: String, error: RequestError },
@@ -246,8 +246,14 @@ pub enum ResolveError {
         cwd: PathBuf,
         project_root: Option<PathBuf>,
     },
-    /// The settings could not be read.
-    Settings(String),
+    /// The settings could not be read (shared: the proxy keeps the settings it read once).
+    Settings(std::sync::Arc<gomux_home::settings::SettingsError>),
+}
+
+impl From<gomux_home::settings::SettingsError> for ResolveError {
+    fn from(e: gomux_home::settings::SettingsError) -> ResolveError {
+        ResolveError::Settings(std::sync::Arc::new(e))
+    }
 }
 
 /// A [`RequestError`] with the rejected text escaped and shortened: the text came from a file,
@@ -307,16 +313,17 @@ impl fmt::Display for ResolveError {
                 "no Go toolchain is selected for `{}` and no default is set",
                 text::escape_path(cwd)
             ),
-            ResolveError::Settings(m) => f.write_str(&text::escape_max(m, MAX_FOREIGN_MESSAGE)),
+            ResolveError::Settings(e) => {
+                f.write_str(&text::escape_max(&e.to_string(), MAX_FOREIGN_MESSAGE))
+            }
         }
     }
 }
 
 impl std::error::Error for ResolveError {}
 
-impl ResolveError {
-    /// Lines that tell the user what to do.
-    pub fn hints(&self) -> Vec<String> {
+impl Hints for ResolveError {
+    fn hints(&self) -> Vec<String> {
         match self {
             ResolveError::InvalidGoToolchain { origin, .. } => vec![match origin {
                 Origin::Env => "GOTOOLCHAIN is set in the environment: fix or unset it".to_string(),
@@ -345,7 +352,10 @@ impl ResolveError {
                 "set a default with `gomux default 1.23`, or pin this project with `gomux pin 1.23`"
                     .to_string(),
             ],
-            _ => Vec::new(),
+            ResolveError::Settings(e) => e.hints(),
+            ResolveError::BadRequest { .. }
+            | ResolveError::UnusableName { .. }
+            | ResolveError::Read { .. } => Vec::new(),
         }
     }
 }

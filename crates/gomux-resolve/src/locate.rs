@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use gomux_home::cache::{self, CacheError, CachePlan};
 use gomux_home::{Home, Settings, ToolchainsUnreadable, env as vars, fsx};
-use gomux_version::Request;
+use gomux_version::{Hints, Request};
 
 use crate::{Input, ResolveError, Selection, Tool, launch};
 
@@ -84,15 +84,16 @@ impl From<ToolchainsUnreadable> for LocateError {
     }
 }
 
-impl LocateError {
-    /// Lines that tell the user what to do.
-    pub fn hints(&self) -> Vec<String> {
+impl Hints for LocateError {
+    fn hints(&self) -> Vec<String> {
         match self {
             LocateError::Resolve(e) => e.hints(),
-            LocateError::Toolchains(e) => vec![e.hint()],
+            LocateError::Toolchains(e) => e.hints(),
         }
     }
+}
 
+impl LocateError {
     /// The project a call belongs to when only the toolchain is missing (nothing selected and
     /// no default): its caches are still its caches.
     pub fn project_root(&self) -> Option<&Path> {
@@ -187,50 +188,6 @@ pub fn caches_for(
         project_root,
         toolchain.unwrap_or(""),
     )
-}
-
-/// Where a call at `site` belongs and which caches it gets, also when no toolchain is selected
-/// (nothing pinned and no default): the located toolchain, when there is one, and the plan.
-pub fn caches_here(site: &Site<'_>) -> Result<(Option<Located>, CachePlan), HereError> {
-    match locate(site) {
-        Ok(l) => {
-            let plan = l.caches(site).map_err(HereError::Cache)?;
-            Ok((Some(l), plan))
-        }
-        Err(e) if matches!(e, LocateError::Resolve(ResolveError::NoToolchain { .. })) => {
-            let plan = caches_for(site, e.project_root(), None).map_err(HereError::Cache)?;
-            Ok((None, plan))
-        }
-        Err(e) => Err(HereError::Locate(e)),
-    }
-}
-
-/// Why [`caches_here`] has no plan.
-#[derive(Debug)]
-pub enum HereError {
-    Locate(LocateError),
-    Cache(CacheError),
-}
-
-impl fmt::Display for HereError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HereError::Locate(e) => e.fmt(f),
-            HereError::Cache(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for HereError {}
-
-impl HereError {
-    /// Lines that tell the user what to do.
-    pub fn hints(&self) -> Vec<String> {
-        match self {
-            HereError::Locate(e) => e.hints(),
-            HereError::Cache(e) => e.hints(),
-        }
-    }
 }
 
 /// The working directory as Go sees it: `$PWD` when it names the same folder (keeping the
@@ -342,8 +299,7 @@ mod tests {
         };
         let e = locate(&site).unwrap_err();
         assert_eq!(e.project_root(), Some(project.as_path()));
-        let (located, plan) = caches_here(&site).unwrap();
-        assert!(located.is_none());
+        let plan = caches_for(&site, e.project_root(), None).unwrap();
         assert!(
             plan.gocache
                 .is_some_and(|p| p.starts_with(base.join("gomux")))

@@ -8,7 +8,13 @@
 //! string and below every valid one. Callers that turn a version into a path or a URL must use
 //! [`Request::parse`] or [`is_safe_name`], which reject anything that is not a plain name.
 //!
-//! This crate does no I/O and has no dependencies: it runs on the proxy's hot path.
+//! This crate does no I/O and has no dependencies: it runs on the proxy's hot path. As the
+//! lowest crate with an error, it also holds [`Hints`], the trait through which every gomux
+//! error says what to do about it.
+
+mod hints;
+
+pub use hints::Hints;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -256,6 +262,10 @@ impl fmt::Display for RequestError {
 }
 
 impl std::error::Error for RequestError {}
+
+/// No hint of its own: what to suggest depends on where the version came from, which the
+/// caller knows.
+impl Hints for RequestError {}
 
 impl Request {
     /// Parses `1.22.3`, `go1.22.3`, `1.22`, `go1.22`, `1.21rc2`, `go1.22.3-bigcorp`.

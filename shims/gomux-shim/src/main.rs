@@ -20,16 +20,19 @@
 #![cfg_attr(unix, no_main)]
 
 use std::ffi::{OsStr, OsString};
+use std::fmt;
 use std::path::Path;
 #[cfg(not(unix))]
 use std::process::ExitCode;
 
 use gomux_home::{Home, Settings, env as vars, text};
-use gomux_resolve::locate::{self, LocateError, Site};
+use gomux_resolve::locate::{self, Site};
 use gomux_resolve::{Selection, Tool, launch};
-use gomux_version::Request;
+use gomux_version::{Hints, Request};
 
-/// A failure, printed as `gomux: <message>` and `hint: <hint>` lines.
+/// A failure, printed as `gomux: <message>` and `hint: <hint>` lines. Built only when
+/// something went wrong: a library error brings its own hints ([`Hints`]), the proxy adds its
+/// own with [`Failure::hint`].
 struct Failure {
     message: String,
     hints: Vec<String>,
@@ -48,14 +51,8 @@ impl Failure {
     }
 }
 
-impl From<gomux_home::settings::SettingsError> for Failure {
-    fn from(e: gomux_home::settings::SettingsError) -> Failure {
-        Failure::new(e.to_string())
-    }
-}
-
-impl From<LocateError> for Failure {
-    fn from(e: LocateError) -> Failure {
+impl<E: Hints + fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Failure {
         Failure {
             message: e.to_string(),
             hints: e.hints(),
@@ -89,25 +86,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// The longest message line printed. Values in messages are escaped and cut where the
-/// message is made; this last pass escapes once more (which leaves escapes as they are), so no
-/// control character from a file, a variable or another crate's text reaches the terminal.
-const MAX_LINE: usize = 2000;
-
+/// Prints a failure the way the CLI prints its errors, with `gomux:` first so nobody mistakes
+/// it for Go's; every line through the same last pass ([`text::report_lines`]).
 fn report(f: &Failure) {
-    eprintln!("gomux: {}", escape_lines(&f.message));
+    eprintln!("gomux: {}", text::report_lines(&f.message));
     for h in &f.hints {
-        eprintln!("hint: {}", escape_lines(h));
+        eprintln!("hint: {}", text::report_lines(h));
     }
-}
-
-/// Each line escaped: a message may span lines on purpose; its values were escaped (newlines
-/// included) where it was made.
-fn escape_lines(s: &str) -> String {
-    s.split('\n')
-        .map(|l| text::escape_max(l, MAX_LINE))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn env(key: &str) -> Option<OsString> {
@@ -149,10 +134,10 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         .hint("a linked toolchain's `bin/go` may be a gomux proxy: check `gomux list` and `gomux doctor`"));
     }
 
-    let home = Home::from_lookup(env).map_err(|e| Failure::new(e.to_string()))?;
+    let home = Home::from_lookup(env)?;
     let cwd = locate::working_dir(&env)
         .map_err(|e| Failure::new(format!("cannot read the current directory: {e}")))?;
-    let settings = home.settings().map_err(|e| Failure::new(e.to_string()))?;
+    let settings = home.settings()?;
     let rest = &args[1..];
     let site = Site {
         home: &home,
@@ -175,11 +160,7 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         &env,
         located.selection.project_root.as_deref(),
         name,
-    )
-    .map_err(|e| Failure {
-        message: e.to_string(),
-        hints: e.hints(),
-    })?;
+    )?;
     let changes = launch::child_env(&located.selection, root, depth, &plan, &env);
     exec(&exe, &argv0, located.child_args(rest), &changes)
 }

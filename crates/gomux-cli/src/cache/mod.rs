@@ -72,26 +72,10 @@ impl Here {
     }
 }
 
-/// Renders a cache error with its hints.
-pub fn cache_error(e: cache::CacheError) -> anyhow::Error {
-    let hints = e.hints();
-    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    crate::with_hint(e.to_string(), &hints)
-}
-
-/// A file operation's error with its hint (a full disk, a permission), for the CLI.
-pub fn fs_error(e: fsx::FsError) -> anyhow::Error {
-    let hint = e.hint();
-    crate::with_hint(
-        e.to_string(),
-        &hint.iter().map(String::as_str).collect::<Vec<_>>(),
-    )
-}
-
 /// The cache root the settings and environment choose.
 pub fn root(ctx: &Context) -> anyhow::Result<CacheRoot> {
     let settings = ctx.settings()?;
-    let (root, _) = cache::cache_root(&ctx.home, &settings, &env_var).map_err(cache_error)?;
+    let (root, _) = cache::cache_root(&ctx.home, &settings, &env_var)?;
     Ok(CacheRoot::new(root))
 }
 

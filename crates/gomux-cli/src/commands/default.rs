@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use gomux_home::settings::{SettingsError, Value, keys};
+use gomux_home::settings::{Value, keys};
 use gomux_resolve::launch;
 use gomux_version::Request;
 
@@ -19,7 +19,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let Some(version) = args.toolchain else {
         let settings = ctx.settings()?;
-        match launch::default_toolchain(&settings).map_err(crate::context::resolve_error)? {
+        match launch::default_toolchain(&settings)? {
             Some((request, _)) => {
                 let installed = ctx.installed(&request);
                 match installed {
@@ -44,12 +44,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Request::Exact(name) => name.clone(),
         Request::Family(f) => f.clone(),
     };
-    ctx.home
-        .update_setting(
-            keys::DEFAULT_TOOLCHAIN,
-            Some(&Value::String(stored.clone())),
-        )
-        .map_err(settings_error)?;
+    ctx.home.update_setting(
+        keys::DEFAULT_TOOLCHAIN,
+        Some(&Value::String(stored.clone())),
+    )?;
     println!("default toolchain set to {stored}");
     if ctx.installed(&request).is_none() {
         eprintln!(
@@ -60,22 +58,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A settings error with its hint (a full disk, a FIFO, the line to fix).
-pub fn settings_error(e: SettingsError) -> anyhow::Error {
-    match e.hint() {
-        Some(hint) => with_hint(e.to_string(), &[&hint]),
-        None => anyhow::Error::new(e),
-    }
-}
-
 /// A version request, or the name of a linked toolchain (`system`, `corp-go`).
 pub fn parse_request(ctx: &Context, input: &str) -> anyhow::Result<Request> {
     if gomux_version::is_safe_name(input) && ctx.home.toolchain_root(input).is_some() {
         return Ok(Request::Exact(input.to_string()));
     }
     Request::parse(input).map_err(|e| {
-        with_hint(
-            e.to_string(),
+        crate::render::add_hints(
+            e,
             &["use a version such as `1.22.3`, `go1.22.3` or `1.22`, or a name from `gomux list`"],
         )
     })

@@ -1174,11 +1174,7 @@ fn here_checks(ctx: &Context, out: &mut Vec<Finding>) {
             }
         }
         Err(e) => {
-            let hints: Vec<String> = e
-                .chain()
-                .filter_map(|c| c.downcast_ref::<crate::render::WithHints>())
-                .flat_map(|h| h.hints.clone())
-                .collect();
+            let hints = crate::render::hints(&e);
             Finding::error(
                 id,
                 title,

@@ -43,45 +43,32 @@ pub struct Args {
     exec: Vec<OsString>,
 }
 
-/// A library error with its hints, for rendering. The library already redacts and escapes
-/// what it quotes; this is the last net before the terminal: no URL password and no control
-/// character (other than the message's own line breaks) gets through.
-pub fn dist_error(e: DistError) -> anyhow::Error {
-    let hints: Vec<String> = e.hints().iter().map(|h| safe(h)).collect();
-    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    with_hint(safe(&e.to_string()), &hints)
-}
-
-/// `message` with URL user info redacted and control characters escaped, line by line.
-fn safe(message: &str) -> String {
-    message
-        .split('\n')
-        .map(|line| gomux_home::text::escape_max(&gomux_home::text::redact_urls(line), 4096))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The install pipeline configured from the environment and the settings. `prefix` starts
 /// every progress message (`gomux: ` when working for the proxy).
 pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow::Result<Dist> {
     let env = |k: &str| std::env::var_os(k);
-    let source = Source::configured(env, settings).map_err(dist_error)?;
-    let options = Options::from_env(env).map_err(dist_error)?;
-    let platform = Platform::host().ok_or_else(|| {
-        dist_error(DistError::UnknownPlatform {
-            os: std::env::consts::OS.to_string(),
-            arch: std::env::consts::ARCH.to_string(),
-        })
+    let source = Source::configured(env, settings)?;
+    let options = Options::from_env(env)?;
+    let platform = Platform::host().ok_or_else(|| DistError::UnknownPlatform {
+        os: std::env::consts::OS.to_string(),
+        arch: std::env::consts::ARCH.to_string(),
     })?;
     Ok(Dist::new(ctx.home.clone(), source, platform, options)
-        .with_notify(move |m| eprintln!("{prefix}{}", safe(m))))
+        .with_notify(move |m| eprintln!("{prefix}{}", gomux_home::text::report_lines(m))))
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let settings = ctx.settings()?;
     if let Some(wanted) = &args.for_proxy {
-        return for_proxy(ctx, &settings, wanted, args.reason.as_deref(), &args.exec);
+        // The proxy's user ran `go`: a failure reads like the proxy's own (`gomux: ...`).
+        let done = ctx.settings().and_then(|settings| {
+            for_proxy(ctx, &settings, wanted, args.reason.as_deref(), &args.exec)
+        });
+        return Ok(done.unwrap_or_else(|e| {
+            crate::render::report_as("gomux", &e);
+            ExitCode::FAILURE
+        }));
     }
+    let settings = ctx.settings()?;
     if !args.exec.is_empty() {
         return Err(with_hint(
             "`gomux install` takes no command after `--`",
@@ -107,8 +94,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         for s in &args.specs {
             let spec = Spec::parse(s).map_err(|e| {
-                with_hint(
-                    e.to_string(),
+                crate::render::add_hints(
+                    e,
                     &["use a version such as `1.22.3`, `go1.22.3`, `1.22` or `latest`"],
                 )
             })?;
@@ -117,14 +104,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut changed = false;
     for (spec, why) in wanted {
-        let name = dist.resolve(&spec).map_err(dist_error)?;
+        let name = dist.resolve(&spec)?;
         if let Some(why) = &why {
             eprintln!(
                 "installing {name} (required by {})",
                 gomux_home::text::escape_max(why, 1024)
             );
         }
-        let done = dist.install(&name).map_err(dist_error)?;
+        let done = dist.install(&name)?;
         changed |= done.fresh;
         report(&done);
     }
@@ -191,16 +178,11 @@ fn install_archive(
     let done = dist
         .install_archive(&archive, name.as_deref(), &verify)
         .map_err(|e| match e {
-            DistError::Unverified { .. } => {
-                let mut hints = e.hints();
-                hints.push(
-                    "or, if you trust the file, install it anyway with `--allow-unverified`"
-                        .to_string(),
-                );
-                let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-                with_hint(e.to_string(), &hints)
-            }
-            e => dist_error(e),
+            DistError::Unverified { .. } => crate::render::add_hints(
+                e,
+                &["or, if you trust the file, install it anyway with `--allow-unverified`"],
+            ),
+            e => e.into(),
         })?;
     report(&done);
     if done.fresh {
@@ -219,7 +201,7 @@ fn for_proxy(
     exec: &[OsString],
 ) -> anyhow::Result<ExitCode> {
     let dist = dist(ctx, settings, "gomux: ")?;
-    let spec = Spec::parse(wanted).map_err(|e| with_hint(e.to_string(), &[]))?;
+    let spec = Spec::parse(wanted)?;
     // A family that is satisfied already (another gomux just installed one) needs no index.
     let installed = match &spec {
         Spec::Version(r @ Request::Family(_)) => ctx.installed(r),
@@ -227,7 +209,7 @@ fn for_proxy(
     };
     let name = match installed {
         Some(name) => name,
-        None => dist.resolve(&spec).map_err(dist_error)?,
+        None => dist.resolve(&spec)?,
     };
     if ctx.home.toolchain_root(&name).is_none() {
         match reason {
@@ -238,7 +220,7 @@ fn for_proxy(
             None => eprintln!("gomux: installing {name}"),
         }
     }
-    let done = dist.install(&name).map_err(dist_error)?;
+    let done = dist.install(&name)?;
     if done.fresh {
         sync_proxies(ctx, "gomux: ");
     }

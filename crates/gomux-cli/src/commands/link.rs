@@ -104,8 +104,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         std::fs::remove_file(&dir)
             .with_context(|| format!("cannot replace `{}`", text::escape_path(&dir)))?;
     }
-    gomux_home::fsx::create_owned_dir(&ctx.home.toolchains_dir(), gomux_home::fsx::FOLDER_MARKER)
-        .map_err(crate::cache::fs_error)?;
+    gomux_home::fsx::create_owned_dir(&ctx.home.toolchains_dir(), gomux_home::fsx::FOLDER_MARKER)?;
     make_link(&root, &dir)?;
     proxies::sync(&ctx.home)?;
     println!("linked {name} -> {}", text::escape_path(&root));

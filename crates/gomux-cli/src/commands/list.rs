@@ -26,9 +26,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         return super::list_remote::list_remote(ctx, args.all, args.json);
     }
     let settings = ctx.settings()?;
-    let default = launch::default_toolchain(&settings)
-        .map_err(crate::context::resolve_error)?
-        .and_then(|(req, _)| ctx.installed(&req));
+    let default = launch::default_toolchain(&settings)?.and_then(|(req, _)| ctx.installed(&req));
     // The active toolchain here; a resolution error just means none is active.
     let active = ctx.resolve(&[], Tool::Go).ok().and_then(|r| r.name);
     let mut rows = Vec::new();

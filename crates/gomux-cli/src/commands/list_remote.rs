@@ -6,18 +6,18 @@ use std::process::ExitCode;
 use gomux_dist::DistError;
 use serde_json::json;
 
-use super::install::{dist, dist_error};
+use super::install::dist;
 use crate::Context;
 
 pub fn list_remote(ctx: &Context, all: bool, json: bool) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings()?;
     let dist = dist(ctx, &settings, "")?;
     let index = dist.index().map_err(|e| match e {
-        DistError::NotFound { url, .. } => dist_error(DistError::NoIndex {
+        DistError::NotFound { url, .. } => DistError::NoIndex {
             request: "gomux list --remote".to_string(),
             url,
-        }),
-        e => dist_error(e),
+        },
+        e => e,
     })?;
     let platform = dist.platform();
     let rows: Vec<_> = index

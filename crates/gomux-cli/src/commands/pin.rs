@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Request::Family(f) => f.clone(),
     };
     let path = ctx.cwd.join(".go-version");
-    fsx::write_atomic(&path, format!("{text}\n").as_bytes()).map_err(super::setup::fs_error)?;
+    fsx::write_atomic(&path, format!("{text}\n").as_bytes())?;
     println!(
         "pinned {} to {text} (wrote `{}`)",
         ctx.cwd.display(),

@@ -69,9 +69,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     for dir in home.layout_dirs() {
         // Marked as gomux's when gomux makes them (or finds them empty), so an uninstall can
         // tell them from a user's own `~/tmp` when GOMUX_HOME is the home folder.
-        fsx::create_owned_dir(&dir, fsx::FOLDER_MARKER).map_err(crate::cache::fs_error)?;
+        fsx::create_owned_dir(&dir, fsx::FOLDER_MARKER)?;
     }
-    home.mark_layout().map_err(crate::cache::fs_error)?;
+    home.mark_layout()?;
     let me = std::env::current_exe().context("cannot locate the running `gomux`")?;
     let gomux = home.gomux_exe();
     if !proxies::same_file(&me, &gomux) && !same_content(&me, &gomux) {
@@ -125,7 +125,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     } else {
         // Read, change and write back every profile while no other setup does.
-        let _lock = home.lock_update(PROFILES_LOCK).map_err(fs_error)?;
+        let _lock = home.lock_update(PROFILES_LOCK)?;
         for p in &wanted {
             let outcome = add_block(p, &bin, custom_home.as_deref())?;
             let what = match outcome {
@@ -158,15 +158,6 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 
 /// The update lock held while profiles are edited (`GOMUX_HOME/tmp/.update-profiles.lock`).
 const PROFILES_LOCK: &str = "profiles";
-
-/// A file error as the CLI reports it: the message, then the hint for a full disk or a
-/// permission problem.
-pub fn fs_error(e: FsError) -> anyhow::Error {
-    match e.hint() {
-        Some(hint) => with_hint(e.to_string(), &[&hint]),
-        None => anyhow::Error::new(e),
-    }
-}
 
 /// The syntax of the shell setup runs in (`$SHELL`), for the lines it suggests.
 fn current_syntax(env: &dyn Fn(&str) -> Option<OsString>) -> Syntax {
@@ -537,9 +528,9 @@ const MAX_PROFILE: u64 = 16 * 1024 * 1024;
 /// A profile's text; `None` when it does not exist.
 fn read_profile(path: &Path) -> anyhow::Result<Option<String>> {
     let bytes = fsx::read_bounded(path, MAX_PROFILE).map_err(|e| match e {
-        ReadError::Io(e) => fs_error(e),
-        other => with_hint(
-            other.to_string(),
+        ReadError::Io(e) => e.into(),
+        other => crate::render::add_hints(
+            other,
             &["add the gomux block by hand (`gomux setup --no-modify-path` prints it)"],
         ),
     })?;
@@ -563,7 +554,7 @@ fn add_block(p: &Profile, bin: &Path, home: Option<&Path>) -> anyhow::Result<Add
         return match with_block(&text, &p.path, make)? {
             None => Ok(Added::Unchanged),
             Some(new) => {
-                fsx::write_atomic(&p.path, new.as_bytes()).map_err(fs_error)?;
+                fsx::write_atomic(&p.path, new.as_bytes())?;
                 Ok(if had { Added::Updated } else { Added::Appended })
             }
         };
@@ -574,13 +565,13 @@ fn add_block(p: &Profile, bin: &Path, home: Option<&Path>) -> anyhow::Result<Add
     let created = if dir.is_dir() {
         Created::File
     } else if dir.parent().is_some_and(Path::is_dir) {
-        std::fs::create_dir(dir).map_err(|e| fs_error(FsError::new("create", dir, e)))?;
+        std::fs::create_dir(dir).map_err(|e| FsError::new("create", dir, e))?;
         Created::FileAndDir
     } else {
         return Ok(Added::Skipped);
     };
     let nl = if cfg!(windows) { "\r\n" } else { "\n" };
-    fsx::write_atomic(&p.path, make(created, nl).as_bytes()).map_err(fs_error)?;
+    fsx::write_atomic(&p.path, make(created, nl).as_bytes())?;
     Ok(Added::Created)
 }
 
@@ -607,7 +598,7 @@ fn remove_block(path: &Path) -> anyhow::Result<Option<&'static str>> {
     let rest = without_block(&text, &span);
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if rest.is_empty() && span.created != Created::Nothing && !is_link {
-        std::fs::remove_file(path).map_err(|e| fs_error(FsError::new("remove", path, e)))?;
+        std::fs::remove_file(path).map_err(|e| FsError::new("remove", path, e))?;
         if span.created == Created::FileAndDir
             && let Some(dir) = path.parent()
         {
@@ -616,7 +607,7 @@ fn remove_block(path: &Path) -> anyhow::Result<Option<&'static str>> {
         }
         return Ok(Some("removed (setup had created it)"));
     }
-    fsx::write_atomic(path, rest.as_bytes()).map_err(fs_error)?;
+    fsx::write_atomic(path, rest.as_bytes())?;
     Ok(Some("gomux block removed"))
 }
 
@@ -643,7 +634,7 @@ fn uninstall(
             .collect();
         if !with_blocks.is_empty() {
             // Read again under the lock: another setup may be writing the same profiles.
-            let _lock = home.lock_update(PROFILES_LOCK).map_err(fs_error)?;
+            let _lock = home.lock_update(PROFILES_LOCK)?;
             for p in &with_blocks {
                 if let Some(what) = remove_block(&p.path)? {
                     println!("{}: {what}", text::escape_path(&p.path));

@@ -7,7 +7,7 @@ use gomux_dist::{Options, Removed};
 use gomux_resolve::launch;
 use gomux_version::Request;
 
-use super::install::{dist_error, sync_proxies};
+use super::install::sync_proxies;
 use crate::{Context, with_hint};
 
 #[derive(clap::Args)]
@@ -47,8 +47,8 @@ fn name_for(ctx: &Context, input: &str) -> anyhow::Result<String> {
                 &[hint.as_str()],
             ))
         }
-        Err(e) => Err(with_hint(
-            e.to_string(),
+        Err(e) => Err(crate::render::add_hints(
+            e,
             &["`gomux list` shows the toolchain names"],
         )),
     }
@@ -56,9 +56,8 @@ fn name_for(ctx: &Context, input: &str) -> anyhow::Result<String> {
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings()?;
-    let options = Options::from_env(|k: &str| std::env::var_os(k)).map_err(dist_error)?;
-    let default = launch::default_toolchain(&settings)
-        .map_err(crate::context::resolve_error)?
+    let options = Options::from_env(|k: &str| std::env::var_os(k))?;
+    let default = launch::default_toolchain(&settings)?
         .and_then(|(request, _)| ctx.installed(&request).map(|n| (request, n)));
     let mut names = Vec::new();
     for input in &args.names {
@@ -79,8 +78,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut changed = false;
     for name in names {
-        let removed = gomux_dist::uninstall(&ctx.home, &name, &options, &|m| eprintln!("{m}"))
-            .map_err(dist_error);
+        let removed = gomux_dist::uninstall(&ctx.home, &name, &options, &|m| eprintln!("{m}"));
         match removed {
             Ok(Removed::Deleted(dir)) => {
                 println!("removed {name} from `{}`", dir.display());
@@ -94,7 +92,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 if changed {
                     sync_proxies(ctx, "");
                 }
-                return Err(e);
+                return Err(e.into());
             }
         }
     }

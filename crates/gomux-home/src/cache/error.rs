@@ -4,6 +4,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use gomux_version::Hints;
+
 use super::{MARKER_FILE, Source};
 use crate::fsx::{self, FsError};
 use crate::settings::SettingsError;
@@ -67,9 +69,8 @@ impl fmt::Display for CacheError {
     }
 }
 
-impl CacheError {
-    /// What to do about it, one line each.
-    pub fn hints(&self) -> Vec<String> {
+impl Hints for CacheError {
+    fn hints(&self) -> Vec<String> {
         let elsewhere =
             "or set `GOMUX_CACHE_DIR` (or `cache.root` in settings.toml) to another folder";
         match self {
@@ -98,7 +99,8 @@ impl CacheError {
                 ),
                 "or set `GOMUX_CACHE_MODE=off` to let Go use its own caches".into(),
             ],
-            _ => Vec::new(),
+            CacheError::Settings(e) => e.hints(),
+            CacheError::UnknownMode { .. } => Vec::new(),
         }
     }
 }

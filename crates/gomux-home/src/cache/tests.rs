@@ -1,5 +1,6 @@
 //! The cache policy's tests: plans, folders, markers and effective values.
 
+use gomux_version::Hints as _;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};

@@ -139,6 +139,12 @@ impl std::error::Error for SettingsError {
     }
 }
 
+impl gomux_version::Hints for SettingsError {
+    fn hints(&self) -> Vec<String> {
+        self.hint().into_iter().collect()
+    }
+}
+
 /// The settings gomux knows, as dotted keys; the settings registry ([`crate::config::ALL`])
 /// gives each its variable, type, default and doc line.
 pub mod keys {
