@@ -6,8 +6,10 @@ use gomux_home::settings::{SettingsError, Value, keys};
 use gomux_resolve::launch;
 use gomux_version::Request;
 
+use crate::context::Context;
 use crate::context::install_command;
-use crate::{Context, with_hint};
+use crate::render::with_hint;
+use crate::request::parse_request;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -66,17 +68,4 @@ pub fn settings_error(e: SettingsError) -> anyhow::Error {
         Some(hint) => with_hint(e.to_string(), &[&hint]),
         None => anyhow::Error::new(e),
     }
-}
-
-/// A version request, or the name of a linked toolchain (`system`, `corp-go`).
-pub fn parse_request(ctx: &Context, input: &str) -> anyhow::Result<Request> {
-    if gomux_version::is_safe_name(input) && ctx.home.toolchain_root(input).is_some() {
-        return Ok(Request::Exact(input.to_string()));
-    }
-    Request::parse(input).map_err(|e| {
-        with_hint(
-            e.to_string(),
-            &["use a version such as `1.22.3`, `go1.22.3` or `1.22`, or a name from `gomux list`"],
-        )
-    })
 }

@@ -16,10 +16,12 @@ use gomux_home::goenv::{self, GoEnvFile};
 use gomux_home::{cache, env as vars, exe, read_version_file};
 use gomux_resolve::{Tool, launch};
 
+use crate::context::Context;
 use crate::context::install_command;
 use crate::doctor::fs::{self as dfs, MountTable};
 use crate::doctor::{self, Finding};
-use crate::{Context, proxies};
+use crate::proxies;
+use crate::shell::profile;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -93,9 +95,9 @@ fn is_executable(p: &Path) -> bool {
 
 /// How to get the proxies onto PATH, depending on whether a profile already has the block.
 fn path_fix(ctx: &Context, env: Env<'_>) -> String {
-    let with_block: Vec<String> = super::setup::profiles(env)
+    let with_block: Vec<String> = profile::profiles(env)
         .into_iter()
-        .filter(|p| super::setup::has_block(&p.path))
+        .filter(|p| profile::has_block(&p.path))
         .map(|p| tick(&p.path))
         .collect();
     if with_block.is_empty() {

@@ -10,12 +10,15 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use gomux_dist::{Dist, DistError, Installed, Options, Platform, Source, Spec, Verify};
+use gomux_dist::{Dist, DistError, Installed, Spec, Verify};
 use gomux_home::{Settings, env as vars};
 use gomux_resolve::Tool;
 use gomux_version::Request;
 
-use crate::{Context, proxies, with_hint};
+use crate::context::Context;
+use crate::dist::{dist, sync_proxies};
+use crate::errors::dist_error;
+use crate::render::with_hint;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -41,40 +44,6 @@ pub struct Args {
     /// Used by the proxy: the proxy's path, then the original argv
     #[arg(last = true, hide = true)]
     exec: Vec<OsString>,
-}
-
-/// A library error with its hints, for rendering. The library already redacts and escapes
-/// what it quotes; this is the last net before the terminal: no URL password and no control
-/// character (other than the message's own line breaks) gets through.
-pub fn dist_error(e: DistError) -> anyhow::Error {
-    let hints: Vec<String> = e.hints().iter().map(|h| safe(h)).collect();
-    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    with_hint(safe(&e.to_string()), &hints)
-}
-
-/// `message` with URL user info redacted and control characters escaped, line by line.
-fn safe(message: &str) -> String {
-    message
-        .split('\n')
-        .map(|line| gomux_home::text::escape_max(&gomux_home::text::redact_urls(line), 4096))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The install pipeline configured from the environment and the settings. `prefix` starts
-/// every progress message (`gomux: ` when working for the proxy).
-pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow::Result<Dist> {
-    let env = |k: &str| std::env::var_os(k);
-    let source = Source::configured(env, settings).map_err(dist_error)?;
-    let options = Options::from_env(env).map_err(dist_error)?;
-    let platform = Platform::host().ok_or_else(|| {
-        dist_error(DistError::UnknownPlatform {
-            os: std::env::consts::OS.to_string(),
-            arch: std::env::consts::ARCH.to_string(),
-        })
-    })?;
-    Ok(Dist::new(ctx.home.clone(), source, platform, options)
-        .with_notify(move |m| eprintln!("{prefix}{}", safe(m))))
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -143,14 +112,6 @@ fn report(done: &Installed) {
             done.name,
             done.dir.display()
         );
-    }
-}
-
-/// Keeps the versioned proxies current; a failure there does not undo the install.
-pub fn sync_proxies(ctx: &Context, prefix: &str) {
-    if let Err(e) = proxies::sync(&ctx.home) {
-        eprintln!("{prefix}warning: the versioned proxies were not updated: {e:#}");
-        eprintln!("{prefix}hint: run `gomux setup` to repair them");
     }
 }
 

@@ -9,8 +9,10 @@ use std::process::ExitCode;
 use gomux_home::fsx;
 use gomux_version::Request;
 
-use crate::Context;
+use crate::context::Context;
 use crate::context::install_command;
+use crate::errors::fs_error;
+use crate::request::parse_request;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let request = super::default::parse_request(ctx, &args.toolchain)?;
+    let request = parse_request(ctx, &args.toolchain)?;
     let text = match &request {
         Request::Exact(name) => match gomux_version::from_toolchain(name) {
             Some(v) if name == &format!("go{v}") => v.to_string(),
@@ -29,7 +31,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Request::Family(f) => f.clone(),
     };
     let path = ctx.cwd.join(".go-version");
-    fsx::write_atomic(&path, format!("{text}\n").as_bytes()).map_err(super::setup::fs_error)?;
+    fsx::write_atomic(&path, format!("{text}\n").as_bytes()).map_err(fs_error)?;
     println!(
         "pinned {} to {text} (wrote `{}`)",
         ctx.cwd.display(),
