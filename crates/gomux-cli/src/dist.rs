@@ -1,13 +1,13 @@
 //! The install pipeline as the CLI configures it: from the environment and the settings,
-//! with its notices and progress drawn on stderr, and the proxies kept in step after it
-//! changed `toolchains/`.
+//! with its notices and progress drawn on stderr ([`crate::progress`]), and the proxies kept
+//! in step after it changed `toolchains/`.
 
 use gomux_dist::{Dist, DistError, Options, Platform, Source};
 use gomux_home::Settings;
 
 use crate::context::Context;
-use crate::errors::{dist_error, safe};
-use crate::proxies;
+use crate::errors::dist_error;
+use crate::{progress, proxies};
 
 /// The install pipeline configured from the environment and the settings. `prefix` starts
 /// every progress message (`gomux: ` when working for the proxy).
@@ -22,7 +22,7 @@ pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow:
         })
     })?;
     Ok(Dist::new(ctx.home.clone(), source, platform, options)
-        .with_notify(move |m| eprintln!("{prefix}{}", safe(m))))
+        .with_progress(progress::Stderr::new(prefix)))
 }
 
 /// Keeps the versioned proxies current; a failure there does not undo the install.

@@ -14,6 +14,7 @@ mod context;
 mod dist;
 mod doctor;
 mod errors;
+mod progress;
 mod proxies;
 mod render;
 mod request;
