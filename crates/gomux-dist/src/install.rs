@@ -9,7 +9,6 @@ use std::time::SystemTime;
 use gomux_home::fsx::{self, FOLDER_MARKER, TOOLCHAIN_MARKER};
 use gomux_home::{Home, text};
 use gomux_version::Request;
-use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +19,7 @@ use crate::index::{Index, is_sha256};
 use crate::lock::{self, Operation};
 use crate::pipeline::{BodyFailure, gunzip_and_hash, hash_to_file};
 use crate::platform::{Platform, parse_archive_filename};
+use crate::progress::{Notices, Progress, Silent};
 use crate::source::Source;
 use crate::{Options, Spec};
 
@@ -82,7 +82,7 @@ pub struct Dist {
     platform: Platform,
     options: Options,
     fetcher: Fetcher,
-    notify: Box<dyn Fn(&str) + Send + Sync>,
+    progress: Box<dyn Progress>,
 }
 
 fn check_name(name: &str) -> Result<(), DistError> {
@@ -104,14 +104,19 @@ impl Dist {
             platform,
             options,
             fetcher,
-            notify: Box::new(|_| {}),
+            progress: Box::new(Silent),
         }
     }
 
-    /// Sets where progress messages go (waiting for a lock, retrying a download).
-    pub fn with_notify(mut self, notify: impl Fn(&str) + Send + Sync + 'static) -> Dist {
-        self.notify = Box::new(notify);
+    /// Sets what is told of the installs' progress: downloads and notices.
+    pub fn with_progress(mut self, progress: impl Progress + 'static) -> Dist {
+        self.progress = Box::new(progress);
         self
+    }
+
+    /// Sets where the notices go (waiting for a lock, retrying a download), and nothing else.
+    pub fn with_notify(self, notify: impl Fn(&str) + Send + Sync + 'static) -> Dist {
+        self.with_progress(Notices(notify))
     }
 
     pub fn home(&self) -> &Home {
@@ -421,7 +426,7 @@ impl Dist {
             match f() {
                 Ok(v) => return Ok(v),
                 Err(e) if e.is_transient() && attempt < attempts => {
-                    (self.notify)(&format!(
+                    self.progress.notice(&format!(
                         "{e}; trying again in {:.1}s ({attempt}/{attempts})",
                         pause.as_secs_f64()
                     ));
@@ -459,7 +464,7 @@ impl Dist {
             name,
             Operation::Install,
             self.options.lock_timeout,
-            &*self.notify,
+            &|m: &str| self.progress.notice(m),
         )?;
         // Another gomux may have finished the job while this one waited.
         if let Some(dir) = self.home.toolchain_root(name) {
@@ -541,23 +546,6 @@ impl Dist {
         }
     }
 
-    fn progress_bar(&self, len: Option<u64>, filename: &str) -> Option<ProgressBar> {
-        if !self.options.progress {
-            return None;
-        }
-        let bar = match len {
-            Some(len) => ProgressBar::new(len),
-            None => ProgressBar::new_spinner(),
-        };
-        if let Ok(style) = ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(filename.to_string());
-        Some(bar)
-    }
-
     fn failure(&self, plan: &Plan, is_file: bool, f: BodyFailure, len: Option<u64>) -> DistError {
         if f.too_large {
             return DistError::TooLarge {
@@ -585,19 +573,14 @@ impl Dist {
             e => e,
         })?;
         let (len, is_file) = (body.len, body.is_file);
-        let bar = self.progress_bar(len, &plan.filename);
+        let progress = &*self.progress;
+        progress.start(&plan.filename, len);
         let limits = self.options.limits;
         let streamed = if plan.zip {
             let download = self.tmp_path(name, DOWNLOAD);
-            let streamed = hash_to_file(
-                body.reader,
-                &download,
-                self.options.max_download,
-                bar.clone(),
-            )?;
-            if let Some(bar) = &bar {
-                bar.finish_and_clear();
-            }
+            let streamed =
+                hash_to_file(body.reader, &download, self.options.max_download, progress)?;
+            progress.finish();
             let streamed = streamed.map_err(|f| self.failure(plan, is_file, f, len))?;
             self.check_sha(plan, &streamed.sha256)?;
             let file =
@@ -608,12 +591,10 @@ impl Dist {
             streamed
         } else {
             let (unpacked, streamed) =
-                gunzip_and_hash(body.reader, self.options.max_download, bar.clone(), |r| {
+                gunzip_and_hash(body.reader, self.options.max_download, progress, |r| {
                     unpack_tar(r, staging, &plan.label, limits)
                 });
-            if let Some(bar) = &bar {
-                bar.finish_and_clear();
-            }
+            progress.finish();
             // A broken download explains everything else; then a wrong hash does.
             let streamed = streamed.map_err(|f| self.failure(plan, is_file, f, len))?;
             self.check_sha(plan, &streamed.sha256)?;

@@ -10,7 +10,8 @@
 //!
 //! Entry points: [`Dist`] (index, resolve, install, install from an archive) and
 //! [`uninstall`]. The CLI builds a [`Dist`] from [`Source::configured`] and
-//! [`Options::from_env`]; the proxy never links this crate.
+//! [`Options::from_env`], and shows what an install does through its own [`Progress`] (this
+//! crate draws nothing); the proxy never links this crate.
 
 mod error;
 mod extract;
@@ -20,10 +21,10 @@ mod install;
 pub mod lock;
 mod pipeline;
 mod platform;
+mod progress;
 mod source;
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use gomux_home::env::{GOMUX_HTTP_TIMEOUT, GOMUX_LOCK_TIMEOUT};
@@ -35,6 +36,7 @@ pub use index::{File, Index, Release, is_sha256};
 pub use install::{Dist, Installed, Removed, Verify, uninstall};
 pub use lock::Operation;
 pub use platform::{Platform, parse_archive_filename};
+pub use progress::{Progress, Silent};
 pub use source::{OFFICIAL_DOWNLOADS, OFFICIAL_INDEX, Source, is_loopback};
 
 /// Tunables of the pipeline. [`Options::default`] has the production values.
@@ -44,8 +46,6 @@ pub struct Options {
     pub http_timeout: Duration,
     /// How long to wait for another gomux installing the same toolchain.
     pub lock_timeout: Duration,
-    /// Draw a progress bar on stderr.
-    pub progress: bool,
     /// Caps on what an archive may unpack to.
     pub limits: Limits,
     /// Tries per download (transient failures only are tried again).
@@ -63,7 +63,6 @@ impl Default for Options {
         Options {
             http_timeout: Duration::from_secs(30),
             lock_timeout: Duration::from_secs(600),
-            progress: false,
             limits: Limits::default(),
             attempts: 3,
             backoff: Duration::from_millis(500),
@@ -74,13 +73,9 @@ impl Default for Options {
 }
 
 impl Options {
-    /// The defaults, with `GOMUX_HTTP_TIMEOUT` and `GOMUX_LOCK_TIMEOUT` (seconds) applied and a
-    /// progress bar when stderr is a terminal.
+    /// The defaults, with `GOMUX_HTTP_TIMEOUT` and `GOMUX_LOCK_TIMEOUT` (seconds) applied.
     pub fn from_env(get: impl Fn(&str) -> Option<OsString>) -> Result<Options, DistError> {
-        let mut o = Options {
-            progress: std::io::stderr().is_terminal(),
-            ..Options::default()
-        };
+        let mut o = Options::default();
         if let Some(d) = seconds(&get, GOMUX_HTTP_TIMEOUT)? {
             o.http_timeout = d;
         }

@@ -11,10 +11,10 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use crate::error::DistError;
+use crate::progress::Progress;
 
 const READ_BUF: usize = 256 * 1024;
 const CHUNK: usize = 256 * 1024;
@@ -35,18 +35,19 @@ pub(crate) struct BodyFailure {
 }
 
 /// Hashes everything read through it and remembers the first read error.
-struct HashingReader<R> {
+struct HashingReader<'p, R> {
     inner: R,
     hasher: Sha256,
     got: u64,
     limit: u64,
-    progress: Option<ProgressBar>,
+    progress: &'p dyn Progress,
     failed: Option<BodyFailure>,
 }
 
-impl<R> HashingReader<R> {
-    /// Hashes and counts what it reads from `inner`, failing past `limit` bytes.
-    fn new(inner: R, limit: u64, progress: Option<ProgressBar>) -> HashingReader<R> {
+impl<'p, R> HashingReader<'p, R> {
+    /// Hashes and counts what it reads from `inner` (telling `progress`), failing past `limit`
+    /// bytes.
+    fn new(inner: R, limit: u64, progress: &'p dyn Progress) -> HashingReader<'p, R> {
         HashingReader {
             inner,
             hasher: Sha256::new(),
@@ -58,7 +59,7 @@ impl<R> HashingReader<R> {
     }
 }
 
-impl<R: Read> Read for HashingReader<R> {
+impl<R: Read> Read for HashingReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.failed.is_some() {
             return Err(io::Error::other("the download failed"));
@@ -76,9 +77,7 @@ impl<R: Read> Read for HashingReader<R> {
                         return Err(io::Error::other("the download is too large"));
                     }
                     self.hasher.update(&buf[..n]);
-                    if let Some(p) = &self.progress {
-                        p.inc(n as u64);
-                    }
+                    self.progress.advance(n as u64);
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -135,7 +134,7 @@ impl Read for ChunkReader {
 fn reader_thread(
     body: Box<dyn Read + Send + '_>,
     limit: u64,
-    progress: Option<ProgressBar>,
+    progress: &dyn Progress,
     tx: SyncSender<io::Result<Vec<u8>>>,
 ) -> Result<Streamed, BodyFailure> {
     let mut hr = HashingReader::new(body, limit, progress);
@@ -185,7 +184,7 @@ fn reader_thread(
 pub(crate) fn gunzip_and_hash<F>(
     body: Box<dyn Read + Send + '_>,
     limit: u64,
-    progress: Option<ProgressBar>,
+    progress: &dyn Progress,
     consume: F,
 ) -> (Result<(), DistError>, Result<Streamed, BodyFailure>)
 where
@@ -218,7 +217,7 @@ pub(crate) fn hash_to_file(
     body: Box<dyn Read + Send + '_>,
     dest: &Path,
     limit: u64,
-    progress: Option<ProgressBar>,
+    progress: &dyn Progress,
 ) -> Result<Result<Streamed, BodyFailure>, DistError> {
     // Private: nobody may change the file between its hash check and its unpacking.
     let mut opts = std::fs::OpenOptions::new();
@@ -256,6 +255,7 @@ pub(crate) fn hash_to_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::Silent;
 
     fn gz(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -276,7 +276,7 @@ mod tests {
         let (consumed, streamed) = gunzip_and_hash(
             Box::new(io::Cursor::new(body.clone())),
             u64::MAX,
-            None,
+            &Silent,
             |r| {
                 let mut first = vec![0u8; 10];
                 r.read_exact(&mut first).unwrap();
@@ -292,7 +292,7 @@ mod tests {
         let (consumed, streamed) = gunzip_and_hash(
             Box::new(io::Cursor::new(body.clone())),
             u64::MAX,
-            None,
+            &Silent,
             |r| {
                 let mut all = Vec::new();
                 r.read_to_end(&mut all).unwrap();
@@ -310,7 +310,7 @@ mod tests {
         let (consumed, streamed) = gunzip_and_hash(
             Box::new(io::Cursor::new(body.clone())),
             u64::MAX,
-            None,
+            &Silent,
             |r| {
                 let mut all = Vec::new();
                 let e = r.read_to_end(&mut all).unwrap_err();
@@ -322,11 +322,44 @@ mod tests {
         assert_eq!(streamed.unwrap().sha256, sha(&body));
 
         let big = gz(&vec![7u8; 1_000_000]);
-        let (_, streamed) = gunzip_and_hash(Box::new(io::Cursor::new(big)), 100, None, |r| {
+        let (_, streamed) = gunzip_and_hash(Box::new(io::Cursor::new(big)), 100, &Silent, |r| {
             let mut all = Vec::new();
             assert!(r.read_to_end(&mut all).is_err());
             Ok(())
         });
         assert!(streamed.unwrap_err().too_large);
+    }
+
+    /// Counts what the pipeline reports, from whichever thread it reports.
+    #[derive(Default)]
+    struct Counted(std::sync::atomic::AtomicU64);
+
+    impl Progress for Counted {
+        fn advance(&self, bytes: u64) {
+            self.0
+                .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn every_byte_read_is_reported_to_the_progress() {
+        let body = gz(&vec![3u8; 700_000]);
+        let counted = Counted::default();
+        let (consumed, streamed) = gunzip_and_hash(
+            Box::new(io::Cursor::new(body.clone())),
+            1 << 30,
+            &counted,
+            |r| {
+                io::copy(r, &mut io::sink())
+                    .map(|_| ())
+                    .map_err(|e| DistError::io("read", "test", e))
+            },
+        );
+        assert!(consumed.is_ok());
+        assert_eq!(streamed.unwrap().bytes, body.len() as u64);
+        assert_eq!(
+            counted.0.load(std::sync::atomic::Ordering::Relaxed),
+            body.len() as u64
+        );
     }
 }

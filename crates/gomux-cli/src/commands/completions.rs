@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap_complete::Shell;
 
-use crate::Context;
+use crate::context::Context;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -6,8 +6,10 @@ use gomux_home::settings::{Value, keys};
 use gomux_resolve::launch;
 use gomux_version::Request;
 
+use crate::context::Context;
 use crate::context::install_command;
-use crate::{Context, with_hint};
+use crate::render::with_hint;
+use crate::request::parse_request;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -56,17 +58,4 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A version request, or the name of a linked toolchain (`system`, `corp-go`).
-pub fn parse_request(ctx: &Context, input: &str) -> anyhow::Result<Request> {
-    if gomux_version::is_safe_name(input) && ctx.home.toolchain_root(input).is_some() {
-        return Ok(Request::Exact(input.to_string()));
-    }
-    Request::parse(input).map_err(|e| {
-        crate::render::add_hints(
-            e,
-            &["use a version such as `1.22.3`, `go1.22.3` or `1.22`, or a name from `gomux list`"],
-        )
-    })
 }

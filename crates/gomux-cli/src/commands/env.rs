@@ -14,7 +14,10 @@ use gomux_home::env as vars;
 use gomux_resolve::{Tool, launch};
 use serde_json::{Map, Value, json};
 
-use crate::{Context, proxies};
+use crate::context::Context;
+use crate::proxies;
+use crate::shell::quote::{cmd_set, fish_quote, pwsh_quote, sh_quote};
+use crate::shell::user_shell;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -39,11 +42,7 @@ pub enum Shell {
 impl Shell {
     /// The shell `$SHELL` names, else `sh` (`pwsh` on Windows).
     fn detect() -> Shell {
-        let name = std::env::var_os("SHELL")
-            .map(PathBuf::from)
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default();
-        match name.trim_end_matches(".exe") {
+        match user_shell(&|k: &str| std::env::var_os(k)).as_str() {
             "bash" => Shell::Bash,
             "zsh" => Shell::Zsh,
             "fish" => Shell::Fish,
@@ -228,13 +227,6 @@ pub fn render(
     s.push('\n');
     for (k, v) in set {
         let v = v.to_string_lossy();
-        if shell == Shell::Cmd && v.contains(['\n', '\r', '"']) {
-            // cmd.exe has no quoting for these: never print a line that would run the rest.
-            s.push_str(&format!(
-                "REM {k} is not set: its value holds a line break or a `\"` that cmd cannot quote\n"
-            ));
-            continue;
-        }
         let line = match shell {
             Shell::Sh | Shell::Bash | Shell::Zsh => format!("export {k}={}", sh_quote(&v)),
             Shell::Fish if *k == "PATH" => {
@@ -245,7 +237,13 @@ pub fn render(
             }
             Shell::Fish => format!("set -gx {k} {}", fish_quote(&v)),
             Shell::Pwsh => format!("$env:{k} = {}", pwsh_quote(&v)),
-            Shell::Cmd => format!("set \"{k}={v}\""),
+            Shell::Cmd => match cmd_set(k, &v) {
+                Some(line) => line,
+                // cmd.exe has no quoting for these: never print a line that would run the rest.
+                None => format!(
+                    "REM {k} is not set: its value holds a line break or a `\"` that cmd cannot quote"
+                ),
+            },
         };
         s.push_str(&line);
         s.push('\n');
@@ -263,31 +261,6 @@ pub fn render(
     s
 }
 
-/// `'text'` for POSIX shells (a `'` becomes `'\''`).
-pub fn sh_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
-}
-
-/// `'text'` for fish (`\` and `'` escaped with a backslash).
-pub fn fish_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// `'text'` for PowerShell: each single quote is doubled, and PowerShell counts the
-/// typographic ones (`‘ ’ ‚ ‛`) as single quotes too.
-pub fn pwsh_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
-}
-
 /// `text` escaped onto one line (no line break, no control character), cut when very long.
 fn one_line(text: &str) -> String {
     gomux_home::text::escape_max(text, 4096)
@@ -296,86 +269,6 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(sh_quote("/a b/it's"), r"'/a b/it'\''s'");
-        assert_eq!(fish_quote(r"C:\it's"), r"'C:\\it\'s'");
-        assert_eq!(pwsh_quote("it's"), "'it''s'");
-        // PowerShell ends a '...' string at a typographic quote too.
-        assert_eq!(pwsh_quote("a\u{2019}; x"), "'a\u{2019}\u{2019}; x'");
-    }
-
-    /// What fish makes of a single-quoted word: `\\` and `\'` are its only escapes, and
-    /// nothing else (line breaks, `$`, parentheses) is special inside it.
-    fn fish_unquote(word: &str) -> Option<String> {
-        let inner = word.strip_prefix('\'')?.strip_suffix('\'')?;
-        let mut out = String::new();
-        let mut chars = inner.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.next()? {
-                    e @ ('\\' | '\'') => out.push(e),
-                    other => {
-                        out.push('\\');
-                        out.push(other);
-                    }
-                },
-                // An unescaped quote would end the word early.
-                '\'' => return None,
-                c => out.push(c),
-            }
-        }
-        Some(out)
-    }
-
-    /// What PowerShell makes of a single-quoted string: a doubled quote is one quote, and a
-    /// lone one (of any of its four kinds) ends the string.
-    fn pwsh_unquote(word: &str) -> Option<String> {
-        let quote = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}');
-        let inner = word.strip_prefix('\'')?.strip_suffix('\'')?;
-        let mut out = String::new();
-        let mut chars = inner.chars().peekable();
-        while let Some(c) = chars.next() {
-            if quote(c) {
-                if chars.peek().copied().is_some_and(quote) {
-                    chars.next();
-                } else {
-                    return None;
-                }
-            }
-            out.push(c);
-        }
-        Some(out)
-    }
-
-    const HOSTILE: &[&str] = &[
-        "a\n touch PWNED #",
-        "$(touch PWNED)",
-        "`touch PWNED`",
-        "it's \"quoted\" \\ back\\slash\\",
-        "x'; touch PWNED; echo '",
-        "end\\",
-        "\u{2018}smart\u{2019} \u{201a}\u{201b}",
-        "(touch PWNED); $env:X; {}",
-        "tab\there\r\n",
-    ];
-
-    #[test]
-    fn hostile_values_survive_each_shells_quoting() {
-        for v in HOSTILE {
-            assert_eq!(
-                fish_unquote(&fish_quote(v)).as_deref(),
-                Some(*v),
-                "fish: {v:?}"
-            );
-            assert_eq!(
-                pwsh_unquote(&pwsh_quote(v)).as_deref(),
-                Some(*v),
-                "pwsh: {v:?}"
-            );
-        }
-    }
 
     #[test]
     fn the_comment_stays_one_line() {

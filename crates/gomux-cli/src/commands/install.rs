@@ -10,12 +10,14 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use gomux_dist::{Dist, DistError, Installed, Options, Platform, Source, Spec, Verify};
+use gomux_dist::{Dist, DistError, Installed, Spec, Verify};
 use gomux_home::{Settings, env as vars};
 use gomux_resolve::Tool;
 use gomux_version::Request;
 
-use crate::{Context, proxies, with_hint};
+use crate::context::Context;
+use crate::dist::{dist, sync_proxies};
+use crate::render::with_hint;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -41,20 +43,6 @@ pub struct Args {
     /// Used by the proxy: the proxy's path, then the original argv
     #[arg(last = true, hide = true)]
     exec: Vec<OsString>,
-}
-
-/// The install pipeline configured from the environment and the settings. `prefix` starts
-/// every progress message (`gomux: ` when working for the proxy).
-pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow::Result<Dist> {
-    let env = |k: &str| std::env::var_os(k);
-    let source = Source::configured(env, settings)?;
-    let options = Options::from_env(env)?;
-    let platform = Platform::host().ok_or_else(|| DistError::UnknownPlatform {
-        os: std::env::consts::OS.to_string(),
-        arch: std::env::consts::ARCH.to_string(),
-    })?;
-    Ok(Dist::new(ctx.home.clone(), source, platform, options)
-        .with_notify(move |m| eprintln!("{prefix}{}", gomux_home::text::report_lines(m))))
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
@@ -130,14 +118,6 @@ fn report(done: &Installed) {
             done.name,
             done.dir.display()
         );
-    }
-}
-
-/// Keeps the versioned proxies current; a failure there does not undo the install.
-pub fn sync_proxies(ctx: &Context, prefix: &str) {
-    if let Err(e) = proxies::sync(&ctx.home) {
-        eprintln!("{prefix}warning: the versioned proxies were not updated: {e:#}");
-        eprintln!("{prefix}hint: run `gomux setup` to repair them");
     }
 }
 

@@ -6,7 +6,9 @@ use std::process::{Command, ExitCode};
 use anyhow::Context as _;
 use gomux_home::{env as vars, read_version_file, sdk_tool, text};
 
-use crate::{Context, proxies, with_hint};
+use crate::context::Context;
+use crate::proxies;
+use crate::render::with_hint;
 
 #[derive(clap::Args)]
 pub struct Args {

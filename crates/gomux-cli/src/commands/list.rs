@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use gomux_resolve::{Tool, launch};
 use serde_json::json;
 
-use crate::Context;
+use crate::context::Context;
 
 #[derive(clap::Args)]
 pub struct Args {

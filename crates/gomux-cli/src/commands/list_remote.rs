@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use gomux_dist::DistError;
 use serde_json::json;
 
-use super::install::dist;
-use crate::Context;
+use crate::context::Context;
+use crate::dist::dist;
 
 pub fn list_remote(ctx: &Context, all: bool, json: bool) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings()?;

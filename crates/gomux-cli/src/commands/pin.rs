@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use gomux_home::fsx;
 use gomux_version::Request;
 
-use crate::Context;
+use crate::context::Context;
 use crate::context::install_command;
+use crate::request::parse_request;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let request = super::default::parse_request(ctx, &args.toolchain)?;
+    let request = parse_request(ctx, &args.toolchain)?;
     let text = match &request {
         Request::Exact(name) => match gomux_version::from_toolchain(name) {
             Some(v) if name == &format!("go{v}") => v.to_string(),

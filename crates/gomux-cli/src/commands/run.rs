@@ -6,8 +6,10 @@ use std::process::{Command, ExitCode};
 
 use gomux_resolve::Tool;
 
+use crate::context::Context;
 use crate::context::install_command;
-use crate::{Context, with_hint};
+use crate::render::with_hint;
+use crate::request::parse_request;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let request = super::default::parse_request(ctx, &args.toolchain)?;
+    let request = parse_request(ctx, &args.toolchain)?;
     // Resolve as `go +VERSION` would, so the project and its caches are found too.
     let plus = OsString::from(format!("+{}", request_arg(&request)));
     let mut r = ctx.resolve(&[plus], Tool::Go)?;

@@ -7,8 +7,9 @@ use gomux_dist::{Options, Removed};
 use gomux_resolve::launch;
 use gomux_version::Request;
 
-use super::install::sync_proxies;
-use crate::{Context, with_hint};
+use crate::context::Context;
+use crate::dist::sync_proxies;
+use crate::render::with_hint;
 
 #[derive(clap::Args)]
 pub struct Args {

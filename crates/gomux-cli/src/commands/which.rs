@@ -11,8 +11,9 @@ use std::process::ExitCode;
 use gomux_home::text;
 use gomux_resolve::Tool;
 
+use crate::context::Context;
 use crate::context::install_command;
-use crate::{Context, with_hint};
+use crate::render::with_hint;
 
 #[derive(clap::Args)]
 pub struct Args {

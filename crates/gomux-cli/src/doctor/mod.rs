@@ -1,13 +1,86 @@
-//! The pieces of `gomux doctor` that are not checks: the finding type and its rendering, and
-//! the filesystem facts (mount table, free space, devices) the checks read.
+//! `gomux doctor`'s checks, one module per family in the order a user would fix things:
+//! [`path`] (PATH and the proxies), [`environment`] (variables and `go env -w`), [`folders`]
+//! (filesystems), [`toolchains`], [`settings`] and [`here`] (this directory). This module
+//! holds what they share: the finding type and its rendering, and how an SDK binary is run;
+//! [`fs`] reads the filesystem facts (mount table, free space, devices).
 //!
 //! Every check produces exactly one [`Finding`]: a status, one line of evidence (what was
 //! seen, with paths) and, unless all is well, one line saying what to do. Keeping it to one
 //! line each makes the text output scannable and the JSON output stable for scripts.
 
+mod environment;
+mod folders;
 pub mod fs;
+mod here;
+mod path;
+mod settings;
+mod toolchains;
 
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use gomux_home::env as vars;
 use serde_json::{Value, json};
+
+use crate::context::Context;
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<OsString>;
+
+/// Every check, in the order a user would fix things: PATH, the proxies, the environment, the
+/// folders, the toolchains, the settings, then this directory.
+pub fn checks(ctx: &Context, env: Env<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    path::path_checks(ctx, env, &mut out);
+    out.push(path::proxies_check(ctx));
+    out.push(environment::goroot_check(ctx, env));
+    out.push(environment::gotooldir_check(env));
+    out.push(environment::gotoolchain_check(env));
+    out.extend(environment::frozen_env_check(ctx, env));
+    out.push(environment::goenv_file_check(ctx, env));
+    folders::filesystem_checks(ctx, env, &mut out);
+    toolchains::toolchain_checks(ctx, &mut out);
+    settings::settings_checks(ctx, &mut out);
+    here::here_checks(ctx, &mut out);
+    out
+}
+
+fn tick(p: &Path) -> String {
+    format!("`{}`", gomux_home::text::escape_path(p))
+}
+
+/// The outcome of running an SDK binary.
+enum Ran {
+    Output(String),
+    Proxy,
+    Failed(String),
+}
+
+/// Runs an SDK binary as gomux does when it vets one: no inherited GOROOT, no toolchain
+/// switching, and a recursion depth at which a gomux proxy refuses to run.
+fn run_tool(exe: &Path, args: &[&str]) -> Ran {
+    let out = Command::new(exe)
+        .args(args)
+        .env_remove("GOROOT")
+        .env("GOTOOLCHAIN", "local")
+        .env(vars::GOMUX_RECURSION_DEPTH, "1000")
+        .stdin(Stdio::null())
+        .output();
+    match out {
+        Err(e) => Ran::Failed(e.to_string()),
+        Ok(o) => {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            if stderr.starts_with("gomux:") {
+                Ran::Proxy
+            } else if !o.status.success() {
+                let first = stderr.lines().next().unwrap_or("").trim().to_string();
+                Ran::Failed(format!("{}: {first}", o.status))
+            } else {
+                Ran::Output(String::from_utf8_lossy(&o.stdout).into_owned())
+            }
+        }
+    }
+}
 
 /// How bad a finding is. Errors make `gomux doctor` exit non-zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
