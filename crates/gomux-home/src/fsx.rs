@@ -642,6 +642,26 @@ pub fn tree_size(path: &Path) -> u64 {
     total
 }
 
+/// True when both paths name the same file: the same device and inode on Unix, the same
+/// canonical path elsewhere. False when either cannot be read.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (fs::canonicalize(a), fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
 /// Removes `path` completely, making read-only folders writable first. Symbolic links are
 /// removed, never followed. Callers prove ownership first ([`remove_owned`]).
 pub fn remove_tree(path: &Path) -> io::Result<()> {

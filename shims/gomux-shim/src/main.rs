@@ -150,25 +150,11 @@ fn working_dir() -> Result<PathBuf, Failure> {
     if let Some(pwd) = env("PWD").map(PathBuf::from)
         && pwd.is_absolute()
         && pwd != physical
-        && same_file(&pwd, Path::new("."))
+        && gomux_home::fsx::same_file(&pwd, Path::new("."))
     {
         return Ok(pwd);
     }
     Ok(physical)
-}
-
-#[cfg(unix)]
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &Path, _: &Path) -> bool {
-    false
 }
 
 /// What a successful `run` returns: nothing on Unix (the process became the SDK), the SDK's
