@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Crates the proxy must never link: runtimes, HTTP and TLS stacks, argument parsers, logging
-/// set-up and general-purpose serialisation.
+/// set-up and general-purpose serialisation, and the workspace's own slow-path crates (installs
+/// and the cache folders' walks, which the proxy leaves to the `gomux` CLI).
 const FORBIDDEN: &[&str] = &[
+    "gomux-dist",
+    "gomux-cache",
     "tokio",
     "reqwest",
     "hyper",

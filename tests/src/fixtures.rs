@@ -205,12 +205,7 @@ impl Fixtures {
         }
         std::io::copy(&mut reader, &mut std::io::sink())
             .unwrap_or_else(|e| panic!("cannot read `{}`: {e}", toolchain.archive_path.display()));
-        let sha256: String = reader
-            .hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = gomux_home::text::hex(&reader.hasher.finalize());
         assert_eq!(
             sha256,
             toolchain.sha256,
@@ -510,10 +505,7 @@ mod tests {
         let bytes = builder.into_inner().unwrap().finish().unwrap();
         let file_name = format!("{name}.linux-amd64.tar.gz");
         std::fs::write(tmp.path().join(&file_name), &bytes).unwrap();
-        let sha256: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = gomux_home::text::hex(&Sha256::digest(&bytes));
         let text = index(&[release(name, &file_name, &sha256, bytes.len() as u64)]);
         std::fs::write(tmp.path().join(INDEX), text).unwrap();
         std::fs::write(tmp.path().join(MARKER), "key test\n").unwrap();

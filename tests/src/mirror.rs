@@ -324,8 +324,7 @@ pub fn dead_url() -> String {
 
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    gomux_home::text::hex(&Sha256::digest(bytes))
 }
 
 /// The host as the release index names it: `("linux", "amd64")`, `("darwin", "arm64")`,

@@ -9,6 +9,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+/// The commands that compare a `PATH` entry or a binary with the proxies use it from here.
+pub use gomux_home::fsx::same_file;
 use gomux_home::{Home, exe};
 
 /// The name of the master copy of the proxy in `bin/`.
@@ -90,25 +92,6 @@ fn temp_sibling(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".tmp{}", std::process::id()));
     path.with_file_name(name)
-}
-
-/// True when both paths are the same file (same device and inode).
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (std::fs::metadata(a), std::fs::metadata(b)) {
-            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-            (Ok(x), Ok(y)) => x == y,
-            _ => false,
-        }
-    }
 }
 
 /// Where the proxy binary to install comes from: `gomux-shim` beside the running `gomux`,

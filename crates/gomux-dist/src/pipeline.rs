@@ -11,6 +11,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use gomux_home::text::hex;
 use sha2::{Digest, Sha256};
 
 use crate::error::DistError;
@@ -92,17 +93,6 @@ impl<R: Read> Read for HashingReader<'_, R> {
             }
         }
     }
-}
-
-/// Lowercase hex of a digest.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
 }
 
 /// The decompressed stream, as chunks from the reader thread.

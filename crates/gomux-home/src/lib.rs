@@ -13,6 +13,7 @@ pub mod fsx;
 pub mod goenv;
 pub mod settings;
 pub mod text;
+pub mod time;
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;

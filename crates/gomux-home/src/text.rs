@@ -6,6 +6,8 @@
 //! it is printed, logged or stored. A `.go-version` holding `ESC [2K` cannot rewrite the user's
 //! terminal, a 100 MB pin file cannot flood it, and `https://alice:pw@mirror/` never reaches a
 //! CI log with its password.
+//!
+//! It also holds gomux's one hex encoder ([`hex`]), for digests.
 
 use std::fmt::Write as _;
 
@@ -139,6 +141,17 @@ pub fn report_lines(s: &str) -> String {
         .join("\n")
 }
 
+/// Lowercase hexadecimal of `bytes` (a digest: `sha256` values in indexes and reports).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +183,12 @@ mod tests {
             escape_bytes(&[0xffu8; 500]).matches("\\xff").count(),
             MAX_SHOWN
         );
+    }
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[]), "");
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 
     #[test]

@@ -135,8 +135,12 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
     }
 
     let home = Home::from_lookup(env)?;
-    let cwd = locate::working_dir(&env)
-        .map_err(|e| Failure::new(format!("cannot read the current directory: {e}")))?;
+    let cwd = locate::working_dir(&env).map_err(|e| {
+        Failure::new(format!(
+            "cannot read the current directory: {}",
+            gomux_home::fsx::describe(&e)
+        ))
+    })?;
     let settings = home.settings()?;
     let rest = &args[1..];
     let site = Site {

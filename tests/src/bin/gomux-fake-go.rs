@@ -56,7 +56,7 @@ fn main() {
             println!("arg={a}");
         }
         for a in std::env::args_os().skip(1) {
-            println!("argx={}", hex(a.as_encoded_bytes()));
+            println!("argx={}", gomux_home::text::hex(a.as_encoded_bytes()));
         }
         for k in [
             "GOROOT",
@@ -77,8 +77,4 @@ fn main() {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     std::process::exit(code);
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

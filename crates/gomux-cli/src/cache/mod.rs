@@ -1,23 +1,19 @@
-//! The slow side of the cache policy: what a directory gets, listing, sizes, cleaning, verifying.
+//! The CLI's side of the cache policy: what a directory gets (resolving its project and
+//! toolchain as the proxy does), and the words and numbers the `cache` commands print.
 //!
-//! The proxy only computes a plan ([`gomux_home::cache`]); everything that walks folders lives
-//! here. A cache root may be `/` or a home folder, so only folders carrying gomux's
-//! `gomux-cache.txt` ([`cache::CACHE_MARKER`]) are ever listed or removed, and removal goes
-//! through [`fsx::remove_owned`]: the folder is renamed out of Go's sight first, so an
-//! interrupted clean never leaves half a module that Go trusts. [`finish_trash`] completes what
-//! an interrupted clean left.
-
-pub mod dirhash;
-pub mod verify;
+//! The proxy only computes a plan ([`gomux_home::cache`]); everything that walks folders
+//! (listing, sizes, cleaning, verifying) lives in the `gomux-cache` crate. The few of its
+//! functions that other commands call are re-exported here.
 
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use gomux_home::cache::{self, CachePlan, CacheRoot, Effective, Kind};
-use gomux_home::fsx;
+use gomux_home::cache::{self, CachePlan, CacheRoot, Effective};
 
 use crate::Context;
+
+pub use gomux_cache::{finish_trash, folders, unmarked};
 
 /// What a directory gets: the plan, the project and toolchain it was made for, and the values
 /// a `go` call there ends up with.
@@ -77,127 +73,6 @@ pub fn root(ctx: &Context) -> anyhow::Result<CacheRoot> {
     let settings = ctx.settings()?;
     let (root, _) = cache::cache_root(&ctx.home, &settings, &env_var)?;
     Ok(CacheRoot::new(root))
-}
-
-/// One cache folder under the root.
-#[derive(Clone, Debug)]
-pub struct Folder {
-    pub kind: Kind,
-    pub path: PathBuf,
-    /// The path relative to the cache root, `/`-separated (`projects/app-1a2b3c4d5e6f`).
-    pub name: String,
-    /// The project recorded in the marker, for project folders.
-    pub project: Option<String>,
-    pub last_use: Option<SystemTime>,
-}
-
-/// Every cache folder under the root, by kind then name: only folders whose
-/// `gomux-cache.txt` proves gomux made them. Reads markers, no sizes.
-pub fn folders(root: &CacheRoot) -> Vec<Folder> {
-    scan(root).0
-}
-
-/// The folders in the cache root's group folders that carry no cache marker: gomux did not
-/// make them and leaves them alone (a cache root at `$HOME` has the user's own `projects/`).
-pub fn unmarked(root: &CacheRoot) -> Vec<PathBuf> {
-    scan(root).1
-}
-
-fn scan(root: &CacheRoot) -> (Vec<Folder>, Vec<PathBuf>) {
-    let mut out = Vec::new();
-    let mut foreign = Vec::new();
-    for (kind, dir) in root.group_dirs() {
-        let group = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if kind == Kind::Shared {
-            if cache::CACHE_MARKER.is_on(&dir) {
-                out.push(folder(kind, dir, group));
-            } else if dir.is_dir() {
-                foreign.push(dir);
-            }
-            continue;
-        }
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut items: Vec<Folder> = Vec::new();
-        for e in rd.flatten() {
-            let name = e.file_name();
-            if !e.file_type().is_ok_and(|t| t.is_dir())
-                || name.to_string_lossy().starts_with(fsx::TRASH_PREFIX)
-            {
-                continue;
-            }
-            if cache::CACHE_MARKER.is_on(&e.path()) {
-                let label = format!("{group}/{}", name.to_string_lossy());
-                items.push(folder(kind, e.path(), label));
-            } else {
-                foreign.push(e.path());
-            }
-        }
-        items.sort_by(|a, b| a.name.cmp(&b.name));
-        out.extend(items);
-    }
-    foreign.sort();
-    (out, foreign)
-}
-
-/// Finishes deleting what an interrupted clean (or `verify --fix`) moved out of sight: the
-/// `.gomux-trash-*` folders of dead gomux processes in the cache root, its group folders and
-/// the module caches. Returns the bytes freed.
-pub fn finish_trash(root: &CacheRoot) -> u64 {
-    let mut freed = fsx::remove_trash(root.path());
-    for (kind, dir) in root.group_dirs() {
-        if kind != Kind::Shared {
-            freed += fsx::remove_trash(&dir);
-        }
-    }
-    for f in folders(root) {
-        freed += fsx::remove_trash(&cache::mod_dir(&f.path));
-    }
-    freed
-}
-
-fn folder(kind: Kind, path: PathBuf, name: String) -> Folder {
-    let project = cache::read_marker(&path).and_then(|(_, p)| p);
-    let last_use = std::fs::metadata(cache::marker_file(&path))
-        .or_else(|_| std::fs::metadata(&path))
-        .and_then(|m| m.modified())
-        .ok();
-    Folder {
-        kind,
-        path,
-        name,
-        project,
-        last_use,
-    }
-}
-
-/// Total size in bytes of the files under `path` (symbolic links are not followed).
-pub fn size(path: &Path) -> u64 {
-    fsx::tree_size(path)
-}
-
-/// True when `path` is `root` or inside it, after resolving links in both.
-pub fn is_inside(path: &Path, root: &Path) -> bool {
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    canon(path).starts_with(canon(root))
-}
-
-/// What a folder outside the cache root looks like when it is a Go cache: `Some("GOCACHE")` for
-/// a build cache (its `README` says so), `Some("GOMODCACHE")` for a module cache
-/// (`cache/download` inside), else `None`.
-pub fn looks_like_go_cache(path: &Path) -> Option<&'static str> {
-    let readme = std::fs::read_to_string(path.join("README")).unwrap_or_default();
-    if readme.starts_with("This directory holds cached build artifacts from the Go build system") {
-        return Some("GOCACHE");
-    }
-    if path.join("cache").join("download").is_dir() {
-        return Some("GOMODCACHE");
-    }
-    None
 }
 
 /// Parses a duration such as `7d`, `12h`, `30m`, `90s`, `2w` or `1d12h`.
@@ -262,32 +137,6 @@ pub fn human_age(t: SystemTime, now: SystemTime) -> String {
     }
 }
 
-/// RFC 3339 in UTC (`2026-11-28T13:24:58Z`).
-pub fn rfc3339(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 /// Reads a path argument relative to the working directory, without `.` components (so `.`
 /// in `/` is `/`, not `/.`).
 pub fn absolute(ctx: &Context, p: &Path) -> PathBuf {
@@ -308,35 +157,8 @@ pub fn absolute(ctx: &Context, p: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// A temporary folder removed on drop (the CLI has no tempfile dev-dependency).
-    pub struct TempDir(PathBuf);
-
-    impl TempDir {
-        pub fn new(tag: &str) -> TempDir {
-            use std::sync::atomic::{AtomicU32, Ordering};
-            static N: AtomicU32 = AtomicU32::new(0);
-            let p = std::env::temp_dir().join(format!(
-                "gomux-test-{tag}-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = fsx::remove_tree(&p);
-            std::fs::create_dir_all(&p).unwrap();
-            TempDir(p)
-        }
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fsx::remove_tree(&self.0);
-        }
-    }
 
     #[test]
     fn durations() {
@@ -367,36 +189,5 @@ pub(crate) mod tests {
         assert_eq!(human_size(0), "0 B");
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(human_size(3 * 1024 * 1024 * 1024), "3.0 GiB");
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_872_298)),
-            "2026-11-28T13:24:58Z"
-        );
-        assert_eq!(
-            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
-            "2000-02-29T00:00:00Z"
-        );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn remove_tree_handles_read_only_module_folders() {
-        use std::os::unix::fs::PermissionsExt;
-        let tmp = TempDir::new("rm");
-        let m = tmp.path().join("mod/example.com/m@v1.0.0/sub");
-        std::fs::create_dir_all(&m).unwrap();
-        std::fs::write(m.join("a.go"), "package a").unwrap();
-        let outside = tmp.path().join("outside.txt");
-        std::fs::write(&outside, "keep").unwrap();
-        std::os::unix::fs::symlink(&outside, m.join("link")).unwrap();
-        for d in [&m, m.parent().unwrap()] {
-            std::fs::set_permissions(m.join("a.go"), std::fs::Permissions::from_mode(0o444))
-                .unwrap();
-            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o555)).unwrap();
-        }
-        assert_eq!(size(&tmp.path().join("mod")), 9);
-        fsx::remove_tree(&tmp.path().join("mod")).unwrap();
-        assert!(!tmp.path().join("mod").exists());
-        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
     }
 }

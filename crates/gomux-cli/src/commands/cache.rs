@@ -1,19 +1,19 @@
 //! `gomux cache`: which GOCACHE/GOMODCACHE a directory gets, the cache folders, cleaning them
 //! and verifying module caches.
 
-use std::collections::BTreeSet;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
+use gomux_cache::clean::{Planned, Removal, Target};
+use gomux_cache::{CleanError, Folder, Outcome, Selection, verify};
 use gomux_home::cache::{self as policy, CachePlan, Decision, Effective, Kind, Origin, Source};
-use gomux_home::fsx;
 use gomux_version::Request;
 use serde_json::{Value, json};
 
 use crate::Context;
-use crate::cache::{self, Folder, verify};
+use crate::cache;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -214,7 +214,7 @@ fn folder_json(f: &Folder, size: u64) -> Value {
         "path": f.path,
         "project": f.project,
         "size": size,
-        "last_use": f.last_use.map(cache::rfc3339),
+        "last_use": f.last_use.map(gomux_home::time::rfc3339),
         "last_use_unix": f.last_use.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).map(|d| d.as_secs()),
     })
 }
@@ -223,7 +223,7 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     let root = cache::root(ctx)?;
     cache::finish_trash(&root);
     let folders = cache::folders(&root);
-    let sizes: Vec<u64> = folders.iter().map(|f| cache::size(&f.path)).collect();
+    let sizes: Vec<u64> = folders.iter().map(|f| gomux_cache::size(&f.path)).collect();
     let total: u64 = sizes.iter().sum();
     if args.json {
         let items: Vec<Value> = folders
@@ -281,112 +281,60 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Something `clean` will remove.
-struct Target {
-    path: PathBuf,
-    label: String,
-    project: Option<String>,
-    last_use: Option<SystemTime>,
-    /// Named with `--force`: may be outside the cache root.
-    forced: bool,
-}
-
-fn from_folder(f: &Folder) -> Target {
-    Target {
-        path: f.path.clone(),
-        label: f.name.clone(),
-        project: f.project.clone(),
-        last_use: f.last_use,
-        forced: false,
-    }
-}
-
 fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
     let root = cache::root(ctx)?;
-    // What an interrupted clean moved out of sight is finished first (and counted).
-    let trash_freed = if args.dry_run {
-        0
+    let sel = selection(ctx, &args)?;
+    let outcome = gomux_cache::clean(&root, &sel).map_err(clean_error)?;
+    let code = if outcome.failed().next().is_none() {
+        ExitCode::SUCCESS
     } else {
-        cache::finish_trash(&root)
+        ExitCode::FAILURE
     };
-    let all_folders = cache::folders(&root);
-    let find = |path: &Path, label: String| -> Target {
-        all_folders
-            .iter()
-            .find(|f| f.path == path)
-            .map(from_folder)
-            .unwrap_or(Target {
-                path: path.to_path_buf(),
-                label,
-                project: None,
-                last_use: None,
-                forced: false,
-            })
-    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&clean_json(&outcome))?);
+    } else {
+        clean_text(&outcome);
+    }
+    Ok(code)
+}
+
+/// The command line, resolved: the project a folder is in, the job from the environment, an
+/// exact toolchain, absolute paths.
+fn selection(ctx: &Context, args: &CleanArgs) -> anyhow::Result<Selection> {
     let older_than = args
         .older_than
         .as_deref()
         .map(cache::parse_duration)
         .transpose()?;
-    let mut targets: Vec<Target> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    let selected = args.project.is_some()
-        || args.all
-        || args.job.is_some()
-        || args.toolchain.is_some()
-        || !args.force.is_empty();
-
-    if let Some(dir) = &args.project {
-        let dir = cache::absolute(ctx, dir);
-        let (project, _) = cache::project_and_toolchain(ctx, &dir)?;
-        let Some(project) = project else {
-            return Err(crate::with_hint(
-                format!(
-                    "`{}` is not inside a project (no `go.work`, `go.mod` or pin file in it or above it)",
-                    gomux_home::text::escape_path(&dir)
-                ),
-                &[
-                    "run this in a project's folder, or name one: `gomux cache clean --project DIR`",
-                    "`gomux cache list` shows every cache folder and its project; `gomux cache clean --all` removes them all",
-                ],
-            ));
-        };
-        let canonical = policy::canonical_project(&project);
-        let folder = root.project_folder(&canonical);
-        let label = folder
-            .strip_prefix(root.path())
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
-        targets.push(find(&folder, label));
-        // The caches this project really uses may live elsewhere (the user's own GOCACHE).
-        if let Ok(here) = cache::here(ctx, &dir) {
-            for e in &here.effective {
-                let (Some(v), Origin::Env | Origin::GoEnvFile(_)) = (&e.value, &e.origin) else {
-                    continue;
-                };
-                if !cache::is_inside(v, root.path())
-                    && !args.force.iter().any(|f| cache::absolute(ctx, f) == *v)
-                {
-                    notes.push(format!(
-                        "this project's {} `{}` ({}) is outside the gomux cache root and was not touched; add `--force {}` to remove it",
-                        e.key,
-                        v.display(),
-                        e,
-                        v.display()
-                    ));
-                }
-            }
+    let force: Vec<PathBuf> = args.force.iter().map(|f| cache::absolute(ctx, f)).collect();
+    let project = match &args.project {
+        Some(dir) => {
+            let dir = cache::absolute(ctx, dir);
+            let (project, _) = cache::project_and_toolchain(ctx, &dir)?;
+            let Some(root) = project else {
+                return Err(crate::with_hint(
+                    format!(
+                        "`{}` is not inside a project (no `go.work`, `go.mod` or pin file in it or above it)",
+                        gomux_home::text::escape_path(&dir)
+                    ),
+                    &[
+                        "run this in a project's folder, or name one: `gomux cache clean --project DIR`",
+                        "`gomux cache list` shows every cache folder and its project; `gomux cache clean --all` removes them all",
+                    ],
+                ));
+            };
+            let caches = cache::here(ctx, &dir)
+                .map(|here| here.effective.into())
+                .unwrap_or_default();
+            Some(gomux_cache::clean::Project { root, caches })
         }
-    }
-    if args.all {
-        targets.extend(all_folders.iter().map(from_folder));
-        left_alone(&cache::unmarked(&root), &mut notes);
-    }
-    if let Some(id) = &args.job {
-        let id = if id.is_empty() {
+        None => None,
+    };
+    let job = match args.job.as_deref() {
+        Some("") => {
             let env = |k: &str| std::env::var_os(k);
             match policy::job_id(&env) {
-                Some((id, _)) => id,
+                Some((id, _)) => Some(id),
                 None => {
                     return Err(crate::with_hint(
                         "no CI job id in the environment for `--job`",
@@ -394,14 +342,12 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
                     ));
                 }
             }
-        } else {
-            policy::safe_folder_name(id).unwrap_or_default()
-        };
-        targets.push(find(&root.job_folder(&id), format!("jobs/{id}")));
-    }
-    if let Some(v) = &args.toolchain {
-        let name = match Request::parse(v) {
-            Ok(Request::Exact(name)) => name,
+        }
+        other => other.map(str::to_string),
+    };
+    let toolchain = match &args.toolchain {
+        Some(v) => match Request::parse(v) {
+            Ok(Request::Exact(name)) => Some(name),
             Ok(Request::Family(_)) => {
                 return Err(crate::with_hint(
                     format!("`--toolchain {v}` names a family, not one toolchain"),
@@ -409,216 +355,108 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
                 ));
             }
             Err(e) => return Err(e.into()),
-        };
-        targets.push(find(
-            &root.toolchain_folder(&name),
-            format!("toolchains/{name}"),
-        ));
-    }
-    for f in &args.force {
-        let p = cache::absolute(ctx, f);
-        if std::fs::symlink_metadata(&p).is_err() {
-            notes.push(format!("nothing at `{}`", p.display()));
-            continue;
-        }
-        let canon_root = std::fs::canonicalize(root.path()).unwrap_or_else(|_| root.path().into());
-        let canon = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
-        if canon == canon_root || canon_root.starts_with(&canon) {
-            return Err(crate::with_hint(
-                format!(
-                    "refusing to remove `{}`: it holds the whole gomux cache root",
-                    p.display()
-                ),
-                &["use `gomux cache clean --all` to empty the cache root"],
-            ));
-        }
-        if !policy::CACHE_MARKER.is_on(&p) && cache::looks_like_go_cache(&p).is_none() {
-            return Err(crate::with_hint(
-                format!(
-                    "refusing to remove `{}`: it does not look like a Go build or module cache",
-                    p.display()
-                ),
-                &[
-                    "`--force` removes only a GOCACHE (with Go's `README`) or a GOMODCACHE (with `cache/download`)",
-                ],
-            ));
-        }
-        targets.push(Target {
-            label: p.display().to_string(),
-            path: p,
-            project: None,
-            last_use: None,
-            forced: true,
-        });
-    }
-    if !selected {
-        if older_than.is_some() {
-            targets.extend(all_folders.iter().map(from_folder));
-            left_alone(&cache::unmarked(&root), &mut notes);
-        } else {
-            return Err(crate::with_hint(
-                "say what to clean",
-                &[
-                    "`--project` (this project), `--all`, `--job ID`, `--toolchain VERSION`, `--older-than 7d`",
-                    "add `--dry-run` to see what would be removed",
-                ],
-            ));
-        }
-    }
+        },
+        None => None,
+    };
+    Ok(Selection {
+        project,
+        all: args.all,
+        job,
+        toolchain,
+        force,
+        older_than,
+        dry_run: args.dry_run,
+    })
+}
 
-    // Filter, dedupe, check.
-    let now = SystemTime::now();
-    let mut seen = BTreeSet::new();
-    let mut plan: Vec<(Target, u64)> = Vec::new();
-    for t in targets {
-        if !seen.insert(t.path.clone()) {
-            continue;
-        }
-        if std::fs::symlink_metadata(&t.path).is_err() {
-            notes.push(format!("nothing to clean at `{}`", t.path.display()));
-            continue;
-        }
-        if let (Some(age), false) = (older_than, t.forced) {
-            let recent = t
-                .last_use
-                .and_then(|u| now.duration_since(u).ok())
-                .is_none_or(|d| d < age);
-            if recent {
-                continue;
-            }
-        }
-        if !t.forced && !cache::is_inside(&t.path, root.path()) {
-            return Err(crate::with_hint(
-                format!(
-                    "refusing to remove `{}`: it is outside the gomux cache root `{}`",
-                    t.path.display(),
-                    root.path().display()
-                ),
-                &[&format!(
-                    "name it with `--force {}` if you mean it",
-                    t.path.display()
-                )],
-            ));
-        }
-        if !t.forced && !policy::CACHE_MARKER.is_on(&t.path) {
-            notes.push(
-                fsx::RemoveError::NotOwned {
-                    path: t.path.clone(),
-                    marker: policy::CACHE_MARKER,
-                }
-                .to_string(),
-            );
-            continue;
-        }
-        let size = cache::size(&t.path);
-        plan.push((t, size));
-    }
+fn clean_error(e: CleanError) -> anyhow::Error {
+    let hints = e.hints();
+    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
+    crate::with_hint(e.to_string(), &hints)
+}
 
-    let mut freed = trash_freed;
-    let mut removed = Vec::new();
-    let mut failed: Vec<(&Target, u64, u64, String)> = Vec::new();
-    for (t, size) in &plan {
-        if args.dry_run {
-            freed += size;
-            removed.push(removed_json(t, *size));
-            continue;
-        }
-        let result = if t.forced {
-            let parent = t.path.parent().unwrap_or(Path::new("/"));
-            fsx::remove_out_of_sight(&t.path, parent).map_err(fsx::RemoveError::Io)
-        } else {
-            fsx::remove_owned(&t.path, policy::CACHE_MARKER)
-        };
-        match result {
-            Ok(n) => {
-                freed += n;
-                removed.push(removed_json(t, n));
-            }
-            Err(fsx::RemoveError::NotOwned { .. }) => {
-                // Its marker went away since the plan was made: someone else's now.
-                notes.push(format!(
-                    "left `{}` alone: its `{}` marker is gone",
-                    t.path.display(),
-                    policy::MARKER_FILE
-                ));
-            }
-            Err(fsx::RemoveError::Io(e)) => {
-                // After the rename, what is left sits out of sight in the trash.
-                let left = if e.path == t.path {
-                    *size
-                } else {
-                    cache::size(&e.path)
-                };
-                let part = size.saturating_sub(left);
-                freed += part;
-                let mut msg = e.to_string();
-                if let Some(h) = e.hint() {
-                    msg.push_str(&format!("; {h}"));
-                }
-                failed.push((t, *size, part, msg));
-            }
-        }
+/// Why a folder could not be removed completely, with the file operation's hint.
+fn failure_text(error: &gomux_home::fsx::FsError) -> String {
+    let mut msg = error.to_string();
+    if let Some(h) = error.hint() {
+        msg.push_str(&format!("; {h}"));
     }
-    if args.json {
-        let failures: Vec<Value> = failed
-            .iter()
-            .map(|(t, size, part, msg)| {
-                json!({
-                    "folder": t.label,
-                    "path": t.path,
-                    "size": size,
-                    "freed": part,
-                    "error": msg,
-                })
-            })
-            .collect();
-        let out = json!({
-            "dry_run": args.dry_run,
-            "removed": removed,
-            "failed": failures,
-            "freed": freed,
-            "notes": notes,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(if failed.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        });
-    }
-    let verb = if args.dry_run {
+    msg
+}
+
+fn clean_json(outcome: &Outcome) -> Value {
+    let removed: Vec<Value> = outcome
+        .removed()
+        .map(|(t, size)| removed_json(t, size))
+        .collect();
+    let failures: Vec<Value> = outcome
+        .failed()
+        .filter_map(|p| match &p.result {
+            Removal::Failed { freed, error } => Some(json!({
+                "folder": p.target.label,
+                "path": p.target.path,
+                "size": p.size,
+                "freed": freed,
+                "error": failure_text(error),
+            })),
+            _ => None,
+        })
+        .collect();
+    let notes: Vec<String> = outcome.notes.iter().map(ToString::to_string).collect();
+    json!({
+        "dry_run": outcome.dry_run,
+        "removed": removed,
+        "failed": failures,
+        "freed": outcome.freed(),
+        "notes": notes,
+    })
+}
+
+fn clean_text(outcome: &Outcome) {
+    let verb = if outcome.dry_run {
         "would remove"
     } else {
         "removed"
     };
-    for (t, size) in &plan {
-        if failed.iter().any(|(f, ..)| f.path == t.path) {
+    let failed: Vec<&Planned> = outcome.failed().collect();
+    for p in &outcome.planned {
+        if matches!(p.result, Removal::Failed { .. }) {
             continue;
         }
-        let project = t
+        let project = p
+            .target
             .project
             .as_deref()
             .map(|p| format!("  ({p})"))
             .unwrap_or_default();
-        println!("{verb} {} ({}){project}", t.label, cache::human_size(*size));
+        println!(
+            "{verb} {} ({}){project}",
+            p.target.label,
+            cache::human_size(p.size)
+        );
     }
-    for n in &notes {
+    for n in &outcome.notes {
         eprintln!("note: {n}");
     }
-    for (t, size, part, msg) in &failed {
+    for p in &failed {
+        let Removal::Failed { freed, error } = &p.result else {
+            continue;
+        };
         eprintln!(
-            "error: could not finish removing {} ({} of {} freed): {msg}",
-            t.label,
-            cache::human_size(*part),
-            cache::human_size(*size)
+            "error: could not finish removing {} ({} of {} freed): {}",
+            p.target.label,
+            cache::human_size(*freed),
+            cache::human_size(p.size),
+            failure_text(error)
         );
         eprintln!(
             "hint: what is left is out of Go's sight; the next `gomux cache clean` or `gomux cache list` finishes it"
         );
     }
-    if plan.is_empty() && trash_freed == 0 {
+    let freed = outcome.freed();
+    if outcome.planned.is_empty() && outcome.trash_freed == 0 {
         println!("nothing to clean");
-    } else if args.dry_run {
+    } else if outcome.dry_run {
         println!("would free {}", cache::human_size(freed));
     } else if failed.is_empty() {
         println!("freed {}", cache::human_size(freed));
@@ -630,11 +468,6 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
             if failed.len() == 1 { "" } else { "s" }
         );
     }
-    Ok(if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
 
 fn removed_json(t: &Target, size: u64) -> Value {
@@ -648,20 +481,11 @@ fn removed_json(t: &Target, size: u64) -> Value {
 
 /// Notes for the folders in the group folders that gomux did not make (at most ten by name).
 pub(crate) fn left_alone(foreign: &[PathBuf], notes: &mut Vec<String>) {
-    for p in foreign.iter().take(10) {
-        notes.push(format!(
-            "left `{}` alone: it has no `{}` marker, so gomux did not make it",
-            gomux_home::text::escape_path(p),
-            policy::MARKER_FILE
-        ));
-    }
-    if foreign.len() > 10 {
-        notes.push(format!(
-            "left {} more folders without a `{}` marker alone",
-            foreign.len() - 10,
-            policy::MARKER_FILE
-        ));
-    }
+    notes.extend(
+        gomux_cache::clean::left_alone(foreign)
+            .iter()
+            .map(ToString::to_string),
+    );
 }
 
 fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {

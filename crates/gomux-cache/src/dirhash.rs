@@ -41,17 +41,7 @@ pub fn sha256_hex(mut r: impl Read) -> io::Result<String> {
         };
         h.update(&buf[..n]);
     }
-    Ok(hex(&h.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
+    Ok(gomux_home::text::hex(&h.finalize()))
 }
 
 /// Standard base64 with `=` padding.
@@ -76,8 +66,10 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
-/// An error hashing a zip: the zip could not be read (corrupt, truncated, not a zip).
-#[derive(Debug)]
+/// An error hashing a zip: the zip could not be read (corrupt, truncated, not a zip). The text
+/// says why, without the zip's path (the caller names the module).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct ZipError(pub String);
 
 /// Per-file hashes of every entry of a module zip, by entry name (as Go's `HashZip`).
@@ -173,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_zip_and_its_extracted_folder_agree() {
-        let tmp = crate::cache::tests::TempDir::new("dirhash");
+        let tmp = tempfile::tempdir().unwrap();
         let zip_path = tmp.path().join("m.zip");
         let files = [
             ("example.com/m@v1.0.0/go.mod", "module example.com/m\n"),

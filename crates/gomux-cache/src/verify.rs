@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use gomux_home::fsx;
 use serde::Serialize;
 
-use super::dirhash::{self, FileHashes};
+use crate::dirhash::{self, FileHashes};
 
 /// Go's extracted toolchain module copies every `_go.mod` to a `go.mod` beside it.
 const TOOLCHAIN_MODULE: &str = "golang.org/toolchain";
@@ -131,8 +131,8 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Reverses [`escape`]; `None` for text the module cache cannot contain (an uppercase letter,
-/// or `!` not followed by a lowercase letter).
+/// Reverses the module cache's escaping (`!a` for `A`); `None` for text the module cache cannot
+/// contain (an uppercase letter, or `!` not followed by a lowercase letter).
 pub fn unescape(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -287,7 +287,7 @@ fn check_one(modcache: &Path, esc_module: &str, esc_version: &str) -> Option<Mod
             }
             Err(e) => {
                 c.zip = ZipState::Unreadable;
-                c.error = Some(format!("cannot read the zip: {}", e.0));
+                c.error = Some(format!("cannot read the zip: {e}"));
             }
         }
     }
@@ -464,7 +464,6 @@ impl ModuleCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::tests::TempDir;
     use std::io::Write;
 
     fn write_module(mc: &Path, module: &str, version: &str, files: &[(&str, &str)]) {
@@ -510,7 +509,7 @@ mod tests {
 
     #[test]
     fn a_clean_cache_verifies_clean_and_tampering_is_found_and_fixed() {
-        let tmp = TempDir::new("verify");
+        let tmp = tempfile::tempdir().unwrap();
         let mc = tmp.path();
         write_module(
             mc,
@@ -606,7 +605,7 @@ mod tests {
 
     #[test]
     fn the_toolchain_modules_go_mod_copies_are_not_tampering() {
-        let tmp = TempDir::new("verify-tc");
+        let tmp = tempfile::tempdir().unwrap();
         let mc = tmp.path();
         let v = "v0.0.1-go1.22.0.linux-amd64";
         write_module(
