@@ -208,22 +208,21 @@ impl fmt::Display for Note {
 #[derive(Debug, thiserror::Error)]
 pub enum CleanError {
     /// A `--force` path that holds the whole cache root.
-    #[error("refusing to remove `{}`: it holds the whole gomux cache root", .path.display())]
+    #[error("refusing to remove `{}`: it holds the whole gomux cache root", text::escape_path(.path))]
     HoldsRoot { path: PathBuf },
     /// A `--force` path that is neither a build cache nor a module cache.
-    #[error("refusing to remove `{}`: it does not look like a Go build or module cache", .path.display())]
+    #[error("refusing to remove `{}`: it does not look like a Go build or module cache", text::escape_path(.path))]
     NotAGoCache { path: PathBuf },
     /// A selected folder that resolves to a place outside the cache root.
-    #[error("refusing to remove `{}`: it is outside the gomux cache root `{}`", .path.display(), .root.display())]
+    #[error("refusing to remove `{}`: it is outside the gomux cache root `{}`", text::escape_path(.path), text::escape_path(.root))]
     OutsideRoot { path: PathBuf, root: PathBuf },
     /// No folder was selected.
     #[error("say what to clean")]
     NothingSelected,
 }
 
-impl CleanError {
-    /// What to do about it, one line each.
-    pub fn hints(&self) -> Vec<String> {
+impl gomux_version::Hints for CleanError {
+    fn hints(&self) -> Vec<String> {
         match self {
             CleanError::HoldsRoot { .. } => {
                 vec!["use `gomux cache clean --all` to empty the cache root".into()]
@@ -233,7 +232,7 @@ impl CleanError {
             ],
             CleanError::OutsideRoot { path, .. } => vec![format!(
                 "name it with `--force {}` if you mean it",
-                path.display()
+                text::escape_path(path)
             )],
             CleanError::NothingSelected => vec![
                 "`--project` (this project), `--all`, `--job ID`, `--toolchain VERSION`, `--older-than 7d`".into(),
@@ -461,6 +460,7 @@ fn remove(t: &Target, size: u64, notes: &mut Vec<Note>) -> Removal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gomux_version::Hints as _;
 
     /// A cache folder gomux made: its marker and `size` bytes of build cache.
     fn made(dir: &Path, size: usize) -> PathBuf {

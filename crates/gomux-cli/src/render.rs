@@ -62,6 +62,7 @@ fn hints_of(e: &(dyn Error + 'static)) -> Option<(Vec<String>, bool)> {
         gomux_resolve::ResolveError,
         gomux_resolve::locate::LocateError,
         gomux_dist::DistError,
+        gomux_cache::CleanError,
         gomux_home::cache::CacheError,
         gomux_home::settings::SettingsError,
         gomux_home::HomeError,

@@ -25,7 +25,7 @@ use crate::{Options, Spec};
 
 const STAGING: &str = ".staging";
 const DOWNLOAD: &str = ".download";
-const TRASH: &str = ".trash";
+pub(crate) const TRASH: &str = ".trash";
 const INDEX_LIMIT: u64 = 64 << 20;
 
 /// A toolchain that is in place.
@@ -678,97 +678,12 @@ fn fs_error(e: fsx::FsError) -> DistError {
     DistError::io(e.op, e.path, e.source)
 }
 
-/// Removes a folder tree (no error when it does not exist), making read-only folders
-/// writable when that is what stands in the way.
-fn remove_tree(path: &Path) -> Result<(), DistError> {
-    match fs::remove_dir_all(path) {
+/// Removes a tree gomux itself made inside `tmp/` (staging, downloads, trash), read-only
+/// folders included; no error when it does not exist.
+pub(crate) fn remove_tree(path: &Path) -> Result<(), DistError> {
+    match fsx::remove_tree(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
-            fs::remove_file(path).map_err(|e| DistError::io("remove", path, e))
-        }
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            make_writable(path);
-            fs::remove_dir_all(path).map_err(|e| DistError::io("remove", path, e))
-        }
         Err(e) => Err(DistError::io("remove", path, e)),
     }
-}
-
-fn make_writable(path: &Path) {
-    let Ok(meta) = fs::symlink_metadata(path) else {
-        return;
-    };
-    if !meta.is_dir() {
-        return;
-    }
-    let mut perms = meta.permissions();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        perms.set_mode(perms.mode() | 0o700);
-    }
-    #[cfg(not(unix))]
-    perms.set_readonly(false);
-    let _ = fs::set_permissions(path, perms);
-    if let Ok(entries) = fs::read_dir(path) {
-        for e in entries.flatten() {
-            make_writable(&e.path());
-        }
-    }
-}
-
-/// Removes toolchain `name`: a linked one loses only its link; an installed one is moved
-/// out of `toolchains/` in one rename (under its lock) and then deleted, but only when it
-/// carries the marker `gomux install` wrote ([`DistError::NotOwned`] otherwise, untouched).
-pub fn uninstall(
-    home: &Home,
-    name: &str,
-    options: &Options,
-    notify: &dyn Fn(&str),
-) -> Result<Removed, DistError> {
-    if !gomux_version::is_safe_name(name) {
-        return Err(DistError::InvalidName {
-            input: name.to_string(),
-        });
-    }
-    let dir = home.toolchain_dir(name);
-    if home.is_linked(name) {
-        fs::remove_file(&dir)
-            .or_else(|_| fs::remove_dir(&dir))
-            .map_err(|e| DistError::io("remove the link", &dir, e))?;
-        return Ok(Removed::Unlinked(dir));
-    }
-    if fs::symlink_metadata(&dir).is_err() {
-        return Err(DistError::NotInstalled {
-            name: name.to_string(),
-        });
-    }
-    if !TOOLCHAIN_MARKER.is_on(&dir) {
-        return Err(DistError::NotOwned {
-            name: name.to_string(),
-            path: dir,
-        });
-    }
-    let _lock = lock::acquire(
-        &home.lock_file(name),
-        name,
-        Operation::Uninstall,
-        options.lock_timeout,
-        notify,
-    )?;
-    if !TOOLCHAIN_MARKER.is_on(&dir) {
-        return Err(DistError::NotInstalled {
-            name: name.to_string(),
-        });
-    }
-    let trash = home.tmp_entry(name, TRASH);
-    remove_tree(&trash)?;
-    fs::rename(&dir, &trash).map_err(|e| DistError::io("move out of the way", &dir, e))?;
-    if let Err(e) = remove_tree(&trash) {
-        notify(&format!(
-            "{e}; the next install will try again to remove it"
-        ));
-    }
-    Ok(Removed::Deleted(dir))
 }

@@ -23,6 +23,7 @@ mod pipeline;
 mod platform;
 mod progress;
 mod source;
+mod uninstall;
 
 use std::ffi::OsString;
 use std::time::Duration;
@@ -33,11 +34,12 @@ use gomux_version::Request;
 pub use error::{DistError, remove_command};
 pub use extract::Limits;
 pub use index::{File, Index, Release, is_sha256};
-pub use install::{Dist, Installed, Removed, Verify, uninstall};
+pub use install::{Dist, Installed, Removed, Verify};
 pub use lock::Operation;
 pub use platform::{Platform, parse_archive_filename};
 pub use progress::{Progress, Silent};
 pub use source::{OFFICIAL_DOWNLOADS, OFFICIAL_INDEX, Source, is_loopback};
+pub use uninstall::uninstall;
 
 /// Tunables of the pipeline. [`Options::default`] has the production values.
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use gomux_cache::clean::{Planned, Removal, Target};
-use gomux_cache::{CleanError, Folder, Outcome, Selection, verify};
+use gomux_cache::{Folder, Outcome, Selection, verify};
 use gomux_home::cache::{self as policy, CachePlan, Decision, Effective, Kind, Origin, Source};
 use gomux_version::Request;
 use serde_json::{Value, json};
@@ -284,7 +284,7 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
 fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
     let root = cache::root(ctx)?;
     let sel = selection(ctx, &args)?;
-    let outcome = gomux_cache::clean(&root, &sel).map_err(clean_error)?;
+    let outcome = gomux_cache::clean(&root, &sel)?;
     let code = if outcome.failed().next().is_none() {
         ExitCode::SUCCESS
     } else {
@@ -367,12 +367,6 @@ fn selection(ctx: &Context, args: &CleanArgs) -> anyhow::Result<Selection> {
         older_than,
         dry_run: args.dry_run,
     })
-}
-
-fn clean_error(e: CleanError) -> anyhow::Error {
-    let hints = e.hints();
-    let hints: Vec<&str> = hints.iter().map(String::as_str).collect();
-    crate::with_hint(e.to_string(), &hints)
 }
 
 /// Why a folder could not be removed completely, with the file operation's hint.

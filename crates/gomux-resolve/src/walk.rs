@@ -1,0 +1,179 @@
+//! The file walk up from the working directory (pin files, go.work, go.mod, GOWORK) and the
+//! environment forms that steer it (GO111MODULE, GOWORK, GOTOOLCHAIN).
+
+use super::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ModulesMode {
+    On,
+    Off,
+    Auto,
+}
+
+pub(crate) fn modules_mode(settings: &GoSettings<'_>) -> ModulesMode {
+    match settings
+        .get("GO111MODULE")
+        .as_ref()
+        .map(|(v, _)| v.as_str())
+    {
+        None | Some("on") => ModulesMode::On,
+        Some("auto") => ModulesMode::Auto,
+        Some(_) => ModulesMode::Off,
+    }
+}
+
+pub(crate) enum GoWork {
+    Search,
+    Off,
+    File(PathBuf),
+}
+
+pub(crate) fn gowork_mode(settings: &GoSettings<'_>) -> Result<GoWork, ResolveError> {
+    match settings.get("GOWORK") {
+        None => Ok(GoWork::Search),
+        Some((v, _)) if v == "auto" => Ok(GoWork::Search),
+        Some((v, _)) if v == "off" => Ok(GoWork::Off),
+        Some((v, origin)) => {
+            let p = PathBuf::from(&v);
+            if p.is_absolute() {
+                Ok(GoWork::File(p))
+            } else {
+                Err(ResolveError::RelativeGoWork { value: v, origin })
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Found {
+    pub(crate) pin: Option<(PathBuf, Lined<Request>)>,
+    pub(crate) gowork: Option<PathBuf>,
+    pub(crate) gomod: Option<PathBuf>,
+}
+
+impl Found {
+    /// The folder of the go.work, else the go.mod, else the pin file.
+    pub(crate) fn project_root(&self) -> Option<PathBuf> {
+        self.gowork
+            .as_ref()
+            .or(self.gomod.as_ref())
+            .or(self.pin.as_ref().map(|(p, _)| p))
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+    }
+}
+
+pub(crate) fn is_file(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| m.is_file())
+}
+
+/// One walk up from `start`, looking for the nearest pin file, go.work and go.mod.
+///
+/// This runs on every `go` call: one `stat` per candidate file and level, and the candidate
+/// paths are built in one reused buffer.
+pub(crate) fn walk(
+    start: &Path,
+    gowork: &GoWork,
+    look_for_modules: bool,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<Found, ResolveError> {
+    let mut found = Found::default();
+    let tmpdir = env("TMPDIR")
+        .filter(|t| !t.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    if let GoWork::File(p) = gowork
+        && look_for_modules
+        && is_file(p)
+    {
+        found.gowork = Some(p.clone());
+    }
+    let search_work = look_for_modules && matches!(gowork, GoWork::Search);
+    let mut buf = PathBuf::with_capacity(start.as_os_str().len() + 16);
+    for dir in start.ancestors() {
+        if found.pin.is_none() {
+            if let Some(text) = read_pin(at(&mut buf, dir, ".go-version"))? {
+                found.pin = Some((buf.clone(), files::parse_go_version(&buf, &text)?));
+            } else if let Some(text) = read_pin(at(&mut buf, dir, ".tool-versions"))?
+                && let Some(l) = files::parse_tool_versions(&buf, &text)?
+            {
+                found.pin = Some((buf.clone(), l));
+            }
+        }
+        if search_work && found.gowork.is_none() && is_file(at(&mut buf, dir, "go.work")) {
+            found.gowork = Some(buf.clone());
+        }
+        if look_for_modules
+            && found.gomod.is_none()
+            && is_file(at(&mut buf, dir, "go.mod"))
+            && dir != tmpdir
+        {
+            found.gomod = Some(buf.clone());
+        }
+        let modules_done = !look_for_modules
+            || (found.gomod.is_some() && (!search_work || found.gowork.is_some()));
+        if found.pin.is_some() && modules_done {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// Puts `dir/name` into `buf` (reused across the walk instead of a new path per candidate).
+pub(crate) fn at<'b>(buf: &'b mut PathBuf, dir: &Path, name: &str) -> &'b Path {
+    buf.clear();
+    buf.push(dir);
+    buf.push(name);
+    buf
+}
+
+/// The most a pin file may hold. A `.go-version` is one line and a `.tool-versions` one line
+/// per tool, so 64 KiB is hundreds of times any real one, yet still nothing to read, parse or
+/// quote: a repository cannot make the proxy read, keep or print more than that.
+pub const PIN_FILE_LIMIT: u64 = 64 * 1024;
+
+/// Reads a pin file, `None` when there is none. The file is opened without a `stat` first
+/// (`open`, `fstat`, `read`: the same number of calls as the `stat` and plain reads this
+/// replaced), only a regular file is read (a FIFO never blocks the proxy), and at most
+/// [`PIN_FILE_LIMIT`] bytes.
+pub(crate) fn read_pin(path: &Path) -> Result<Option<String>, ResolveError> {
+    let bad = |message: String, hint: String| ResolveError::BadPinFile {
+        path: path.to_path_buf(),
+        message,
+        hint,
+    };
+    let shown = || text::escape_path(path);
+    match fsx::read_bounded(path, PIN_FILE_LIMIT) {
+        // A valid UTF-8 file (every real one) is not copied again.
+        Ok(Some(bytes)) => {
+            Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            })))
+        }
+        Ok(None) => Ok(None),
+        // A folder that may not be searched hides nothing gomux could use: as when no file is
+        // there (only a file that exists but cannot be read is an error).
+        Err(ReadError::Io(e))
+            if e.source.kind() == std::io::ErrorKind::PermissionDenied
+                && std::fs::metadata(path).is_err() =>
+        {
+            Ok(None)
+        }
+        Err(ReadError::Io(e)) => Err(bad(
+            format!("cannot read `{}`: {}", shown(), fsx::describe(&e.source)),
+            match e.source.kind() {
+                std::io::ErrorKind::PermissionDenied => format!(
+                    "check that you may read `{}` (its owner and mode), or remove it",
+                    shown()
+                ),
+                _ => format!("check `{}`, or remove it", shown()),
+            },
+        )),
+        Err(e) => Err(bad(
+            e.to_string(),
+            format!(
+                "a pin file is a small text file naming one Go version, such as `1.22.3`: replace `{}` with one, or remove it",
+                shown()
+            ),
+        )),
+    }
+}
