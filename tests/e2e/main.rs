@@ -1,5 +1,8 @@
 //! End-to-end tests: the real gomux binaries in a sandbox (one test binary for the whole suite).
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod cache;
 mod deps;
 mod doctor;

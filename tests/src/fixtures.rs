@@ -61,7 +61,7 @@ impl Fixtures {
         let dir = std::env::var_os(FIXTURES_VAR)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
-        let required = std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1" || v == "true");
+        let required = std::env::var_os(REQUIRE_VAR).is_some_and(|v| v == "1" || v == "true");
         match decide(test, dir, required) {
             Located::Found(fixtures) => Some(fixtures),
             Located::Skip(message) => {

@@ -9,6 +9,9 @@
 //! The binaries are built once per test run (`cargo build` of the three bin targets, into the
 //! same target folder), so a plain `cargo test` never tests stale binaries.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

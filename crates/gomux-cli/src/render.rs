@@ -145,6 +145,7 @@ pub fn exit_quietly_on_closed_stdout() {
         if message.is_some_and(is_closed_stdout_panic) {
             // The only exit outside `main`'s return: the process must end before the panic
             // unwinds or aborts, and there is nothing left to clean up or report.
+            #[allow(clippy::exit)]
             std::process::exit(0);
         }
         default(info);

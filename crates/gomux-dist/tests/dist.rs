@@ -2,6 +2,9 @@
 //! faults and hostile archives. Every failing install must leave no toolchain and nothing in
 //! `tmp/` but lock files.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};

@@ -9,6 +9,9 @@
 //! `go version` prints `go version <VERSION> <os>/<arch>` like the real one.
 //! `FAKE_GO_EXIT=N` makes it exit with N.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 fn main() {
@@ -72,9 +75,8 @@ fn main() {
             }
         }
     }
-    let code: i32 = std::env::var("FAKE_GO_EXIT")
-        .ok()
-        .and_then(|c| c.parse().ok())
+    let code: i32 = std::env::var_os("FAKE_GO_EXIT")
+        .and_then(|c| c.to_str().and_then(|c| c.parse().ok()))
         .unwrap_or(0);
     std::process::exit(code);
 }

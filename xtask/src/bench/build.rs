@@ -113,7 +113,9 @@ pub fn build_fast_shim(ws: &Workspace) -> Result<PathBuf> {
     }
     let host = host_triple()?;
     let dir = ws.target.join("fast-shim");
-    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    let mut flags = std::env::var_os("RUSTFLAGS")
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if !flags.is_empty() {
         flags.push(' ');
     }
