@@ -330,24 +330,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// The host as the release index names it: `("linux", "amd64")`, `("darwin", "arm64")`,
 /// `("linux", "armv6l")`.
 pub fn host_platform() -> (&'static str, &'static str) {
-    let os = match std::env::consts::OS {
-        "macos" => "darwin",
-        other => other,
-    };
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "x86" => "386",
-        "aarch64" => "arm64",
-        "arm" if os == "linux" => "armv6l",
-        "arm" => "arm",
-        "loongarch64" => "loong64",
-        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
-        "powerpc64" => "ppc64",
-        "mips" if cfg!(target_endian = "little") => "mipsle",
-        "mips64" if cfg!(target_endian = "little") => "mips64le",
-        other => other,
-    };
-    (os, arch)
+    let (os, arch) = gomux_version::platform::host().expect("a platform Go has a port for");
+    (os, gomux_version::platform::download_arch(os, arch))
 }
 
 /// The archive file name of a toolchain for the host: `go1.22.3.linux-amd64.tar.gz`

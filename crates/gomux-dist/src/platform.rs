@@ -29,31 +29,10 @@ impl Platform {
     /// Maps Rust's names (`std::env::consts`) to the index's: `macos` -> `darwin`,
     /// `x86_64` -> `amd64`, `aarch64` -> `arm64`, 32-bit ARM on Linux -> `armv6l`.
     pub fn from_rust(os: &str, arch: &str, little_endian: bool) -> Option<Platform> {
-        let go_os = match os {
-            "macos" => "darwin",
-            "linux" | "windows" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "illumos"
-            | "solaris" | "aix" => os,
-            _ => return None,
-        };
-        let go_arch = match arch {
-            "x86_64" => "amd64",
-            "x86" => "386",
-            "aarch64" => "arm64",
-            // Go publishes 32-bit ARM Linux as armv6l (built with GOARM=6, runs on v7 too).
-            "arm" if go_os == "linux" => "armv6l",
-            "arm" => "arm",
-            "riscv64" => "riscv64",
-            "s390x" => "s390x",
-            "loongarch64" => "loong64",
-            "powerpc64" if little_endian => "ppc64le",
-            "powerpc64" => "ppc64",
-            "mips" if little_endian => "mipsle",
-            "mips" => "mips",
-            "mips64" if little_endian => "mips64le",
-            "mips64" => "mips64",
-            _ => return None,
-        };
-        Some(Platform::new(go_os, go_arch))
+        use gomux_version::platform;
+        let goos = platform::goos(os)?;
+        let goarch = platform::goarch(arch, little_endian)?;
+        Some(Platform::new(goos, platform::download_arch(goos, goarch)))
     }
 
     /// `tar.gz` everywhere but Windows, which gets `zip`.

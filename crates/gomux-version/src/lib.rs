@@ -13,6 +13,7 @@
 //! error says what to do about it.
 
 mod hints;
+pub mod platform;
 
 pub use hints::Hints;
 
