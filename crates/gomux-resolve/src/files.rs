@@ -106,30 +106,9 @@ fn key_value(line: &[u8], key: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(trim_blank(rest)).into_owned())
 }
 
-/// The index of the next `\n` at or after `from`, eight bytes at a time.
+/// The index of the next `\n` at or after `from`.
 fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const NEWLINES: u64 = ONES * b'\n' as u64;
-    let tail = bytes.get(from..)?;
-    let mut chunks = tail.chunks_exact(8);
-    let mut offset = from;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        // A zero byte in `x` is a newline in the chunk; the lowest flagged byte is exact.
-        let x = u64::from_le_bytes(word) ^ NEWLINES;
-        let hits = x.wrapping_sub(ONES) & !x & HIGHS;
-        if hits != 0 {
-            return Some(offset + (hits.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| offset + i)
+    memchr::memchr(b'\n', bytes.get(from..)?).map(|i| from + i)
 }
 
 /// Reads a go.mod or go.work and scans it.
