@@ -6,38 +6,77 @@ use super::*;
 #[derive(Clone, Debug)]
 pub enum ResolveError {
     /// A version given in an argument or variable is not valid.
-    BadRequest { origin: String, error: RequestError },
+    BadRequest {
+        /// Where the text came from, ready to show (already escaped): an argument, a
+        /// variable or a settings key.
+        origin: String,
+        /// The parse error; its `input` is the raw text ([`request_error_text`] escapes it).
+        error: RequestError,
+    },
     /// `GOTOOLCHAIN` is invalid; `message` is the Go command's own text.
-    InvalidGoToolchain { message: String, origin: Origin },
+    InvalidGoToolchain {
+        /// Go's message, the value quoted (escaped) as Go's `%q` does.
+        message: String,
+        /// Whether the value came from the environment or from the `go env -w` file.
+        origin: Origin,
+    },
     /// `GOWORK` is a relative path.
-    RelativeGoWork { value: String, origin: Origin },
+    RelativeGoWork {
+        /// The `GOWORK` value as set, raw (escaped only when shown in a hint).
+        value: String,
+        /// Whether it was set in the environment or in the `go env -w` file.
+        origin: Origin,
+    },
     /// A go.mod/go.work `toolchain` line is invalid; `message` is Go's text.
     InvalidToolchainLine {
+        /// Go's message, with the value quoted (escaped) and the path shortened as Go does.
         message: String,
+        /// The go.mod or go.work holding the line.
         path: PathBuf,
+        /// The 1-based line number of the `toolchain` line.
         line: usize,
     },
     /// A toolchain name cannot name a folder (spaces, `/`, ...).
-    UnusableName { name: String, origin: String },
+    UnusableName {
+        /// The rejected name, raw (escaped when shown).
+        name: String,
+        /// Where it came from, ready to show (already escaped): `GOTOOLCHAIN`, the proxy's
+        /// name, or a module file's `path:line`.
+        origin: String,
+    },
     /// A bad line in a pin file.
     PinFile {
+        /// The `.go-version` or `.tool-versions` file.
         path: PathBuf,
+        /// The 1-based line at fault (1 for a file naming no version).
         line: usize,
+        /// What is wrong with it, ready to show (file text in it already escaped).
         message: String,
     },
     /// A file could not be read.
-    Read { path: PathBuf, message: String },
+    Read {
+        /// The file that could not be read (a go.mod or go.work).
+        path: PathBuf,
+        /// The I/O error, described for people.
+        message: String,
+    },
     /// A pin file that gomux will not read: not a regular file, too large, or unreadable.
     /// `message` names the file (escaped); `hint` says what to do.
     BadPinFile {
+        /// The pin file gomux would not read.
         path: PathBuf,
+        /// What is wrong, the path in it escaped: the whole text shown for this error.
         message: String,
+        /// What to do about it (check its permissions, replace it, or remove it).
         hint: String,
     },
     /// Nothing selects a toolchain here and no default is set. The project the call belongs
     /// to is still known (its caches do not depend on a toolchain).
     NoToolchain {
+        /// The directory named in the message: where files were looked for (after `-C`), or
+        /// the working directory itself when a module file was read.
         cwd: PathBuf,
+        /// The folder of the go.work or go.mod the call belongs to, if any.
         project_root: Option<PathBuf>,
     },
     /// The settings could not be read (shared: the proxy keeps the settings it read once).

@@ -15,14 +15,20 @@ use crate::ResolveError;
 /// A value read from a file, with its 1-based line number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lined<T> {
+    /// What the line says (a parsed version, or a module file's text as written).
     pub value: T,
+    /// The 1-based line number it was read from.
     pub line: usize,
 }
 
 /// The `go` and `toolchain` lines of a go.mod or go.work (quick scan).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ModuleLines {
+    /// The first `go` line's value, unvalidated (it may be `"1.25.0"` or `(`); `None` when
+    /// there is none.
     pub go: Option<Lined<String>>,
+    /// The first `toolchain` line's value, unvalidated (`go1.25.1`, `default`, ...); `None`
+    /// when there is none.
     pub toolchain: Option<Lined<String>>,
 }
 

@@ -11,6 +11,8 @@
 //! startup (`toolchain.Select`), so gomux and Go never disagree about what a go.mod needs; see
 //! `docs/version-selection.md`. This crate reads only small files and never touches the network.
 
+#![warn(missing_docs)]
+
 mod args;
 mod error;
 pub mod files;
@@ -44,11 +46,16 @@ use goenv::{GoSettings, Origin};
 /// Which tool the proxy stands in for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tool {
+    /// `go`: the only tool whose `-C dir`, `go env` escape hatches and `pkg@version` calls
+    /// steer selection.
     Go,
+    /// `gofmt`: files are looked for from the working directory as it is; of its arguments
+    /// only a `+VERSION` first one counts.
     Gofmt,
 }
 
 impl Tool {
+    /// The program's name in an SDK's `bin/`, without `.exe`: `go` or `gofmt`.
     pub fn name(self) -> &'static str {
         match self {
             Tool::Go => "go",
@@ -61,8 +68,9 @@ impl Tool {
 pub struct Input<'a> {
     /// The working directory (absolute).
     pub cwd: &'a Path,
-    /// The arguments after argv[0].
+    /// The arguments after `argv[0]`.
     pub args: &'a [OsString],
+    /// The tool being called (only `go` reads `-C` and the `go env` forms from `args`).
     pub tool: Tool,
     /// Set when the proxy was called by a versioned name such as `go1.22.3`.
     pub proxy_toolchain: Option<&'a str>,
@@ -77,15 +85,21 @@ pub struct Input<'a> {
 /// The module file that governs the directory, as read for selection.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModuleFile {
+    /// The go.work or go.mod that was read: found walking up, or the file `GOWORK` names.
     pub path: PathBuf,
+    /// True for a go.work (which wins over a go.mod), false for a go.mod.
     pub is_work: bool,
+    /// Its first `go` and `toolchain` lines, as written.
     pub lines: ModuleLines,
 }
 
 /// The answer: what to run, why, and for which project.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selection {
+    /// The toolchain to run: an exact name, or a family (`1.22`) that the newest installed
+    /// match satisfies.
     pub request: Request,
+    /// What decided `request` (shown by `gomux show` and in messages).
     pub source: Source,
     /// The folder of the governing go.work, else go.mod, else pin file.
     pub project_root: Option<PathBuf>,
@@ -93,7 +107,7 @@ pub struct Selection {
     pub module: Option<ModuleFile>,
     /// The default that module selection compared against, when it mattered.
     pub default: Option<(Request, DefaultSource)>,
-    /// True when argv[1] was `+VERSION` and must be removed before exec.
+    /// True when `argv[1]` was `+VERSION` and must be removed before exec.
     pub strip_first_arg: bool,
     /// True when `GOTOOLCHAIN` is a `path` form: never download.
     pub path_only: bool,

@@ -23,21 +23,26 @@ pub const MAX_DEPTH: u32 = 10;
 
 /// Everything a [`locate`] reads: the home and its settings, where the call runs and with what.
 pub struct Site<'a> {
+    /// The gomux home: where installed toolchains are looked up and the caches live.
     pub home: &'a Home,
+    /// The gomux settings (the default toolchain, the cache settings).
     pub settings: &'a Settings,
     /// The working directory as Go sees it ([`working_dir`]).
     pub cwd: &'a Path,
-    /// The arguments after argv[0] (`-C dir` and `+VERSION` included, as the user typed them).
+    /// The arguments after `argv[0]` (`-C dir` and `+VERSION` included, as the user typed them).
     pub args: &'a [OsString],
+    /// The tool being called (only `go` reads `-C` and the `go env` forms from `args`).
     pub tool: Tool,
     /// Set when the proxy runs under a versioned name such as `go1.22.3`.
     pub proxy_toolchain: Option<&'a str>,
+    /// Environment lookup (`None` for an unset variable).
     pub env: &'a dyn Fn(&str) -> Option<OsString>,
 }
 
 /// A call's toolchain on this machine.
 #[derive(Clone, Debug)]
 pub struct Located {
+    /// What was selected and why, as [`crate::resolve`] answered.
     pub selection: Selection,
     /// The exact toolchain name: the one selected, or the newest installed match of a family
     /// (`None` when nothing installed matches the family).
@@ -49,6 +54,8 @@ pub struct Located {
 /// Why [`locate`] has no toolchain to give.
 #[derive(Debug)]
 pub enum LocateError {
+    /// Selection failed: a bad file, setting or argument, or nothing selects a toolchain and
+    /// no default is set.
     Resolve(ResolveError),
     /// `toolchains/` cannot be read: whether the toolchain is installed cannot be told.
     Toolchains(ToolchainsUnreadable),

@@ -16,11 +16,26 @@ pub enum Source {
     /// An exact `GOTOOLCHAIN` (`go1.22.3`), from the environment or the `go env -w` file.
     GoToolchain(Origin),
     /// A pin file inside the project.
-    PinFile { path: PathBuf, line: usize },
+    PinFile {
+        /// The nearest `.go-version`, or `.tool-versions` with a `golang`/`go` line.
+        path: PathBuf,
+        /// The 1-based line holding the version.
+        line: usize,
+    },
     /// A go.work `go`/`toolchain` line.
-    GoWork { path: PathBuf, line: usize },
+    GoWork {
+        /// The go.work: found walking up, or the file `GOWORK` names.
+        path: PathBuf,
+        /// The 1-based line of the `go` or `toolchain` line that decided.
+        line: usize,
+    },
     /// A go.mod `go`/`toolchain` line.
-    GoMod { path: PathBuf, line: usize },
+    GoMod {
+        /// The nearest go.mod walking up (one directly in `$TMPDIR` is ignored).
+        path: PathBuf,
+        /// The 1-based line of the `go` or `toolchain` line that decided.
+        line: usize,
+    },
     /// The default toolchain.
     Default(DefaultSource),
 }
@@ -33,7 +48,12 @@ pub enum DefaultSource {
     /// `GOTOOLCHAIN=<name>+auto` or `+path`.
     GoToolchain(Origin),
     /// A pin file above the project root.
-    PinAbove { path: PathBuf, line: usize },
+    PinAbove {
+        /// The `.go-version` or `.tool-versions` found outside (above) the go.work/go.mod folder.
+        path: PathBuf,
+        /// The 1-based line holding the version.
+        line: usize,
+    },
 }
 
 impl Source {
