@@ -54,12 +54,15 @@ pub struct Project {
 /// A folder that `clean` will remove.
 #[derive(Clone, Debug)]
 pub struct Target {
+    /// The folder's full path.
     pub path: PathBuf,
     /// The path relative to the cache root (`projects/app-1a2b3c4d5e6f`), or the whole path
     /// for a `--force` folder.
     pub label: String,
     /// The project recorded in its marker.
     pub project: Option<String>,
+    /// When a `go` call last used it ([`Folder::last_use`](crate::Folder::last_use)); `None`
+    /// when unknown (a `--force` folder, one that does not exist, an unreadable time).
     pub last_use: Option<SystemTime>,
     /// Named with `--force`: may be outside the cache root.
     pub forced: bool,
@@ -80,8 +83,11 @@ impl Target {
 /// A folder of the plan, with its size when the plan was made and what became of it.
 #[derive(Debug)]
 pub struct Planned {
+    /// The folder.
     pub target: Target,
+    /// Its size in bytes when the plan was made (what a dry run reports as freed).
     pub size: u64,
+    /// Whether it was removed, left alone or failed half-way.
     pub result: Removal,
 }
 
@@ -91,23 +97,33 @@ pub enum Removal {
     /// A dry run: nothing was touched.
     WouldRemove,
     /// Removed completely.
-    Removed { freed: u64 },
+    Removed {
+        /// The bytes freed.
+        freed: u64,
+    },
     /// Its marker went away after the plan was made: someone else's now, left alone (a
     /// [`Note::MarkerGone`] says so).
     MarkerGone,
     /// Moved out of sight but not (completely) deleted; `freed` bytes are gone already and the
     /// rest waits in the trash for the next clean or list.
-    Failed { freed: u64, error: fsx::FsError },
+    Failed {
+        /// The bytes already freed.
+        freed: u64,
+        /// What failed; after the rename its path is the trash folder, not the original.
+        error: fsx::FsError,
+    },
 }
 
 /// What `clean` did.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The clean was a dry run: nothing was removed, sizes are what would be freed.
     pub dry_run: bool,
     /// The bytes freed by finishing an interrupted clean first.
     pub trash_freed: u64,
     /// The folders that were to go, in order.
     pub planned: Vec<Planned>,
+    /// What was left alone or found missing, in the order it was met.
     pub notes: Vec<Note>,
 }
 
@@ -148,7 +164,9 @@ impl Outcome {
 pub enum Note {
     /// A cache of the project outside the cache root (the user's own GOCACHE or GOMODCACHE).
     Elsewhere {
+        /// `GOCACHE` or `GOMODCACHE`.
         key: &'static str,
+        /// The folder, left untouched.
         path: PathBuf,
         /// Where the value comes from (`from the environment`).
         from: String,
@@ -209,13 +227,24 @@ impl fmt::Display for Note {
 pub enum CleanError {
     /// A `--force` path that holds the whole cache root.
     #[error("refusing to remove `{}`: it holds the whole gomux cache root", text::escape_path(.path))]
-    HoldsRoot { path: PathBuf },
+    HoldsRoot {
+        /// The path as named.
+        path: PathBuf,
+    },
     /// A `--force` path that is neither a build cache nor a module cache.
     #[error("refusing to remove `{}`: it does not look like a Go build or module cache", text::escape_path(.path))]
-    NotAGoCache { path: PathBuf },
+    NotAGoCache {
+        /// The path as named.
+        path: PathBuf,
+    },
     /// A selected folder that resolves to a place outside the cache root.
     #[error("refusing to remove `{}`: it is outside the gomux cache root `{}`", text::escape_path(.path), text::escape_path(.root))]
-    OutsideRoot { path: PathBuf, root: PathBuf },
+    OutsideRoot {
+        /// The selected folder.
+        path: PathBuf,
+        /// The cache root it should have been inside.
+        root: PathBuf,
+    },
     /// No folder was selected.
     #[error("say what to clean")]
     NothingSelected,

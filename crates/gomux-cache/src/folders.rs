@@ -10,12 +10,16 @@ use gomux_home::fsx;
 /// One cache folder under the root.
 #[derive(Clone, Debug)]
 pub struct Folder {
+    /// Which group it is in (`projects/`, `shared/`, `toolchains/`, `jobs/`).
     pub kind: Kind,
+    /// The folder's full path under the cache root.
     pub path: PathBuf,
     /// The path relative to the cache root, `/`-separated (`projects/app-1a2b3c4d5e6f`).
     pub name: String,
     /// The project recorded in the marker, for project folders.
     pub project: Option<String>,
+    /// When a `go` call last used it: the marker file's modification time (updated at most
+    /// hourly, [`cache::TOUCH_EVERY`]), else the folder's; `None` when neither can be read.
     pub last_use: Option<SystemTime>,
 }
 

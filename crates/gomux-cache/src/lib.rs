@@ -9,6 +9,8 @@
 //! Go's sight first, so an interrupted clean never leaves half a module that Go trusts, and
 //! [`finish_trash`] completes what it left.
 
+#![warn(missing_docs)]
+
 pub mod clean;
 pub mod dirhash;
 mod folders;

@@ -22,9 +22,13 @@ const TOOLCHAIN_MODULE: &str = "golang.org/toolchain";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ZipState {
+    /// The zip hashes to the recorded hash, or there is no recorded hash to compare with.
     Ok,
+    /// No zip in `cache/download`.
     Missing,
+    /// The zip's `h1:` hash differs from the recorded one.
     Mismatch,
+    /// The zip could not be read as a zip ([`ModuleCheck::error`] says why).
     Unreadable,
 }
 
@@ -32,27 +36,37 @@ pub enum ZipState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DirState {
+    /// The folder hashes to the recorded hash (else a good zip's), or there is nothing to
+    /// compare with.
     Ok,
     /// Not extracted (Go extracts on first build).
     Missing,
+    /// The folder's `h1:` hash differs from the recorded one (else from a good zip's).
     Mismatch,
     /// Extraction was interrupted; Go extracts it again on next use.
     Partial,
+    /// The folder could not be walked or a file in it read ([`ModuleCheck::error`] says why).
     Unreadable,
 }
 
 /// One module version found in the cache.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModuleCheck {
+    /// The module path, unescaped (`github.com/BurntSushi/toml`, not `!burnt!sushi`).
     pub module: String,
+    /// The version, unescaped (`v1.2.3`).
     pub version: String,
     /// The hash recorded in `.ziphash`, when present and well formed.
     pub recorded: Option<String>,
     /// What is wrong with the `.ziphash` file itself (`missing`, `malformed`), if anything.
     pub ziphash: Option<&'static str>,
+    /// What was found of the zip.
     pub zip: ZipState,
+    /// The zip's `h1:` hash as computed now; `None` when there is no readable zip.
     pub zip_hash: Option<String>,
+    /// What was found of the extracted folder.
     pub dir: DirState,
+    /// The folder's `h1:` hash as computed now; `None` when it is missing, partial or unreadable.
     pub dir_hash: Option<String>,
     /// Files whose content differs from the zip.
     pub changed: Vec<String>,
@@ -107,6 +121,7 @@ impl ModuleCheck {
 /// The result for one module cache.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The module cache (GOMODCACHE) that was checked.
     pub modcache: PathBuf,
     /// Module versions looked at.
     pub checked: usize,

@@ -62,6 +62,7 @@ pub struct Def {
     pub var: Option<&'static str>,
     /// The dotted `settings.toml` key, when the setting has one.
     pub key: Option<&'static str>,
+    /// What kind of value it takes, which decides how the key is read.
     pub kind: Kind,
     /// The built-in default, as the docs show it (Markdown).
     pub default: &'static str,
@@ -195,8 +196,11 @@ pub enum Origin {
     Default,
     /// A `settings.toml` key: the file, the key and the line it is set on.
     Setting {
+        /// The settings file the key was read from.
         file: PathBuf,
+        /// The dotted key (`cache.mode`).
         key: &'static str,
+        /// The 1-based line of the key; `0` when it could not be found.
         line: usize,
     },
     /// An environment variable.
@@ -221,8 +225,11 @@ impl fmt::Display for Origin {
 /// A setting's value as it was found: the variable's bytes, or the file's string or boolean.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Raw<'s> {
+    /// A non-empty environment variable's bytes, not yet decoded.
     Var(OsString),
+    /// A non-empty string from `settings.toml`, borrowed from the parsed file.
     Str(&'s str),
+    /// A boolean from `settings.toml`.
     Bool(bool),
 }
 

@@ -6,7 +6,9 @@
 /// A documented environment variable.
 #[derive(Clone, Copy, Debug)]
 pub struct EnvVar {
+    /// The variable's name (`GOMUX_HOME`).
     pub name: &'static str,
+    /// Its doc comment as one Markdown string, as `docs/environment.md` shows it.
     pub doc: &'static str,
 }
 

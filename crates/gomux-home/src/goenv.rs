@@ -60,6 +60,7 @@ fn config_dir(get: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
 /// The parsed `go env -w` file: `KEY=VALUE` lines, the later line winning.
 #[derive(Clone, Debug, Default)]
 pub struct GoEnvFile {
+    /// Where the file is ([`file_path`]); `None` when `GOENV=off` or no home is known.
     pub path: Option<PathBuf>,
     text: String,
     /// Why an existing file was ignored (not a regular file, too large), escaped for messages.
@@ -135,6 +136,7 @@ pub struct GoSettings<'a> {
 }
 
 impl<'a> GoSettings<'a> {
+    /// Settings read through `get` (the environment lookup); the file is not read yet.
     pub fn new(get: &'a dyn Fn(&str) -> Option<OsString>) -> GoSettings<'a> {
         GoSettings {
             get,

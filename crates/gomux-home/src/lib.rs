@@ -6,6 +6,8 @@
 //! dependencies beyond std and `gomux-version`. The settings file is a small TOML subset read by
 //! a hand-written parser ([`settings`]) instead of a TOML crate, which keeps serde out of the proxy.
 
+#![warn(missing_docs)]
+
 pub mod cache;
 pub mod config;
 pub mod env;
@@ -95,6 +97,7 @@ impl Home {
         Ok(Home::new(PathBuf::from(user_home).join(".gomux")))
     }
 
+    /// The home folder itself (`GOMUX_HOME`, or `~/.gomux`); always absolute.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -308,6 +311,7 @@ fn is_absent(e: &std::io::Error) -> bool {
 pub struct ToolchainsUnreadable {
     /// The folder that could not be read or entered.
     pub dir: PathBuf,
+    /// The error from reading or entering it.
     pub source: std::io::Error,
 }
 

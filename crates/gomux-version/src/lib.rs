@@ -12,6 +12,8 @@
 //! lowest crate with an error, it also holds [`Hints`], the trait through which every gomux
 //! error says what to do about it.
 
+#![warn(missing_docs)]
+
 mod hints;
 pub mod platform;
 
@@ -25,10 +27,16 @@ use std::fmt;
 /// All fields are empty for an invalid version.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Version<'a> {
+    /// The major number as written (`1`); never parsed, so any length is kept.
     pub major: &'a str,
+    /// The minor number; `0` for a bare `1`, empty only for an invalid version.
     pub minor: &'a str,
+    /// The patch number; `0` when implied before Go 1.21 (`1.20`), empty for a prerelease or a
+    /// 1.21+ language version (`1.21`).
     pub patch: &'a str,
+    /// The prerelease kind (`rc`, `beta`, lowercase letters); empty for a release.
     pub kind: &'a str,
+    /// The prerelease number (`1` in `rc1`); empty when the kind stands alone or there is none.
     pub pre: &'a str,
 }
 
@@ -115,7 +123,9 @@ impl<'a> Version<'a> {
 /// The language part of a version: `1.21`, or just `1` for Go 1.0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LangVersion<'a> {
+    /// The major number (`1`).
     pub major: &'a str,
+    /// The minor number; empty for Go 1.0, whose language version is just `1`.
     pub minor: &'a str,
 }
 
@@ -252,7 +262,9 @@ pub enum Request {
 /// Why a request was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestError {
+    /// The string that was refused, exactly as given.
     pub input: String,
+    /// Why it was refused, as a phrase that follows "invalid Go version `…`: ".
     pub reason: &'static str,
 }
 

@@ -25,9 +25,11 @@ pub enum Origin {
 /// The GOCACHE or GOMODCACHE a `go` call ends up with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Effective {
+    /// The Go variable: `"GOCACHE"` or `"GOMODCACHE"`.
     pub key: &'static str,
     /// The value; `None` when Go's default cannot be worked out (no home folder).
     pub value: Option<PathBuf>,
+    /// Which of gomux, the environment, `go env -w` or Go's default gave the value.
     pub origin: Origin,
     /// A `go env -w` value that the injected one overrides: the file and the value.
     pub overrides: Option<(PathBuf, String)>,

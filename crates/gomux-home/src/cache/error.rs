@@ -14,21 +14,44 @@ use crate::settings::SettingsError;
 #[derive(Debug)]
 pub enum CacheError {
     /// The mode is not one of the known policies.
-    UnknownMode { value: String, from: Source },
+    UnknownMode {
+        /// The mode as it was written.
+        value: String,
+        /// Which setting or variable gave it.
+        from: Source,
+    },
     /// The cache root is a relative path.
-    RelativeRoot { path: PathBuf, from: Source },
+    RelativeRoot {
+        /// The relative root as it was given.
+        path: PathBuf,
+        /// Which setting or variable gave it.
+        from: Source,
+    },
     /// Policy `job` with no job id in the environment.
-    NoJobId { from: Source },
+    NoJobId {
+        /// Which setting or variable chose mode `job`.
+        from: Source,
+    },
     /// A cache setting has the wrong type.
     Settings(SettingsError),
     /// A cache folder could not be created.
-    Create { path: PathBuf, source: io::Error },
+    Create {
+        /// The folder that could not be created.
+        path: PathBuf,
+        /// The error from creating it.
+        source: io::Error,
+    },
     /// A marker file (`gomux-cache.txt`, or a group folder's `.gomux-folder`) could not be
     /// written.
     Marker(FsError),
     /// The cache folder already holds something that gomux did not put there (no marker):
     /// gomux will not mix its caches into it.
-    Foreign { folder: PathBuf, root_from: Source },
+    Foreign {
+        /// The existing folder without a marker.
+        folder: PathBuf,
+        /// Which setting or variable chose the cache root (the hint names it).
+        root_from: Source,
+    },
 }
 
 impl fmt::Display for CacheError {

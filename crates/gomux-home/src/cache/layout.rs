@@ -5,13 +5,18 @@ use std::path::{Path, PathBuf};
 /// The kind of a cache folder, as written in its marker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// A per-project folder under `projects/`.
     Project,
+    /// The one `shared/` folder.
     Shared,
+    /// A per-toolchain folder under `toolchains/`.
     Toolchain,
+    /// A per-CI-job folder under `jobs/`.
     Job,
 }
 
 impl Kind {
+    /// The kind's name as written in the marker: `project`, `shared`, `toolchain` or `job`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Project => "project",
@@ -29,9 +34,11 @@ pub struct CacheRoot {
 }
 
 impl CacheRoot {
+    /// The layout under `root`, which should be absolute; nothing is read or created.
     pub fn new(root: impl Into<PathBuf>) -> CacheRoot {
         CacheRoot { root: root.into() }
     }
+    /// The cache root itself, as given to [`CacheRoot::new`].
     pub fn path(&self) -> &Path {
         &self.root
     }

@@ -41,6 +41,8 @@ impl Mode {
         Mode::ALL.into_iter().find(|m| m.as_str() == s)
     }
 
+    /// The mode's name, as [`Mode::parse`] reads it and as `cache.mode` and `GOMUX_CACHE_MODE`
+    /// spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Project => "project",
@@ -66,15 +68,26 @@ pub use crate::config::Origin as Source;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
     /// Policy `project` inside a project: the canonical project root.
-    Project { root: PathBuf },
+    Project {
+        /// The canonical project root ([`canonical_project`]).
+        root: PathBuf,
+    },
     /// Policy `project` outside any project: nothing is injected.
     NoProject,
     /// Policy `shared`.
     Shared,
     /// Policy `toolchain`: the toolchain name (already made safe as a folder name).
-    Toolchain { name: String },
+    Toolchain {
+        /// The toolchain name as a safe folder name ([`safe_folder_name`]).
+        name: String,
+    },
     /// Policy `job`: the job id as a folder name, and the variable it came from.
-    Job { id: String, from: &'static str },
+    Job {
+        /// The job id as a safe folder name ([`safe_folder_name`]).
+        id: String,
+        /// The variable the id came from (`GOMUX_JOB_ID`, `CI_JOB_ID`, …).
+        from: &'static str,
+    },
     /// Policy `off`.
     Off,
 }
@@ -85,9 +98,15 @@ pub enum Decision {
     /// gomux sets it to its folder.
     Injected,
     /// gomux sets it over the user's own value from the environment (`cache.force = true`).
-    Forced { user: OsString },
+    Forced {
+        /// The user's value that gomux overrides.
+        user: OsString,
+    },
     /// The user's own value from the environment is kept.
-    User { value: OsString },
+    User {
+        /// The user's value, passed through unchanged.
+        value: OsString,
+    },
     /// gomux leaves it alone (policy `off`, or outside a project).
     Untouched,
 }
@@ -99,13 +118,19 @@ pub struct CachePlan {
     pub gocache: Option<PathBuf>,
     /// The value to set for GOMODCACHE; `None` leaves the variable as it is.
     pub gomodcache: Option<PathBuf>,
+    /// What gomux does with GOCACHE, and why.
     pub gocache_decision: Decision,
+    /// What gomux does with GOMODCACHE, and why.
     pub gomodcache_decision: Decision,
+    /// The cache policy in force.
     pub mode: Mode,
+    /// Which setting or variable chose the mode ([`Source::Default`] when none did).
     pub mode_from: Source,
     /// The cache root (absolute).
     pub root: PathBuf,
+    /// Which setting or variable chose the cache root ([`Source::Default`] when none did).
     pub root_from: Source,
+    /// Which cache folder the call gets, and why.
     pub scope: Scope,
 }
 

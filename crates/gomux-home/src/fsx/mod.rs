@@ -43,11 +43,14 @@ pub fn checkpoint(name: &str) {
 pub struct FsError {
     /// What was being done: `write`, `read`, `remove`, ...
     pub op: &'static str,
+    /// The file or folder it was done to (raw; escape it before printing).
     pub path: PathBuf,
+    /// The OS error.
     pub source: io::Error,
 }
 
 impl FsError {
+    /// The error of doing `op` (a verb phrase such as `"write"`) to `path`.
     pub fn new(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> FsError {
         FsError {
             op,
@@ -323,13 +326,17 @@ pub enum ReadError {
     NotRegular(PathBuf),
     /// The file is larger than gomux reads for its purpose.
     TooLarge {
+        /// The file.
         path: PathBuf,
+        /// The most bytes the caller would read.
         limit: u64,
     },
+    /// The file could not be opened, inspected or read.
     Io(FsError),
 }
 
 impl ReadError {
+    /// The file the read was about, whichever the reason.
     pub fn path(&self) -> &Path {
         match self {
             ReadError::NotRegular(p) | ReadError::TooLarge { path: p, .. } => p,
@@ -536,9 +543,12 @@ pub fn not_writable_by_others(dir: &Path) -> io::Result<()> {
 pub enum RemoveError {
     /// The folder has no marker proving gomux made it; nothing was deleted.
     NotOwned {
+        /// The folder that was left alone.
         path: PathBuf,
+        /// The marker it was expected to carry.
         marker: Marker,
     },
+    /// The rename into the trash or the removal failed.
     Io(FsError),
 }
 

@@ -30,8 +30,11 @@ pub const MAX_SIZE: u64 = 1024 * 1024;
 /// A value in the settings file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
+    /// A string, with its escapes already decoded (shown re-escaped, in quotes).
     String(String),
+    /// `true` or `false`.
     Bool(bool),
+    /// A 64-bit integer.
     Integer(i64),
 }
 
@@ -68,17 +71,26 @@ pub enum SettingsError {
     Read(ReadError),
     /// The file (or its update lock) could not be written.
     Write(FsError),
+    /// The file is not the TOML subset gomux reads.
     Syntax {
+        /// The settings file (raw; escaped when shown).
         path: PathBuf,
+        /// The 1-based line of the problem.
         line: usize,
+        /// What is wrong there, as a phrase.
         message: String,
     },
     /// A key gomux knows has a value of another type.
     Type {
+        /// The settings file (raw; escaped when shown).
         path: PathBuf,
+        /// The 1-based line the key is set on.
         line: usize,
+        /// The dotted key.
         key: String,
+        /// The type the key takes, with its article (`a string`).
         expected: &'static str,
+        /// The type found, with its article (`an integer`, `an array`).
         found: &'static str,
     },
 }
@@ -167,6 +179,7 @@ pub mod keys {
 /// What a key is set to, as far as gomux reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Setting {
+    /// A string, boolean or integer.
     Value(Value),
     /// A TOML value gomux does not read (`an array`, `a table`, `a float`, `a date-time`).
     Other(&'static str),
@@ -195,6 +208,7 @@ impl Entry {
     pub fn key(&self) -> String {
         self.parts.join(".")
     }
+    /// What the key is set to.
     pub fn setting(&self) -> &Setting {
         &self.setting
     }
