@@ -19,14 +19,20 @@ pub struct Release {
     pub version: String,
     /// True for a stable release (never for a beta or rc).
     pub stable: bool,
+    /// Its files whose names are safe (archives, installers, source), in the index's order.
     pub files: Vec<File>,
 }
 
 /// One downloadable file of a release.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct File {
+    /// The file name on the download server (`go1.22.3.linux-amd64.tar.gz`); always a safe
+    /// URL segment and path component starting with `go`.
     pub filename: String,
+    /// Its GOOS as the index spells it (`linux`, `darwin`); empty when it gives none (the
+    /// source archive).
     pub os: String,
+    /// Its GOARCH as the index spells it (`amd64`, `armv6l`); empty when it gives none.
     pub arch: String,
     /// Lowercase hex SHA-256; `None` when the index has none (very old files) or a malformed
     /// one.
@@ -35,6 +41,7 @@ pub struct File {
     /// messages), so that the file is reported as a malformed entry rather than an unlisted one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bad_sha256: Option<String>,
+    /// Its length in bytes as the index claims it (0 when missing); shown, never checked.
     pub size: u64,
     /// `archive`, `installer` or `source`.
     pub kind: String,
@@ -43,6 +50,7 @@ pub struct File {
 /// A parsed release index, newest release first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
+    /// Every valid release, newest first, each version once.
     pub releases: Vec<Release>,
 }
 

@@ -31,13 +31,15 @@ const INDEX_LIMIT: u64 = 64 << 20;
 /// A toolchain that is in place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Installed {
+    /// The toolchain's name (`go1.22.3`).
     pub name: String,
+    /// Its GOROOT, `toolchains/<name>` under the gomux home (the link itself, when linked).
     pub dir: PathBuf,
     /// False when it was already installed (by an earlier run or by another gomux meanwhile).
     pub fresh: bool,
 }
 
-/// What [`uninstall`] removed.
+/// What [`uninstall`](crate::uninstall()) removed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Removed {
     /// An installed toolchain, deleted.
@@ -96,6 +98,9 @@ fn check_name(name: &str) -> Result<(), DistError> {
 }
 
 impl Dist {
+    /// A pipeline installing into `home` from `source` for `platform`; it reports nothing
+    /// until [`Dist::with_progress`] or [`Dist::with_notify`]. Touches neither disk nor
+    /// network.
     pub fn new(home: Home, source: Source, platform: Platform, options: Options) -> Dist {
         let fetcher = Fetcher::new(options.http_timeout, source.allows_http());
         Dist {
@@ -119,15 +124,19 @@ impl Dist {
         self.with_progress(Notices(notify))
     }
 
+    /// The gomux home it installs into.
     pub fn home(&self) -> &Home {
         &self.home
     }
+    /// Where it gets the release index and the archives.
     pub fn source(&self) -> &Source {
         &self.source
     }
+    /// The platform whose archives it installs.
     pub fn platform(&self) -> &Platform {
         &self.platform
     }
+    /// The tunables it was built with.
     pub fn options(&self) -> &Options {
         &self.options
     }

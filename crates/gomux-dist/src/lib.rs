@@ -13,6 +13,8 @@
 //! [`Options::from_env`], and shows what an install does through its own [`Progress`] (this
 //! crate draws nothing); the proxy never links this crate.
 
+#![warn(missing_docs)]
+
 mod error;
 mod extract;
 mod fetch;

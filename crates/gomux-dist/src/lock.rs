@@ -20,7 +20,9 @@ use crate::error::DistError;
 /// What the holder of a toolchain's lock does with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
+    /// Installing the toolchain, or clearing its leftovers in `tmp/`.
     Install,
+    /// `gomux uninstall` removing it.
     Uninstall,
 }
 
@@ -52,6 +54,7 @@ pub struct InstallLock {
 }
 
 impl InstallLock {
+    /// The lock file held, `tmp/<name>.lock` under the gomux home.
     pub fn path(&self) -> &Path {
         &self.path
     }

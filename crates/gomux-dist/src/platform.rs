@@ -5,11 +5,14 @@ use std::fmt;
 /// An operating system and architecture, spelled as in the release index's `os` and `arch`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Platform {
+    /// Go's GOOS (`linux`, `darwin`, `windows`).
     pub os: String,
+    /// Go's GOARCH, with 32-bit ARM Linux as `armv6l` (`amd64`, `arm64`, `armv6l`).
     pub arch: String,
 }
 
 impl Platform {
+    /// A platform from Go's names, taken as they are (no check that Go publishes it).
     pub fn new(os: &str, arch: &str) -> Platform {
         Platform {
             os: os.to_string(),
