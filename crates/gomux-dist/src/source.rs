@@ -8,8 +8,8 @@ use std::ffi::OsString;
 use std::net::IpAddr;
 
 use gomux_home::Settings;
-use gomux_home::env::{GOMUX_DIST_ALLOW_HTTP, GOMUX_DIST_INDEX, GOMUX_DIST_SERVER};
-use gomux_home::settings::keys;
+use gomux_home::config::{self, Origin};
+use gomux_home::settings::SettingsError;
 use reqwest::Url;
 
 use crate::error::DistError;
@@ -47,38 +47,44 @@ impl Source {
         get: impl Fn(&str) -> Option<OsString>,
         settings: &Settings,
     ) -> Result<Source, DistError> {
-        let env = |name: &str| -> Result<Option<String>, DistError> {
-            match get(name) {
-                None => Ok(None),
-                Some(v) if v.is_empty() => Ok(None),
-                Some(v) => v.into_string().map(Some).map_err(|v| DistError::BadSource {
+        // The registry's precedence (variable, then settings.toml, then the default), read once
+        // for each setting; messages name where a value came from as they always have.
+        let found = |def: &config::Def| -> Result<Option<(String, String)>, DistError> {
+            let hit = def
+                .lookup(&get, || Ok::<_, SettingsError>(settings))
+                .map_err(|e| DistError::BadSource {
+                    value: def.key.unwrap_or_default().to_string(),
+                    origin: settings.path().display().to_string(),
+                    reason: e.to_string(),
+                })?;
+            let Some((raw, origin)) = hit else {
+                return Ok(None);
+            };
+            let origin = match origin {
+                Origin::Variable(v) => v.to_string(),
+                Origin::Setting { key, .. } => format!("`{key}`"),
+                other => other.to_string(),
+            };
+            match raw.as_os_str().to_str() {
+                Some(v) => Ok(Some((v.to_string(), origin))),
+                None => Err(DistError::BadSource {
                     value: gomux_home::text::escape(&gomux_home::text::redact_urls(
-                        &v.to_string_lossy(),
+                        &raw.as_os_str().to_string_lossy(),
                     )),
-                    origin: name.to_string(),
+                    origin,
                     reason: "it is not valid UTF-8".to_string(),
                 }),
             }
         };
-        let setting = |key: &str| -> Result<Option<String>, DistError> {
-            settings
-                .get_str(key)
-                .map(|v| v.filter(|s| !s.is_empty()).map(str::to_string))
-                .map_err(|e| DistError::BadSource {
-                    value: key.to_string(),
-                    origin: settings.path().display().to_string(),
-                    reason: e.to_string(),
-                })
-        };
-        let allow_http = env(GOMUX_DIST_ALLOW_HTTP)?.is_some_and(|v| v == "1" || v == "true");
-        let server = match env(GOMUX_DIST_SERVER)? {
-            Some(v) => Some((v, GOMUX_DIST_SERVER.to_string())),
-            None => setting(keys::DIST_SERVER)?.map(|v| (v, format!("`{}`", keys::DIST_SERVER))),
-        };
-        let index = match env(GOMUX_DIST_INDEX)? {
-            Some(v) => Some((v, GOMUX_DIST_INDEX.to_string())),
-            None => setting(keys::DIST_INDEX)?.map(|v| (v, format!("`{}`", keys::DIST_INDEX))),
-        };
+        let (allow_http, _) = config::DIST_ALLOW_HTTP
+            .flag(&get, || Ok::<_, SettingsError>(settings))
+            .map_err(|e| DistError::BadSource {
+                value: String::new(),
+                origin: settings.path().display().to_string(),
+                reason: e.to_string(),
+            })?;
+        let server = found(&config::DIST_SERVER)?;
+        let index = found(&config::DIST_INDEX)?;
         Source::new(
             server.as_ref().map(|(v, o)| (v.as_str(), o.as_str())),
             index.as_ref().map(|(v, o)| (v.as_str(), o.as_str())),
@@ -219,6 +225,7 @@ fn check_url(value: &str, origin: &str, allow_http: bool) -> Result<Url, DistErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gomux_home::env::{GOMUX_DIST_ALLOW_HTTP, GOMUX_DIST_SERVER};
 
     fn src(server: Option<&str>, index: Option<&str>, allow: bool) -> Result<Source, DistError> {
         Source::new(
