@@ -371,6 +371,7 @@ fn an_unreadable_toolchains_folder_is_not_a_missing_toolchain() {
         (sb.go(["version"]), "f", "go version (family default)"),
         (sb.gomux(["show"]), "p", "gomux show"),
         (sb.gomux(["which"]), "f", "gomux which"),
+        (sb.gomux(["list"]), "p", "gomux list"),
     ] {
         let mut cmd = cmd;
         let out = run(&mut cmd, cwd, what);

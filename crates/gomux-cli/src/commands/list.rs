@@ -30,7 +30,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     // The active toolchain here; a resolution error just means none is active.
     let active = ctx.resolve(&[], Tool::Go).ok().and_then(|r| r.name);
     let mut rows = Vec::new();
-    for name in ctx.home.toolchain_names() {
+    // An unreadable `toolchains/` is said so, never listed as "no toolchains installed".
+    for name in ctx.home.try_toolchain_names()? {
         let dir = ctx.home.toolchain_dir(&name);
         let linked = ctx.home.is_linked(&name);
         let target = linked.then(|| std::fs::read_link(&dir).unwrap_or_default());
