@@ -383,3 +383,28 @@ fn a_broken_settings_file() {
     assert_eq!(out.code(), Some(1), "{out}");
     expect(&report, "settings", "error", &["settings.toml"]);
 }
+
+/// A go env file gomux cannot read as settings (a FIFO would hang Go; a huge file is not
+/// settings) is reported, not silently skipped.
+#[cfg(unix)]
+#[test]
+fn a_go_env_file_gomux_ignores_is_reported() {
+    let sb = healthy();
+    let file = sb.home.join(".config/go/env");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (out, report) = doctor(&sb);
+    assert_eq!(out.code(), Some(0), "a warning, not an error: {out}");
+    expect(
+        &report,
+        "env.goenv-file",
+        "warning",
+        &["not a regular file"],
+    );
+    let fix = finding(&report, "env.goenv-file")["fix"].as_str().unwrap();
+    assert!(fix.contains("small regular file"), "{fix}");
+}

@@ -265,6 +265,18 @@ pub(super) fn goenv_file_check(ctx: &Context, env: Env<'_>) -> Finding {
         return Finding::ok(id, title, "GOENV=off: Go reads no settings file");
     };
     let file = GoEnvFile::load(env);
+    if let Some(problem) = file.problem() {
+        // gomux (and so the proxy) ignores it; the real go would hang on a FIFO or read it.
+        return Finding::warning(
+            id,
+            title,
+            problem.to_string(),
+            format!(
+                "make {} a small regular file (or remove it): gomux ignores it, and the Go command may hang reading it",
+                tick(&path)
+            ),
+        );
+    }
     let mode = ctx
         .settings()
         .ok()
