@@ -408,3 +408,16 @@ fn a_go_env_file_gomux_ignores_is_reported() {
     let fix = finding(&report, "env.goenv-file")["fix"].as_str().unwrap();
     assert!(fix.contains("small regular file"), "{fix}");
 }
+
+/// A home set up by a newer gomux (a higher layout version) is reported; the current one is not.
+#[test]
+fn a_newer_layout_version_is_reported() {
+    let sb = healthy();
+    let (_, report) = doctor(&sb);
+    let checks = report["checks"].as_array().unwrap();
+    assert!(!checks.iter().any(|f| f["id"] == "fs.layout"), "{report:#}");
+    std::fs::write(sb.gomux_home.join(".gomux-layout"), "99\n").unwrap();
+    let (out, report) = doctor(&sb);
+    assert_eq!(out.code(), Some(0), "a warning, not an error: {out}");
+    expect(&report, "fs.layout", "warning", &["says layout 99"]);
+}

@@ -228,3 +228,30 @@ fn tmp_check(ctx: &Context) -> Finding {
         ),
     }
 }
+
+/// The home's layout version (`.gomux-layout`): reported only when this gomux does not know it
+/// (a newer gomux's home, or a damaged marker). `None` when all is well or there is none.
+pub(super) fn layout_check(ctx: &Context) -> Option<Finding> {
+    let id = "fs.layout";
+    let title = "GOMUX_HOME layout version";
+    let file = ctx.home.layout_file();
+    match ctx.home.layout_version()? {
+        Ok(v) if v <= gomux_home::LAYOUT_VERSION => None,
+        Ok(v) => Some(Finding::warning(
+            id,
+            title,
+            format!(
+                "{} says layout {v}; this gomux knows layout {} and older",
+                super::tick(&file),
+                gomux_home::LAYOUT_VERSION
+            ),
+            "a newer gomux set this home up: run that gomux, or update this one",
+        )),
+        Err(text) => Some(Finding::warning(
+            id,
+            title,
+            format!("{} holds `{text}`, not a layout number", super::tick(&file)),
+            "run `gomux setup` to write it again",
+        )),
+    }
+}

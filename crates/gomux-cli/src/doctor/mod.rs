@@ -39,6 +39,7 @@ pub fn checks(ctx: &Context, env: Env<'_>) -> Vec<Finding> {
     out.extend(environment::frozen_env_check(ctx, env));
     out.push(environment::goenv_file_check(ctx, env));
     folders::filesystem_checks(ctx, env, &mut out);
+    out.extend(folders::layout_check(ctx));
     toolchains::toolchain_checks(ctx, &mut out);
     settings::settings_checks(ctx, &mut out);
     here::here_checks(ctx, &mut out);
