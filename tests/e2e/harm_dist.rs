@@ -219,15 +219,20 @@ fn assert_no_secret(what: &str, out: &Out) {
     );
 }
 
-#[test]
-fn harm_dist_a_mirror_password_is_sent_but_never_printed_or_stored() {
-    let mut sb = Sandbox::new();
+/// A loopback mirror in the sandbox serving fake go1.22.3 and go1.22.4.
+fn two_release_mirror(sb: &Sandbox) -> Mirror {
     let mut dir = MirrorDir::new(sb.root.join("mirror"));
     let go = fake_go();
     dir.add("go1.22.3", &fake_sdk_tar_gz("go1.22.3", &go));
     dir.add("go1.22.4", &fake_sdk_tar_gz("go1.22.4", &go));
     dir.write_index();
-    let mirror = Mirror::serve(dir.root());
+    Mirror::serve(dir.root())
+}
+
+#[test]
+fn harm_dist_a_mirror_password_is_sent_but_never_printed_or_stored() {
+    let mut sb = Sandbox::new();
+    let mirror = two_release_mirror(&sb);
     let server = mirror.url_with_user("alice", "s3cret");
     sb.set_env("GOMUX_DIST_SERVER", Some(&server));
     sb.set_env("GOMUX_HTTP_TIMEOUT", Some("2"));
@@ -464,12 +469,7 @@ fn with_umask_000(cmd: &Command) -> Command {
 #[test]
 fn harm_dist_installs_are_not_world_writable_under_umask_000() {
     let mut sb = Sandbox::new();
-    let mut dir = MirrorDir::new(sb.root.join("mirror"));
-    let go = fake_go();
-    dir.add("go1.22.3", &fake_sdk_tar_gz("go1.22.3", &go));
-    dir.add("go1.22.4", &fake_sdk_tar_gz("go1.22.4", &go));
-    dir.write_index();
-    let mirror = Mirror::serve(dir.root());
+    let mirror = two_release_mirror(&sb);
     sb.set_env("GOMUX_DIST_SERVER", Some(&mirror.url()));
     with_umask_000(&sb.gomux(["install", "1.22.3"])).ok();
     let proj = project(&sb, "go1.22.4");
