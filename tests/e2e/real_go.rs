@@ -331,3 +331,56 @@ fn show_with_dash_c_reports_the_caches_real_go_gets() {
         .json();
     assert_ne!(plain["cache"]["gocache"].as_str(), Some(real), "{plain}");
 }
+
+/// `go env -w GOTOOLCHAIN=auto` and `go env -w GOCACHE=...` through the proxy are as quiet as
+/// without gomux: the values gomux injects are not the user's "conflicting OS environment
+/// variables", while a value the user really set still draws Go's warning.
+#[test]
+fn go_env_w_through_the_proxy_warns_only_when_go_would() {
+    let Some(fx) = Fixtures::locate("go_env_w_through_the_proxy_warns_only_when_go_would") else {
+        return;
+    };
+    let tc = &fx.toolchains()[0];
+    let scratch = tempfile::tempdir().unwrap();
+    let modproxy = scratch.path().join("modproxy");
+    write_module_proxy(&modproxy);
+    let sb = real_sandbox(&modproxy);
+    let root = fx.shared_sdk(&tc.name);
+    sb.gomux(["link".as_ref(), tc.name.as_ref(), root.as_os_str()])
+        .ok();
+    sb.gomux(["default", bare(&tc.name)]).ok();
+    let project = write_project(&sb, "app", "1.21");
+    let env_file = sb.home.join(".config/go/env");
+
+    for args in [
+        &["env", "-w", "GOTOOLCHAIN=auto"][..],
+        &["env", "-w", "GOCACHE=/tmp/own-cache"],
+        &["env", "-u", "GOCACHE"],
+    ] {
+        let out = sb.go(args).current_dir(&project).ok();
+        assert!(
+            !out.stderr.contains("does not override"),
+            "{args:?} warned: {}",
+            out.stderr
+        );
+    }
+    let written = std::fs::read_to_string(&env_file).unwrap();
+    assert!(written.contains("GOTOOLCHAIN=auto"), "{written}");
+    // `go env GOTOOLCHAIN` answers the user's own setting, not the value gomux runs with.
+    let out = sb.go(["env", "GOTOOLCHAIN"]).current_dir(&project).ok();
+    assert_eq!(out.stdout.trim(), "auto");
+    // Every other call keeps the injected caches.
+    let out = sb.go(["env", "GOCACHE"]).current_dir(&project).ok();
+    assert!(
+        Path::new(out.stdout.trim()).starts_with(&sb.gomux_home),
+        "{}",
+        out.stdout
+    );
+    // The user's own variable still conflicts, as in Go.
+    let out = sb
+        .go(["env", "-w", "GOTOOLCHAIN=local"])
+        .env("GOTOOLCHAIN", "auto")
+        .current_dir(&project)
+        .ok();
+    assert!(out.stderr.contains("does not override"), "{}", out.stderr);
+}

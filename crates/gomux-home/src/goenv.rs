@@ -49,10 +49,10 @@ fn config_dir(get: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
     if cfg!(target_os = "macos") {
         return get("HOME").map(|h| PathBuf::from(h).join("Library/Application Support"));
     }
-    if let Some(x) = get("XDG_CONFIG_HOME").map(PathBuf::from)
-        && x.is_absolute()
-    {
-        return Some(x);
+    // Go's `os.UserConfigDir`: a relative `$XDG_CONFIG_HOME` is an error, and then there is
+    // no `go env -w` file at all (not a fall-back to `$HOME/.config`).
+    if let Some(x) = get("XDG_CONFIG_HOME").map(PathBuf::from) {
+        return x.is_absolute().then_some(x);
     }
     get("HOME").map(|h| PathBuf::from(h).join(".config"))
 }
@@ -112,10 +112,12 @@ impl GoEnvFile {
     }
 
     /// The value of `key` in the file; lines without `=` or not starting with an uppercase
-    /// letter are ignored (that makes `#` lines comments). The last line for a key wins.
+    /// letter are ignored (that makes `#` lines comments). The last line for a key wins. As
+    /// in Go, lines end at `\n` only: a `\r` before it is part of the value, and an empty
+    /// value (`GOTOOLCHAIN=`, as `go env -w GOTOOLCHAIN=` writes it) is a value.
     pub fn get(&self, key: &str) -> Option<&str> {
         let mut found = None;
-        for line in self.text.lines() {
+        for line in self.text.split('\n') {
             if !line.starts_with(|c: char| c.is_ascii_uppercase()) {
                 continue;
             }
@@ -145,13 +147,14 @@ impl<'a> GoSettings<'a> {
     }
 
     /// The value of a Go setting and where it came from: the environment when non-empty,
-    /// else the `go env -w` file.
+    /// else the `go env -w` file. An empty value in the file is returned as it is: for Go it
+    /// is the setting's built-in default (for `GOTOOLCHAIN`, `local`), not "look further".
     pub fn get(&self, key: &str) -> Option<(String, Origin)> {
         if let Some(v) = (self.get)(key).filter(|v| !v.is_empty()) {
             return Some((v.to_string_lossy().into_owned(), Origin::Env));
         }
         let file = self.file.get_or_init(|| GoEnvFile::load(self.get));
-        let v = file.get(key).filter(|v| !v.is_empty())?;
+        let v = file.get(key)?;
         Some((
             v.to_string(),
             Origin::File(file.path.clone().unwrap_or_default()),
@@ -178,6 +181,17 @@ mod tests {
         assert_eq!(f.get("GOFLAGS"), Some("-mod=mod -x"));
         assert_eq!(f.get("GOWORK"), None);
         assert_eq!(f.get("lower"), None);
+        let f = GoEnvFile::from_text(
+            Path::new("/x/env"),
+            "GOTOOLCHAIN=go1.21.0\r\nGOWORK=off\r\nGOFLAGS=\n",
+        );
+        assert_eq!(
+            f.get("GOTOOLCHAIN"),
+            Some("go1.21.0\r"),
+            "a CR is part of the value"
+        );
+        assert_eq!(f.get("GOWORK"), Some("off\r"));
+        assert_eq!(f.get("GOFLAGS"), Some(""), "an empty value is a value");
     }
 
     #[cfg(unix)]
@@ -245,7 +259,8 @@ mod tests {
             );
             assert_eq!(
                 file_path(&env(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "rel")])),
-                Some(PathBuf::from("/h/.config/go/env"))
+                None,
+                "a relative XDG_CONFIG_HOME means no env file, as in Go"
             );
         }
     }

@@ -53,6 +53,13 @@ pub enum ResolveError {
         /// What is wrong with it, ready to show (file text in it already escaped).
         message: String,
     },
+    /// `-C dir` names a folder Go cannot change to (Go stops with `go: chdir DIR: ...`).
+    Chdir {
+        /// The folder as written after `-C`.
+        dir: PathBuf,
+        /// The I/O error, described for people.
+        message: String,
+    },
     /// A file could not be read.
     Read {
         /// The file that could not be read (a go.mod or go.work).
@@ -140,6 +147,9 @@ impl fmt::Display for ResolveError {
             ResolveError::Read { path, message } => {
                 write!(f, "cannot read `{}`: {message}", text::escape_path(path))
             }
+            ResolveError::Chdir { dir, message } => {
+                write!(f, "chdir {}: {message}", text::escape_path(dir))
+            }
             ResolveError::BadPinFile { message, .. } => f.write_str(message),
             ResolveError::NoToolchain { cwd, .. } => write!(
                 f,
@@ -186,6 +196,10 @@ impl Hints for ResolveError {
                     .to_string(),
             ],
             ResolveError::Settings(e) => e.hints(),
+            ResolveError::Chdir { dir, .. } => vec![format!(
+                "`-C {}` must name an existing folder (relative to the current one)",
+                text::escape_path(dir)
+            )],
             ResolveError::BadRequest { .. }
             | ResolveError::UnusableName { .. }
             | ResolveError::Read { .. } => Vec::new(),

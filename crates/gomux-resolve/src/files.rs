@@ -52,14 +52,16 @@ pub fn scan_module_bytes(bytes: &[u8]) -> ModuleLines {
         line_no += 1;
         let end = next_newline(bytes, start).unwrap_or(bytes.len());
         let line = &bytes[start..end];
-        let lead = line
-            .iter()
-            .position(|&b| !is_blank(b))
-            .unwrap_or(line.len());
-        if let Some(&first) = line.get(lead)
-            && (first == b'g' || first == b't')
+        // Only a line whose first byte is `g`, `t`, or could begin a space (which the trim
+        // removes) can hold a key.
+        if let Some(&first) = line.first()
+            && (first == b'g'
+                || first == b't'
+                || first.is_ascii_whitespace()
+                || first == 0x0b
+                || first >= 0x80)
         {
-            let line = trim_blank(line);
+            let line = trim_space(line);
             if found.go.is_none() {
                 found.go = key_value(line, b"go").map(|value| Lined {
                     value,
@@ -81,20 +83,46 @@ pub fn scan_module_bytes(bytes: &[u8]) -> ModuleLines {
     found
 }
 
-fn is_blank(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r')
+/// The length of the space character at the start of `s` (Go's `unicode.IsSpace`: ASCII
+/// `\t \n \v \f \r` and space, U+0085, U+00A0, and the Unicode `White_Space` characters
+/// U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), or 0.
+fn leading_space(s: &[u8]) -> usize {
+    match s {
+        [b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ', ..] => 1,
+        [0xc2, 0x85 | 0xa0, ..] => 2,
+        [0xe1, 0x9a, 0x80, ..] => 3,
+        [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..] => 3,
+        [0xe2, 0x81, 0x9f, ..] => 3,
+        [0xe3, 0x80, 0x80, ..] => 3,
+        _ => 0,
+    }
 }
 
-fn trim_blank(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s
-        && is_blank(*first)
-    {
-        s = rest;
+/// The length of the space character at the end of `s`, or 0 (see [`leading_space`]).
+fn trailing_space(s: &[u8]) -> usize {
+    for n in [1, 2, 3] {
+        if s.len() >= n && leading_space(&s[s.len() - n..]) == n {
+            return n;
+        }
     }
-    while let [rest @ .., last] = s
-        && is_blank(*last)
-    {
-        s = rest;
+    0
+}
+
+/// Go's `bytes.TrimSpace`: every Unicode space off both ends.
+fn trim_space(mut s: &[u8]) -> &[u8] {
+    loop {
+        let n = leading_space(s);
+        if n == 0 {
+            break;
+        }
+        s = &s[n..];
+    }
+    loop {
+        let n = trailing_space(s);
+        if n == 0 {
+            break;
+        }
+        s = &s[..s.len() - n];
     }
     s
 }
@@ -109,7 +137,7 @@ fn key_value(line: &[u8], key: &[u8]) -> Option<String> {
         Some(j) => &rest[..j],
         None => rest,
     };
-    Some(String::from_utf8_lossy(trim_blank(rest)).into_owned())
+    Some(String::from_utf8_lossy(trim_space(rest)).into_owned())
 }
 
 /// The index of the next `\n` at or after `from`.

@@ -37,7 +37,10 @@ pub fn default_toolchain(settings: &Settings) -> Result<Option<(Request, PathBuf
 /// - GOTOOLCHAIN is set to `local` for an explicit pin and `path` otherwise, unless the user set
 ///   it in the environment;
 /// - the recursion counter goes up by one;
-/// - GOCACHE/GOMODCACHE come from the cache plan.
+/// - GOCACHE/GOMODCACHE come from the cache plan;
+/// - none of these is injected for a variable the call writes, removes or asks for as the
+///   user's own setting ([`Selection::user_settings`]): `go env -w GOTOOLCHAIN=auto` through
+///   gomux warns exactly when Go alone would.
 pub fn child_env(
     selection: &Selection,
     root: &Path,
@@ -46,10 +49,11 @@ pub fn child_env(
     env: &dyn Fn(&str) -> Option<OsString>,
 ) -> Vec<(&'static str, Option<OsString>)> {
     let mut changes = Vec::with_capacity(6);
+    let ours = |name: &str| !selection.user_settings.iter().any(|n| n == name);
     if env("GOROOT").is_some_and(|g| Path::new(&g) != root) {
         changes.push(("GOROOT", None));
     }
-    if selection.user_gotoolchain.is_none() {
+    if selection.user_gotoolchain.is_none() && ours("GOTOOLCHAIN") {
         changes.push((
             "GOTOOLCHAIN",
             Some(selection.child_gotoolchain().to_os_string()),
@@ -60,10 +64,10 @@ pub fn child_env(
         Some(OsString::from((depth + 1).to_string())),
     ));
     changes.push((vars::GOMUX_AUTO_INSTALLED, None));
-    if let Some(dir) = &cache.gocache {
+    if let Some(dir) = cache.gocache.as_ref().filter(|_| ours("GOCACHE")) {
         changes.push(("GOCACHE", Some(dir.clone().into_os_string())));
     }
-    if let Some(dir) = &cache.gomodcache {
+    if let Some(dir) = cache.gomodcache.as_ref().filter(|_| ours("GOMODCACHE")) {
         changes.push(("GOMODCACHE", Some(dir.clone().into_os_string())));
     }
     changes

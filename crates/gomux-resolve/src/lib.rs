@@ -18,14 +18,16 @@ mod error;
 pub mod files;
 pub mod launch;
 pub mod locate;
+pub mod rules;
 mod source;
 mod walk;
 
-pub use args::chdir_flag;
 use args::*;
+pub use args::{Chdir, chdir_flag, chdir_flag_for};
 use error::*;
 pub use error::{ResolveError, request_error_text};
 pub use gomux_home::goenv;
+use rules::{Rule, Rules};
 pub use source::{DefaultSource, Source};
 pub use walk::PIN_FILE_LIMIT;
 use walk::*;
@@ -113,6 +115,10 @@ pub struct Selection {
     pub path_only: bool,
     /// The `GOTOOLCHAIN` the user set in the environment, passed through unchanged.
     pub user_gotoolchain: Option<OsString>,
+    /// Variables this call writes or reads as the user's own setting (`go env -w NAME=…`,
+    /// `go env -u NAME`, `go env GOTOOLCHAIN`): gomux does not inject its value for them, so
+    /// that Go warns, writes and prints exactly as it would without gomux.
+    pub user_settings: Vec<String>,
 }
 
 impl Selection {
@@ -129,6 +135,20 @@ impl Selection {
 
 /// Resolves the toolchain for one call.
 pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
+    let mut s = resolve_inner(input)?;
+    if input.tool == Tool::Go {
+        let args = if s.strip_first_arg {
+            &input.args[1..]
+        } else {
+            input.args
+        };
+        let chdir = chdir_flag_for(args, Rules::NEWEST);
+        s.user_settings = env_settings(&without_chdir(args, chdir));
+    }
+    Ok(s)
+}
+
+fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
     let settings = GoSettings::new(input.env);
     let user_gotoolchain = (input.env)("GOTOOLCHAIN").filter(|v| !v.is_empty());
     let sel = |request, source, strip_first_arg| Selection {
@@ -140,6 +160,7 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
         strip_first_arg,
         path_only: false,
         user_gotoolchain: user_gotoolchain.clone(),
+        user_settings: Vec::new(),
     };
 
     // 0-2. The proxy's own name, `+VERSION`, GOMUX_TOOLCHAIN: explicit choices that need no
@@ -180,37 +201,101 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
     let strip = plus.is_some() && input.proxy_toolchain.is_none();
     let args: &[OsString] = if strip { &input.args[1..] } else { input.args };
 
-    // Where the files are looked for: the working directory after `-C`.
-    let start = match (input.tool, chdir_flag(args)) {
-        (Tool::Go, Some(dir)) => {
-            let joined = input.cwd.join(dir);
-            std::fs::canonicalize(&joined).unwrap_or(joined)
-        }
-        _ => input.cwd.to_path_buf(),
+    // The local release, whose start-up rules apply: the default toolchain's. Only its minor
+    // line matters, so a family default (`1.22`) needs no look at what is installed.
+    let rules_of = |d: Option<&Request>| match d {
+        Some(Request::Exact(name)) => Rules::for_toolchain(name),
+        Some(Request::Family(lang)) => Rules::for_version(lang),
+        None => Rules::NEWEST,
+    };
+    let settings_rules = match (input.default)() {
+        Ok(Some((r, _))) => rules_of(Some(&r)),
+        _ => Rules::NEWEST,
+    };
+
+    // Where the files are looked for: the working directory after `-C` (which Go applies, and
+    // removes from the arguments, before anything else).
+    let chdir = match input.tool {
+        Tool::Go => chdir_flag_for(args, settings_rules),
+        Tool::Gofmt => None,
+    };
+    let go_args = match input.tool {
+        Tool::Go => without_chdir(args, chdir),
+        Tool::Gofmt => Vec::new(),
+    };
+    let start = match chdir {
+        Some(c) => change_dir(input.cwd, c.dir, input.env),
+        None => Ok(input.cwd.to_path_buf()),
     };
 
     let modules = modules_mode(&settings);
-    let found = gowork_mode(&settings)
-        .and_then(|gowork| walk(&start, &gowork, modules != ModulesMode::Off, input.env));
+    let gowork = gowork_mode(&settings);
+    let found = start
+        .clone()
+        .and_then(|start| walk(&start, &gowork, modules != ModulesMode::Off, input.env));
     if let Some((request, source)) = explicit {
         // A bad file must not stand in the way of an explicit choice.
         let mut s = sel(request, source, strip);
         s.project_root = found.ok().and_then(|f| f.project_root());
         return Ok(s);
     }
+    let start = start?;
     let found = found?;
     let modules_enabled = match modules {
         ModulesMode::On => true,
         ModulesMode::Off => false,
-        ModulesMode::Auto => found.gomod.is_some(),
+        ModulesMode::Auto if found.gomod.is_some() => true,
+        ModulesMode::Auto if settings_rules.holds(Rule::AutoEnabledByGoWork) => match &gowork {
+            GoWork::Search => found.gowork.is_some(),
+            GoWork::File(_) => true,
+            GoWork::Off => false,
+            GoWork::Relative { .. } => {
+                gowork.check()?;
+                false
+            }
+        },
+        ModulesMode::Auto => false,
+    };
+    let module_root: Option<PathBuf> = found
+        .gowork
+        .as_ref()
+        .filter(|_| modules_enabled)
+        .or(found.gomod.as_ref())
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+
+    // A pin file inside the project (or with no project at all) pins exactly; one above the
+    // project only sets the default.
+    let found_root = found.project_root();
+    let mut pin_inside = None;
+    let mut pin_above = None;
+    if let Some((pin_path, pin)) = found.pin {
+        let pin_dir = pin_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let inside = match &module_root {
+            Some(root) => pin_dir.starts_with(root),
+            None => true,
+        };
+        let source = (pin_path, pin.line);
+        if inside {
+            pin_inside = Some((pin.value, source, pin_dir));
+        } else {
+            pin_above = Some((pin.value, source));
+        }
+    }
+    let rules = match &pin_above {
+        Some((r, _)) => rules_of(Some(r)),
+        None => settings_rules,
     };
 
     // 3. GOTOOLCHAIN (skipped, as in Go, when modules are disabled and for the escape hatches).
-    // `go env GOTOOLCHAIN`, `go env -w GOTOOLCHAIN=...`, `go env GOMOD` and `go env GOWORK` run
-    // the default toolchain without any switching, so that a bad setting can always be fixed.
-    let runs_locally = input.tool == Tool::Go && runs_locally(args);
-    let mut use_module_files =
-        modules_enabled && !runs_locally && !(input.tool == Tool::Go && ignores_module_files(args));
+    // `go env GOTOOLCHAIN`, `go env -w GOTOOLCHAIN=...`, `go env GOMOD` and `go env GOWORK`
+    // (from 1.23) run the default toolchain without any switching, so that a bad setting can
+    // always be fixed; `pkg@version` calls ignore the module files up to 1.24.
+    let is_go = input.tool == Tool::Go;
+    let runs_locally = is_go && runs_locally(&go_args, rules);
+    let pkg_at_version = is_go
+        && rules.holds(Rule::PkgAtVersionIgnoresModuleFiles)
+        && is_pkg_at_version(&go_args, rules);
+    let mut use_module_files = modules_enabled && !runs_locally && !pkg_at_version;
     let mut default_override: Option<(Request, DefaultSource)> = None;
     let mut path_only = false;
     let gotoolchain = if modules_enabled && !runs_locally {
@@ -218,12 +303,14 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
     } else {
         None
     };
+    let mut gotoolchain_origin = None;
     if let Some((value, origin)) = gotoolchain {
         match parse_gotoolchain(&value, &origin)? {
             GoToolchain::Exact(name) => {
+                check_go1(&name, &origin)?;
                 check_name(&name, "GOTOOLCHAIN")?;
                 let mut s = sel(Request::Exact(name), Source::GoToolchain(origin), false);
-                s.project_root = found.project_root();
+                s.project_root = found_root;
                 return Ok(s);
             }
             GoToolchain::Local => use_module_files = false,
@@ -231,14 +318,18 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
                 path_only = path;
                 if let Some(min) = min {
                     check_name(&min, "GOTOOLCHAIN")?;
-                    default_override =
-                        Some((Request::Exact(min), DefaultSource::GoToolchain(origin)));
+                    default_override = Some((
+                        Request::Exact(min),
+                        DefaultSource::GoToolchain(origin.clone()),
+                    ));
                 }
+                gotoolchain_origin = Some(origin);
             }
         }
     }
 
     let module = if use_module_files {
+        gowork.check()?;
         match found.gowork.as_ref().or(found.gomod.as_ref()) {
             Some(path) => Some(ModuleFile {
                 path: path.clone(),
@@ -250,12 +341,6 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
     } else {
         None
     };
-    let module_root: Option<PathBuf> = found
-        .gowork
-        .as_ref()
-        .filter(|_| modules_enabled)
-        .or(found.gomod.as_ref())
-        .and_then(|p| p.parent().map(Path::to_path_buf));
 
     let finish = |request, source, default| {
         let mut s = sel(request, source, false);
@@ -265,34 +350,14 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
         s
     };
 
-    // 4a. A pin file inside the project (or with no project at all) pins exactly.
-    let mut pin_above = None;
-    if let Some((pin_path, pin)) = found.pin {
-        let pin_dir = pin_path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let inside = match &module_root {
-            Some(root) => pin_dir.starts_with(root),
-            None => true,
-        };
-        if inside {
-            let mut s = finish(
-                pin.value,
-                Source::PinFile {
-                    path: pin_path,
-                    line: pin.line,
-                },
-                None,
-            );
-            s.project_root = Some(module_root.unwrap_or(pin_dir));
-            return Ok(s);
-        }
-        pin_above = Some((
-            pin.value,
-            DefaultSource::PinAbove {
-                path: pin_path,
-                line: pin.line,
-            },
-        ));
+    // 4a. A pin file inside the project pins exactly.
+    if let Some((value, (path, line), pin_dir)) = pin_inside {
+        let mut s = finish(value, Source::PinFile { path, line }, None);
+        s.project_root = Some(module_root.unwrap_or(pin_dir));
+        return Ok(s);
     }
+    let pin_above =
+        pin_above.map(|(value, (path, line))| (value, DefaultSource::PinAbove { path, line }));
 
     // The default: GOTOOLCHAIN's minimum, else a pin file above the project, else settings.
     let default = match default_override.or(pin_above) {
@@ -302,13 +367,18 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
 
     // 4b. Module files: Go's startup selection with the default as "local".
     if let Some(m) = &module {
-        let mut s = select_with_module(m, default, input).map_err(|e| match e {
+        let mut s = select_with_module(m, default, rules, &start, input).map_err(|e| match e {
             ResolveError::NoToolchain { cwd, .. } => ResolveError::NoToolchain {
                 cwd,
                 project_root: module_root.clone(),
             },
             e => e,
         })?;
+        if let (Request::Exact(name), Some(origin)) = (&s.request, &gotoolchain_origin)
+            && matches!(s.source, Source::Default(DefaultSource::GoToolchain(_)))
+        {
+            check_go1(name, origin)?;
+        }
         s.path_only = path_only;
         s.user_gotoolchain = user_gotoolchain.clone();
         s.project_root = module_root;
@@ -318,6 +388,9 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
     // 5. The default.
     match default {
         Some((request, from)) => {
+            if let (Request::Exact(name), DefaultSource::GoToolchain(origin)) = (&request, &from) {
+                check_go1(name, origin)?;
+            }
             let mut s = finish(request, Source::Default(from), None);
             s.project_root = module_root;
             Ok(s)
@@ -329,10 +402,54 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
     }
 }
 
+/// The folder Go works in after `-C dir`: the physical path, unless `$PWD` still names the
+/// same folder (`-C .`), which Go's `os.Getwd` then keeps, links and all.
+fn change_dir(
+    cwd: &Path,
+    dir: &OsStr,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<PathBuf, ResolveError> {
+    let joined = cwd.join(dir);
+    let physical = std::fs::canonicalize(&joined)
+        .and_then(|p| {
+            if p.is_dir() {
+                Ok(p)
+            } else {
+                Err(std::io::Error::from_raw_os_error(20))
+            }
+        })
+        .map_err(|e| ResolveError::Chdir {
+            dir: PathBuf::from(dir),
+            message: fsx::describe(&e),
+        })?;
+    if let Some(pwd) = env("PWD").map(PathBuf::from)
+        && pwd.is_absolute()
+        && fsx::same_file(&pwd, &physical)
+    {
+        return Ok(pwd);
+    }
+    Ok(physical)
+}
+
+/// Go's last check before it runs another toolchain: the name must start with `go1` or hold
+/// `-go1` (so `go2`, from a `go 2` line or `GOTOOLCHAIN=go2.0.0`, is refused).
+fn check_go1(name: &str, origin: &Origin) -> Result<(), ResolveError> {
+    if name.starts_with("go1") || name.contains("-go1") {
+        Ok(())
+    } else {
+        Err(ResolveError::InvalidGoToolchain {
+            message: format!("invalid GOTOOLCHAIN {}", quote(name)),
+            origin: origin.clone(),
+        })
+    }
+}
+
 /// Go's startup algorithm (`toolchain.Select`) for one module file.
 fn select_with_module(
     m: &ModuleFile,
     default: Option<(Request, DefaultSource)>,
+    rules: Rules,
+    cwd: &Path,
     input: &Input<'_>,
 ) -> Result<Selection, ResolveError> {
     let file_source = |line: usize| {
@@ -357,6 +474,7 @@ fn select_with_module(
         strip_first_arg: false,
         path_only: false,
         user_gotoolchain: None,
+        user_settings: Vec::new(),
     };
     // The default's version: an exact name's version, or the installed best of a family.
     let default_version: String = match &default {
@@ -400,13 +518,19 @@ fn select_with_module(
                 message: format!(
                     "invalid toolchain {} in {}",
                     quote(&t.value),
-                    text::escape(&short_path(&m.path, input.cwd))
+                    text::escape(&short_path(&m.path, cwd))
                 ),
                 path: m.path.clone(),
                 line: t.line,
             });
         };
-        if gomux_version::compare(tv, &chosen_version) == Ordering::Greater {
+        let wins = match gomux_version::compare(tv, &chosen_version) {
+            Ordering::Greater => true,
+            Ordering::Equal => rules.holds(Rule::ToolchainLineEqualWins),
+            Ordering::Less => false,
+        };
+        if wins {
+            check_line_name(&t.value, m, t.line)?;
             check_name(
                 &t.value,
                 &format!("{}:{}", text::escape_path(&m.path), t.line),
@@ -419,6 +543,7 @@ fn select_with_module(
         && gomux_version::compare(&g.value, &chosen_version) == Ordering::Greater
     {
         let name = gomux_version::go_line_toolchain(&g.value);
+        check_line_name(&name, m, g.line)?;
         check_name(&name, &format!("{}:{}", text::escape_path(&m.path), g.line))?;
         chosen = Some((Request::Exact(name), file_source(g.line)));
     }
@@ -434,6 +559,18 @@ fn select_with_module(
             project_root: None,
         }),
     }
+}
+
+/// [`check_go1`] for a name a module file's line chose.
+fn check_line_name(name: &str, m: &ModuleFile, line: usize) -> Result<(), ResolveError> {
+    if name.starts_with("go1") || name.contains("-go1") {
+        return Ok(());
+    }
+    Err(ResolveError::InvalidToolchainLine {
+        message: format!("invalid GOTOOLCHAIN {}", quote(name)),
+        path: m.path.clone(),
+        line,
+    })
 }
 
 /// Go shortens paths in messages relative to the working directory when that is shorter.
@@ -483,6 +620,9 @@ fn parse_gotoolchain(value: &str, origin: &Origin) -> Result<GoToolchain, Resolv
         origin: origin.clone(),
     };
     let full = match value {
+        // An empty value (`GOTOOLCHAIN=` in the go env file) is Go's built-in default: no
+        // switching at all.
+        "" => "local".to_string(),
         "auto" | "path" => format!("local+{value}"),
         _ => value.to_string(),
     };
@@ -515,11 +655,6 @@ fn parse_gotoolchain(value: &str, origin: &Origin) -> Result<GoToolchain, Resolv
             )));
         }
     };
-    if let Some(name) = &min
-        && !(name.starts_with("go1") || name.contains("-go1"))
-    {
-        return Err(invalid(format!("invalid GOTOOLCHAIN {}", quote(name))));
-    }
     Ok(match (min, mode) {
         (None, None) => GoToolchain::Local,
         (Some(name), None) => GoToolchain::Exact(name),

@@ -612,3 +612,335 @@ fn pin_files_that_are_not_small_regular_files_are_errors_not_hangs() {
     );
     assert_eq!(t.pick("c", &[]), p("go1.22.3", "pin-file"));
 }
+
+/// The cases below are the issue's rules, each as small as the differential run shrank it.
+mod release_rules {
+    use super::*;
+
+    fn with_default(d: &str) -> T {
+        let mut t = T::new();
+        t.default = Some(d.to_string());
+        t
+    }
+
+    #[test]
+    fn pkg_at_version_reads_module_files_from_1_25() {
+        for (d, want) in [
+            ("go1.24.4", p("go1.24.4", "default")),
+            ("go1.25.12", p("go1.30.0", "go-mod")),
+            ("go1.27.3", p("go1.30.0", "go-mod")),
+        ] {
+            let t = with_default(d);
+            t.file("m/go.mod", "go 1.30\n");
+            assert_eq!(
+                t.pick("m", &["install", "example.com/x@v1.2.3"]),
+                want,
+                "{d}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_counts_as_pkg_at_version_follows_cmd_go() {
+        let t = with_default("go1.24.4");
+        t.file("m/go.mod", "go 1.30\n");
+        let module = p("go1.30.0", "go-mod");
+        let local = p("go1.24.4", "default");
+        for args in [
+            &["run", ".", "user@example.com"][..],
+            &["run", "-exec", "foo@bar", "."],
+            &["install", "-tags", "a@b", "./x"],
+            &["install", "./cmd", "m@v"],
+            &["install", "m@"],
+            &["install", "@v1.0.0"],
+            &["install", "go@1.2.3"],
+            &["install", "./x@v1"],
+            &["install", "/abs/x@v1"],
+            &["run", "-unknownflag", "m@v1"],
+            &["install", "-tags"],
+            &["build", "m@v1"],
+        ] {
+            assert_eq!(t.pick("m", args), module, "{args:?}");
+        }
+        for args in [
+            &["install", ".hidden@v1.0.0"][..],
+            &["install", "-x", "m@v1"],
+            &["install", "-tags", "a", "m@v1"],
+            &["install", "-tags=a", "m@v1"],
+            &["install", "--", "m@v1"],
+            &["install", "-unknownflag", "x", "m@v1"],
+            &["run", "-modcacherw", "m@v1", "arg"],
+            &["run", "-json", "m@v1"],
+        ] {
+            assert_eq!(t.pick("m", args), local, "{args:?}");
+        }
+        // `-json` is a boolean flag of `go run` only from 1.24.
+        let t = with_default("go1.23.5");
+        t.file("m/go.mod", "go 1.30\n");
+        assert_eq!(t.pick("m", &["run", "-json", "m@v1"]), module);
+        // A bad `-modcacherw=` value means "not pkg@version".
+        assert_eq!(
+            t.pick("m", &["install", "-modcacherw=maybe", "m@v1"]),
+            module
+        );
+    }
+
+    #[test]
+    fn chdir_is_removed_before_the_pkg_at_version_check() {
+        let t = with_default("go1.23.5");
+        t.file("mod/go.mod", "go 1.30\n");
+        assert_eq!(
+            t.pick(".", &["-C", "mod", "install", "m@v1.2.3"]),
+            p("go1.23.5", "default")
+        );
+        assert_eq!(
+            t.pick(".", &["install", "-C", "mod", "m@v1.2.3"]),
+            p("go1.23.5", "default")
+        );
+        assert_eq!(
+            t.pick(".", &["-C", "mod", "build"]),
+            p("go1.30.0", "go-mod")
+        );
+    }
+
+    #[test]
+    fn go_env_escape_hatches_in_every_chdir_spelling() {
+        let mut t = with_default("go1.23.5");
+        t.file("mod/go.mod", "go 1.30\n");
+        t.set("GOTOOLCHAIN", "bogus");
+        for args in [
+            &["env", "-C", "mod", "GOTOOLCHAIN"][..],
+            &["-C", "mod", "env", "GOMOD"],
+            &["env", "-C=mod", "GOWORK"],
+            &["--C=mod", "env", "-w", "GOTOOLCHAIN=auto"],
+            &["env", "--C", "mod", "GOTOOLCHAIN"],
+        ] {
+            assert_eq!(t.pick(".", args), p("go1.23.5", "default"), "{args:?}");
+        }
+        assert!(
+            t.err(".", &["-C", "mod", "env", "GOTOOLCHAIN", "GOMOD"])
+                .contains("invalid GOTOOLCHAIN")
+        );
+        // GOMOD/GOWORK run locally only from 1.23.
+        let mut t = with_default("go1.22.12");
+        t.file("mod/go.mod", "go 1.30\n");
+        assert_eq!(t.pick("mod", &["env", "GOMOD"]), p("go1.30.0", "go-mod"));
+        assert_eq!(
+            t.pick("mod", &["env", "GOTOOLCHAIN"]),
+            p("go1.22.12", "default")
+        );
+        t.set("GOTOOLCHAIN", "bogus");
+        assert!(
+            t.err("mod", &["env", "GOWORK"])
+                .contains("invalid GOTOOLCHAIN")
+        );
+    }
+
+    #[test]
+    fn the_go_env_file_is_read_as_go_reads_it() {
+        let mut t = with_default("go1.23.5");
+        t.file("m/go.mod", "go 1.30\n");
+        t.set(
+            "XDG_CONFIG_HOME",
+            &t.root().join("cfg").display().to_string(),
+        );
+        // `go env -w GOTOOLCHAIN=` writes an empty value: Go's default, no switching.
+        t.file("cfg/go/env", "GOTOOLCHAIN=\n");
+        assert_eq!(t.pick("m", &[]), p("go1.23.5", "default"));
+        // A CR is part of the value.
+        t.file("cfg/go/env", "GOTOOLCHAIN=go1.21.0\r\n");
+        assert!(t.err("m", &[]).contains("invalid GOTOOLCHAIN"));
+        t.file("cfg/go/env", "GOWORK=off\r\n");
+        assert_eq!(t.err("m", &[]), "invalid GOWORK: not an absolute path");
+        // Invalid UTF-8 elsewhere hides nothing.
+        t.file("cfg/go/env", "GOFLAGS=\u{fffd}\nGOTOOLCHAIN=local\n");
+        std::fs::write(
+            t.root().join("cfg/go/env"),
+            b"GOFLAGS=\xff\xfe\nGOTOOLCHAIN=local\n",
+        )
+        .unwrap();
+        assert_eq!(t.pick("m", &[]), p("go1.23.5", "default"));
+        // A relative XDG_CONFIG_HOME means there is no env file at all.
+        t.file("home/.config/go/env", "GOTOOLCHAIN=local\n");
+        t.set("XDG_CONFIG_HOME", "relative");
+        assert_eq!(t.pick("m", &[]), p("go1.30.0", "go-mod"));
+    }
+
+    #[test]
+    fn a_go_mod_in_tmpdir_stops_the_search() {
+        let mut t = with_default("go1.23.5");
+        t.file("go.mod", "go 1.30\n");
+        t.file("tmp/go.mod", "go 1.31\n");
+        assert_eq!(t.pick("tmp/sub", &[]), p("go1.23.5", "default"));
+        // A TMPDIR reached through a link is compared after resolving it.
+        std::os::unix::fs::symlink(t.root().join("tmp"), t.root().join("tmplink")).unwrap();
+        t.set("TMPDIR", &t.root().join("tmplink").display().to_string());
+        assert_eq!(t.pick("tmp/sub", &[]), p("go1.23.5", "default"));
+        t.set("TMPDIR", &t.root().join("elsewhere").display().to_string());
+        assert_eq!(t.pick("tmp/sub", &[]), p("go1.31.0", "go-mod"));
+    }
+
+    #[test]
+    fn a_relative_gowork_fails_only_when_module_files_are_read() {
+        let mut t = with_default("go1.24.4");
+        t.file("m/go.mod", "go 1.30\n");
+        t.set("GOWORK", "rel/go.work");
+        assert_eq!(t.err("m", &[]), "invalid GOWORK: not an absolute path");
+        for (k, v) in [
+            ("GOTOOLCHAIN", "local"),
+            ("GOTOOLCHAIN", "go1.24.4"),
+            ("GO111MODULE", "off"),
+        ] {
+            let mut t2 = with_default("go1.24.4");
+            t2.file("m/go.mod", "go 1.30\n");
+            t2.set("GOWORK", "rel/go.work").set(k, v);
+            assert_eq!(t2.pick("m", &[]).0, "go1.24.4", "{k}={v}");
+        }
+        assert_eq!(t.pick("m", &["env", "GOTOOLCHAIN"]).0, "go1.24.4");
+        assert_eq!(t.pick("m", &["install", "m@v1"]).0, "go1.24.4");
+        let t = {
+            let mut t = with_default("go1.25.12");
+            t.file("m/go.mod", "go 1.30\n");
+            t.set("GOWORK", "rel/go.work");
+            t
+        };
+        assert!(
+            t.run("m", &["install", "m@v1"]).is_err(),
+            "1.25 reads module files"
+        );
+    }
+
+    #[test]
+    fn module_lines_are_trimmed_of_every_unicode_space() {
+        let t = with_default("go1.23.5");
+        for (i, sp) in ["\u{b}", "\u{c}", "\u{a0}", "\u{2003}", "\u{3000}", "\u{85}"]
+            .iter()
+            .enumerate()
+        {
+            let dir = format!("m{i}");
+            t.file(
+                &format!("{dir}/go.mod"),
+                &format!("module x\n{sp}go 1.30{sp}\n"),
+            );
+            assert_eq!(t.pick(&dir, &[]), p("go1.30.0", "go-mod"), "{sp:?}");
+        }
+        // A zero-width space is not a space.
+        t.file("z/go.mod", "module x\n\u{200b}go 1.30\n");
+        assert_eq!(t.pick("z", &[]), p("go1.23.5", "default"));
+    }
+
+    #[test]
+    fn chdir_dot_keeps_the_logical_pwd() {
+        let mut t = with_default("go1.23.5");
+        t.file("real/sub/x", "");
+        t.file("go.mod", "go 1.30\n");
+        t.file("link-parent/go.mod", "go 1.31\n");
+        std::os::unix::fs::symlink(t.root().join("real/sub"), t.root().join("link-parent/sub"))
+            .unwrap();
+        let logical = t.root().join("link-parent/sub");
+        t.set("PWD", &logical.display().to_string());
+        let cwd = logical
+            .strip_prefix(t.root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(t.pick(&cwd, &["-C", ".", "build"]), p("go1.31.0", "go-mod"));
+        assert_eq!(
+            t.pick(&cwd, &["-C", "..", "build"]).0,
+            "go1.30.0",
+            "physical parent"
+        );
+    }
+
+    #[test]
+    fn release_dependent_rules() {
+        // GO111MODULE=auto with only a go.work turns modules on from 1.27.
+        for (d, want) in [("go1.26.10", "go1.26.10"), ("go1.27.3", "go1.30.0")] {
+            let mut t = with_default(d);
+            t.file("w/go.work", "go 1.30\n");
+            t.set("GO111MODULE", "auto");
+            assert_eq!(t.pick("w", &[]).0, want, "{d}");
+        }
+        // A toolchain line equal to the local version switches in 1.21 only.
+        for (d, want) in [
+            ("go1.21.13-custom", "go1.21.13"),
+            ("go1.22.12-custom", "go1.22.12-custom"),
+        ] {
+            let t = with_default(d);
+            let v = d.trim_end_matches("-custom");
+            t.file("m/go.mod", &format!("go 1.21\ntoolchain {v}\n"));
+            assert_eq!(t.pick("m", &[]).0, want, "{d}");
+        }
+    }
+
+    #[test]
+    fn harmless_but_wrong_cases_match_go() {
+        let t = with_default("go1.23.5");
+        for (i, text) in ["go 2\n", "go 2.0\n", "go 1.21\ntoolchain go2.0.0\n"]
+            .iter()
+            .enumerate()
+        {
+            let dir = format!("m{i}");
+            t.file(&format!("{dir}/go.mod"), text);
+            let e = t.err(&dir, &[]);
+            assert!(e.starts_with("invalid GOTOOLCHAIN \"go2"), "{text:?}: {e}");
+        }
+        let mut t = with_default("go1.23.5");
+        t.file("m/go.mod", "go 1.30\n");
+        std::fs::create_dir_all(t.root().join("wdir")).unwrap();
+        t.set("GOWORK", &t.root().join("wdir").display().to_string());
+        assert!(
+            t.err("m", &[]).contains("cannot read"),
+            "a GOWORK folder is an error"
+        );
+        let t = with_default("go1.23.5");
+        t.file("m/go.mod", "go 1.30\n");
+        assert!(
+            t.err("m", &["-C", "missing", "build"])
+                .starts_with("chdir missing:")
+        );
+        std::fs::create_dir_all(t.root().join("m/d")).unwrap();
+        t.file("m/d/go.mod", "go 1.31\n");
+        assert_eq!(t.pick("m", &["bogus", "-C", "d"]).0, "go1.30.0");
+        assert_eq!(t.pick("m", &["help", "-C", "d"]).0, "go1.30.0");
+        assert_eq!(t.pick("m", &["mod", "bogus", "-C", "d"]).0, "go1.30.0");
+        assert_eq!(t.pick("m", &["mod", "-C", "d", "tidy"]).0, "go1.31.0");
+        assert_eq!(t.pick("m", &["mod", "tidy", "-C", "d"]).0, "go1.31.0");
+        assert_eq!(t.pick("m", &["version", "-C", "d"]).0, "go1.31.0");
+        // `go telemetry` is a command from 1.23 only.
+        let t2 = with_default("go1.22.12");
+        t2.file("m/go.mod", "go 1.30\n");
+        t2.file("m/d/go.mod", "go 1.31\n");
+        assert_eq!(t2.pick("m", &["telemetry", "-C", "d"]).0, "go1.30.0");
+        assert_eq!(t.pick("m", &["telemetry", "-C", "d"]).0, "go1.31.0");
+        // GOTOOLCHAIN=go2.0.0 is refused, as the name Go would run (go2.0.0+auto too: no go
+        // line is newer than 2.0.0).
+        let mut t = with_default("go1.23.5");
+        t.file("m/go.mod", "go 1.30\n");
+        t.set("GOTOOLCHAIN", "go2.0.0");
+        assert_eq!(t.err("m", &[]), "invalid GOTOOLCHAIN \"go2.0.0\"");
+        t.set("GOTOOLCHAIN", "go2.0.0+auto");
+        assert_eq!(t.err("m", &[]), "invalid GOTOOLCHAIN \"go2.0.0\"");
+    }
+}
+
+#[test]
+fn go_env_writes_name_the_users_own_settings() {
+    let t = T::new();
+    t.file("m/go.mod", "go 1.23\n");
+    let names = |args: &[&str]| t.run("m", args).unwrap().user_settings;
+    assert_eq!(names(&["env", "-w", "GOTOOLCHAIN=auto"]), ["GOTOOLCHAIN"]);
+    assert_eq!(
+        names(&["env", "-w", "GOCACHE=/c", "GOFLAGS=-x"]),
+        ["GOCACHE", "GOFLAGS"]
+    );
+    assert_eq!(
+        names(&["-C", ".", "env", "-u", "GOMODCACHE"]),
+        ["GOMODCACHE"]
+    );
+    assert_eq!(names(&["env", "GOTOOLCHAIN"]), ["GOTOOLCHAIN"]);
+    assert!(names(&["env", "GOTOOLCHAIN", "GOMOD"]).is_empty());
+    assert!(names(&["env", "GOCACHE"]).is_empty());
+    assert!(names(&["build"]).is_empty());
+}

@@ -26,19 +26,37 @@ pub(crate) enum GoWork {
     Search,
     Off,
     File(PathBuf),
+    /// A relative `GOWORK`: an error, but only once Go reads module files (`FindGoWork`).
+    Relative {
+        value: String,
+        origin: Origin,
+    },
 }
 
-pub(crate) fn gowork_mode(settings: &GoSettings<'_>) -> Result<GoWork, ResolveError> {
+impl GoWork {
+    /// The error Go stops with when it looks for the go.work under a relative `GOWORK`.
+    pub(crate) fn check(&self) -> Result<(), ResolveError> {
+        match self {
+            GoWork::Relative { value, origin } => Err(ResolveError::RelativeGoWork {
+                value: value.clone(),
+                origin: origin.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+pub(crate) fn gowork_mode(settings: &GoSettings<'_>) -> GoWork {
     match settings.get("GOWORK") {
-        None => Ok(GoWork::Search),
-        Some((v, _)) if v == "auto" => Ok(GoWork::Search),
-        Some((v, _)) if v == "off" => Ok(GoWork::Off),
+        None => GoWork::Search,
+        Some((v, _)) if v.is_empty() || v == "auto" => GoWork::Search,
+        Some((v, _)) if v == "off" => GoWork::Off,
         Some((v, origin)) => {
             let p = PathBuf::from(&v);
             if p.is_absolute() {
-                Ok(GoWork::File(p))
+                GoWork::File(p)
             } else {
-                Err(ResolveError::RelativeGoWork { value: v, origin })
+                GoWork::Relative { value: v, origin }
             }
         }
     }
@@ -77,16 +95,15 @@ pub(crate) fn walk(
     env: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<Found, ResolveError> {
     let mut found = Found::default();
-    let tmpdir = env("TMPDIR")
-        .filter(|t| !t.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    // A GOWORK file is used when it exists at all (Go's `os.Stat`): naming a folder is an
+    // error when it is read, a missing file is ignored (`go work init` creates it).
     if let GoWork::File(p) = gowork
         && look_for_modules
-        && is_file(p)
+        && std::fs::metadata(p).is_ok()
     {
         found.gowork = Some(p.clone());
     }
+    let mut gomod_done = !look_for_modules;
     let search_work = look_for_modules && matches!(gowork, GoWork::Search);
     let mut buf = PathBuf::with_capacity(start.as_os_str().len() + 16);
     for dir in start.ancestors() {
@@ -102,20 +119,31 @@ pub(crate) fn walk(
         if search_work && found.gowork.is_none() && is_file(at(&mut buf, dir, "go.work")) {
             found.gowork = Some(buf.clone());
         }
-        if look_for_modules
-            && found.gomod.is_none()
-            && is_file(at(&mut buf, dir, "go.mod"))
-            && dir != tmpdir
-        {
-            found.gomod = Some(buf.clone());
+        if !gomod_done && is_file(at(&mut buf, dir, "go.mod")) {
+            // The nearest go.mod decides; one in the temporary folder itself means no module
+            // at all (Go's FindGoMod), not a reason to look further up.
+            gomod_done = true;
+            if !is_tmpdir(dir, env) {
+                found.gomod = Some(buf.clone());
+            }
         }
-        let modules_done = !look_for_modules
-            || (found.gomod.is_some() && (!search_work || found.gowork.is_some()));
+        let modules_done = gomod_done && (!search_work || found.gowork.is_some());
         if found.pin.is_some() && modules_done {
             break;
         }
     }
     Ok(found)
+}
+
+/// Whether `dir` is `os.TempDir()` (`$TMPDIR`, else `/tmp`), compared as Go's `search.InDir`
+/// does: as written, then with links resolved.
+fn is_tmpdir(dir: &Path, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
+    let tmp = env("TMPDIR")
+        .filter(|t| !t.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    let tmp: PathBuf = tmp.components().collect();
+    dir == tmp || (tmp.is_absolute() && fsx::same_file(dir, &tmp))
 }
 
 /// Puts `dir/name` into `buf` (reused across the walk instead of a new path per candidate).
