@@ -13,4 +13,5 @@ mod harm_files;
 mod harm_input;
 mod install;
 mod real_go;
+mod selection;
 mod setup;

@@ -79,6 +79,15 @@ pub const AUTO_INSTALL: Def = Def {
     doc: "Install a missing toolchain on first use; when off, the proxy prints the command to run.",
 };
 
+/// A newer installed patch for a module line's missing release.
+pub const PREFER_INSTALLED: Def = Def {
+    var: Some(env::GOMUX_PREFER_INSTALLED),
+    key: Some(keys::PREFER_INSTALLED),
+    kind: Kind::Bool,
+    default: "`true`",
+    doc: "When a go.mod/go.work line asks for a release that is not installed (`go 1.23` means go1.23.0 or newer) and a newer patch of the same minor release is, run that one instead of downloading; `false` downloads exactly what Go would.",
+};
+
 /// The default toolchain (`gomux default`).
 pub const DEFAULT_TOOLCHAIN: Def = Def {
     var: None,
@@ -173,6 +182,7 @@ pub const HTTP_TIMEOUT: Def = Def {
 pub const ALL: &[Def] = &[
     DEFAULT_TOOLCHAIN,
     AUTO_INSTALL,
+    PREFER_INSTALLED,
     CACHE_MODE,
     CACHE_ROOT,
     CACHE_FORCE,

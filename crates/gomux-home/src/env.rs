@@ -30,6 +30,8 @@ vars! {
     GOMUX_TOOLCHAIN;
     /// `0` turns automatic installs of a missing toolchain off (the proxy then prints the command to run). Default: on.
     GOMUX_AUTO_INSTALL;
+    /// `0` makes a go.mod/go.work line that names a missing release download exactly that one, as Go does, even when a newer patch of the same minor release is installed. Default: on (the installed patch runs).
+    GOMUX_PREFER_INSTALLED;
     /// The cache policy: `project` (default), `shared`, `toolchain`, `job` or `off`.
     GOMUX_CACHE_MODE;
     /// The cache root for GOCACHE/GOMODCACHE: any absolute folder. Default: `$GOMUX_HOME/cache`.

@@ -32,12 +32,28 @@ pub enum Origin {
 /// The location of the user's `go env -w` file, as Go computes it, or `None` when
 /// `GOENV=off` or no home is known.
 pub fn file_path(get: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    file_path_from(get, None)
+}
+
+/// [`file_path`] for a Go release that takes a relative `$XDG_CONFIG_HOME` as it is, relative
+/// to `relative_to` (the working directory Go started in): Go up to 1.23. From 1.24
+/// (`os.UserConfigDir`'s `IsAbs` check) a relative one means no file, which `None` gives.
+pub fn file_path_from(
+    get: &dyn Fn(&str) -> Option<OsString>,
+    relative_to: Option<&Path>,
+) -> Option<PathBuf> {
     let non_empty = |k: &str| get(k).filter(|v| !v.is_empty());
     if let Some(goenv) = non_empty("GOENV") {
         if goenv == "off" {
             return None;
         }
         return Some(PathBuf::from(goenv));
+    }
+    if !cfg!(any(windows, target_os = "macos"))
+        && let (Some(base), Some(x)) = (relative_to, non_empty("XDG_CONFIG_HOME"))
+        && !Path::new(&x).is_absolute()
+    {
+        return Some(base.join(x).join("go").join("env"));
     }
     config_dir(&non_empty).map(|d| d.join("go").join("env"))
 }
@@ -74,7 +90,16 @@ impl GoEnvFile {
     /// One `open`, `fstat` and the reads, as `fs::read_to_string` did: the proxy pays nothing
     /// for the bound.
     pub fn load(get: &dyn Fn(&str) -> Option<OsString>) -> GoEnvFile {
-        let path = file_path(get);
+        GoEnvFile::load_from(get, None)
+    }
+
+    /// [`GoEnvFile::load`], with a relative `$XDG_CONFIG_HOME` taken relative to `relative_to`
+    /// ([`file_path_from`]).
+    pub fn load_from(
+        get: &dyn Fn(&str) -> Option<OsString>,
+        relative_to: Option<&Path>,
+    ) -> GoEnvFile {
+        let path = file_path_from(get, relative_to);
         let (text, problem) = match path.as_deref().map(|p| fsx::read_bounded(p, FILE_LIMIT)) {
             None | Some(Ok(None)) => (String::new(), None),
             Some(Ok(Some(bytes))) => (
@@ -135,6 +160,7 @@ impl GoEnvFile {
 pub struct GoSettings<'a> {
     get: &'a dyn Fn(&str) -> Option<OsString>,
     file: std::cell::OnceCell<GoEnvFile>,
+    relative_to: Option<PathBuf>,
 }
 
 impl<'a> GoSettings<'a> {
@@ -143,7 +169,15 @@ impl<'a> GoSettings<'a> {
         GoSettings {
             get,
             file: std::cell::OnceCell::new(),
+            relative_to: None,
         }
+    }
+
+    /// Settings as a Go release up to 1.23 reads them: a relative `$XDG_CONFIG_HOME` is taken
+    /// relative to `dir`, the folder Go started in ([`file_path_from`]).
+    pub fn relative_config_from(mut self, dir: &Path) -> GoSettings<'a> {
+        self.relative_to = Some(dir.to_path_buf());
+        self
     }
 
     /// The value of a Go setting and where it came from: the environment when non-empty,
@@ -153,7 +187,9 @@ impl<'a> GoSettings<'a> {
         if let Some(v) = (self.get)(key).filter(|v| !v.is_empty()) {
             return Some((v.to_string_lossy().into_owned(), Origin::Env));
         }
-        let file = self.file.get_or_init(|| GoEnvFile::load(self.get));
+        let file = self
+            .file
+            .get_or_init(|| GoEnvFile::load_from(self.get, self.relative_to.as_deref()));
         let v = file.get(key)?;
         Some((
             v.to_string(),

@@ -149,7 +149,6 @@ pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
 }
 
 fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
-    let settings = GoSettings::new(input.env);
     let user_gotoolchain = (input.env)("GOTOOLCHAIN").filter(|v| !v.is_empty());
     let sel = |request, source, strip_first_arg| Selection {
         request,
@@ -212,6 +211,11 @@ fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
         Ok(Some((r, _))) => rules_of(Some(&r)),
         _ => Rules::NEWEST,
     };
+    let settings = if settings_rules.holds(Rule::RelativeConfigDirIgnored) {
+        GoSettings::new(input.env)
+    } else {
+        GoSettings::new(input.env).relative_config_from(input.cwd)
+    };
 
     // Where the files are looked for: the working directory after `-C` (which Go applies, and
     // removes from the arguments, before anything else).
@@ -262,6 +266,10 @@ fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
         .filter(|_| modules_enabled)
         .or(found.gomod.as_ref())
         .and_then(|p| p.parent().map(Path::to_path_buf));
+    // The project the caches belong to: the module's, or its workspace's under `GOWORK=off`.
+    let cache_root = found
+        .workspace_of(found.gomod.as_deref())
+        .or_else(|| module_root.clone());
 
     // A pin file inside the project (or with no project at all) pins exactly; one above the
     // project only sets the default.
@@ -353,7 +361,7 @@ fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
     // 4a. A pin file inside the project pins exactly.
     if let Some((value, (path, line), pin_dir)) = pin_inside {
         let mut s = finish(value, Source::PinFile { path, line }, None);
-        s.project_root = Some(module_root.unwrap_or(pin_dir));
+        s.project_root = Some(cache_root.unwrap_or(pin_dir));
         return Ok(s);
     }
     let pin_above =
@@ -370,7 +378,7 @@ fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
         let mut s = select_with_module(m, default, rules, &start, input).map_err(|e| match e {
             ResolveError::NoToolchain { cwd, .. } => ResolveError::NoToolchain {
                 cwd,
-                project_root: module_root.clone(),
+                project_root: cache_root.clone(),
             },
             e => e,
         })?;
@@ -381,7 +389,7 @@ fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
         }
         s.path_only = path_only;
         s.user_gotoolchain = user_gotoolchain.clone();
-        s.project_root = module_root;
+        s.project_root = cache_root;
         return Ok(s);
     }
 
@@ -392,12 +400,12 @@ fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
                 check_go1(name, origin)?;
             }
             let mut s = finish(request, Source::Default(from), None);
-            s.project_root = module_root;
+            s.project_root = cache_root;
             Ok(s)
         }
         None => Err(ResolveError::NoToolchain {
             cwd: start,
-            project_root: module_root,
+            project_root: cache_root,
         }),
     }
 }

@@ -49,6 +49,9 @@ pub struct Located {
     pub name: Option<String>,
     /// Its GOROOT, when it is installed or linked.
     pub root: Option<PathBuf>,
+    /// The release a go.mod/go.work line asked for, when a newer installed patch of the same
+    /// minor release runs instead of downloading it ([`gomux_home::config::PREFER_INSTALLED`]).
+    pub instead_of: Option<String>,
 }
 
 /// Why [`locate`] has no toolchain to give.
@@ -138,10 +141,21 @@ pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
         Request::Exact(name) => Some(name.clone()),
         family => installed(family),
     };
-    let root = match name.as_deref() {
+    let mut name = name;
+    let mut root = match name.as_deref() {
         Some(n) => site.home.find_toolchain(n)?,
         None => None,
     };
+    let mut instead_of = None;
+    if root.is_none()
+        && let Some(wanted) = name.as_deref()
+        && let Some(newer) = installed_patch(site, &selection, wanted, &installed)?
+        && let Some(newer_root) = site.home.find_toolchain(&newer)?
+    {
+        instead_of = Some(wanted.to_string());
+        name = Some(newer);
+        root = Some(newer_root);
+    }
     if root.is_none()
         && let Some(Err(_)) = names.get()
         && let Some(Err(e)) = names.into_inner()
@@ -152,7 +166,44 @@ pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
         selection,
         name,
         root,
+        instead_of,
     })
+}
+
+/// For a release a module line asked for (`go 1.23` means go1.23.0 or newer) that is not
+/// installed: the newest installed patch of the same minor release that is at least as new,
+/// unless `prefer_installed` is off. Go's own auto mode would download exactly `wanted`.
+fn installed_patch(
+    site: &Site<'_>,
+    selection: &Selection,
+    wanted: &str,
+    installed: &dyn Fn(&Request) -> Option<String>,
+) -> Result<Option<String>, LocateError> {
+    use crate::Source;
+    if !matches!(
+        selection.source,
+        Source::GoMod { .. } | Source::GoWork { .. }
+    ) {
+        return Ok(None);
+    }
+    let Some(version) = gomux_version::from_toolchain(wanted) else {
+        return Ok(None);
+    };
+    if format!("go{version}") != wanted
+        || gomux_version::Version::parse(version).is_none_or(|v| v.is_prerelease())
+    {
+        return Ok(None);
+    }
+    let (on, _) = gomux_home::config::PREFER_INSTALLED
+        .flag(site.env, || Ok::<_, ResolveError>(site.settings))?;
+    if !on {
+        return Ok(None);
+    }
+    let family = Request::Family(gomux_version::lang(version).to_string());
+    Ok(installed(&family).filter(|newer| {
+        gomux_version::from_toolchain(newer)
+            .is_some_and(|v| gomux_version::compare(v, version) == std::cmp::Ordering::Greater)
+    }))
 }
 
 impl Located {

@@ -26,6 +26,9 @@ pub enum Rule {
     WorkVendorCommand,
     /// `-json` is a boolean flag of `go run` and `go install`.
     BuildJsonFlag,
+    /// A relative `$XDG_CONFIG_HOME` means there is no go env file (before, it was used
+    /// relative to the folder Go started in).
+    RelativeConfigDirIgnored,
 }
 
 /// A rule holds from `since` (a Go minor number: 21 for Go 1.21) up to, not including, `until`.
@@ -84,6 +87,13 @@ const TABLE: &[Entry] = &[
     // from 1.24.
     Entry {
         rule: Rule::BuildJsonFlag,
+        since: 24,
+        until: OPEN,
+    },
+    // os/file.go, UserConfigDir: `else if !filepathlite.IsAbs(dir) { return "", errors.New("path
+    // in $XDG_CONFIG_HOME is relative") }` from 1.24 (cmd/go reads its env file through it).
+    Entry {
+        rule: Rule::RelativeConfigDirIgnored,
         since: 24,
         until: OPEN,
     },

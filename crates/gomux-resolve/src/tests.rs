@@ -767,6 +767,21 @@ mod release_rules {
     }
 
     #[test]
+    fn a_relative_xdg_config_home_depends_on_the_release() {
+        for (d, want) in [("go1.23.5", "go1.23.5"), ("go1.24.4", "go1.30.0")] {
+            let mut t = with_default(d);
+            t.file("m/go.mod", "go 1.30\n");
+            t.file("m/xdg/go/env", "GOTOOLCHAIN=local\n");
+            t.set("XDG_CONFIG_HOME", "xdg");
+            assert_eq!(
+                t.pick("m", &[]).0,
+                want,
+                "{d}: relative to the folder Go started in, up to 1.23"
+            );
+        }
+    }
+
+    #[test]
     fn a_go_mod_in_tmpdir_stops_the_search() {
         let mut t = with_default("go1.23.5");
         t.file("go.mod", "go 1.30\n");
@@ -943,4 +958,33 @@ fn go_env_writes_name_the_users_own_settings() {
     assert!(names(&["env", "GOTOOLCHAIN", "GOMOD"]).is_empty());
     assert!(names(&["env", "GOCACHE"]).is_empty());
     assert!(names(&["build"]).is_empty());
+}
+
+#[test]
+fn gowork_off_inside_a_workspace_keeps_the_workspace_as_the_project() {
+    let mut t = T::new();
+    t.file("ws/go.work", "go 1.23\nuse ./a\n");
+    t.file("ws/a/go.mod", "module a\ngo 1.22\n");
+    t.file("solo/go.mod", "module s\ngo 1.22\n");
+    let root = t.root();
+    assert_eq!(
+        t.run("ws/a", &[]).unwrap().project_root,
+        Some(root.join("ws"))
+    );
+    t.set("GOWORK", "off");
+    let s = t.run("ws/a/sub", &["list"]).unwrap();
+    assert_eq!(
+        s.project_root,
+        Some(root.join("ws")),
+        "the workspace's caches"
+    );
+    assert_eq!(
+        s.module.map(|m| m.path),
+        Some(root.join("ws/a/go.mod")),
+        "selection still reads only the module"
+    );
+    assert_eq!(
+        t.run("solo", &[]).unwrap().project_root,
+        Some(root.join("solo"))
+    );
 }

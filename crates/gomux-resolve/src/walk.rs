@@ -67,16 +67,31 @@ pub(crate) struct Found {
     pub(crate) pin: Option<(PathBuf, Lined<Request>)>,
     pub(crate) gowork: Option<PathBuf>,
     pub(crate) gomod: Option<PathBuf>,
+    /// Under `GOWORK=off`, the go.work the walk would have found: the workspace a module's
+    /// calls still belong to for their caches (never for selection).
+    pub(crate) workspace: Option<PathBuf>,
 }
 
 impl Found {
     /// The folder of the go.work, else the go.mod, else the pin file.
     pub(crate) fn project_root(&self) -> Option<PathBuf> {
+        if let Some(ws) = self.workspace_of(self.gomod.as_deref()) {
+            return Some(ws);
+        }
         self.gowork
             .as_ref()
             .or(self.gomod.as_ref())
             .or(self.pin.as_ref().map(|(p, _)| p))
             .and_then(|p| p.parent().map(Path::to_path_buf))
+    }
+
+    /// The workspace folder a `GOWORK=off` call in the module of `gomod` belongs to: the
+    /// folder of the go.work found above it (a tool such as an editor turning the workspace
+    /// off for one of its modules keeps the workspace's caches).
+    pub(crate) fn workspace_of(&self, gomod: Option<&Path>) -> Option<PathBuf> {
+        let ws = self.workspace.as_deref()?.parent()?;
+        let module = gomod?.parent()?;
+        module.starts_with(ws).then(|| ws.to_path_buf())
     }
 }
 
@@ -105,6 +120,7 @@ pub(crate) fn walk(
     }
     let mut gomod_done = !look_for_modules;
     let search_work = look_for_modules && matches!(gowork, GoWork::Search);
+    let find_workspace = look_for_modules && matches!(gowork, GoWork::Off);
     let mut buf = PathBuf::with_capacity(start.as_os_str().len() + 16);
     for dir in start.ancestors() {
         if found.pin.is_none() {
@@ -119,6 +135,13 @@ pub(crate) fn walk(
         if search_work && found.gowork.is_none() && is_file(at(&mut buf, dir, "go.work")) {
             found.gowork = Some(buf.clone());
         }
+        if find_workspace
+            && found.gomod.is_some()
+            && found.workspace.is_none()
+            && is_file(at(&mut buf, dir, "go.work"))
+        {
+            found.workspace = Some(buf.clone());
+        }
         if !gomod_done && is_file(at(&mut buf, dir, "go.mod")) {
             // The nearest go.mod decides; one in the temporary folder itself means no module
             // at all (Go's FindGoMod), not a reason to look further up.
@@ -127,7 +150,9 @@ pub(crate) fn walk(
                 found.gomod = Some(buf.clone());
             }
         }
-        let modules_done = gomod_done && (!search_work || found.gowork.is_some());
+        let modules_done = gomod_done
+            && (!search_work || found.gowork.is_some())
+            && (!find_workspace || found.gomod.is_none() || found.workspace.is_some());
         if found.pin.is_some() && modules_done {
             break;
         }

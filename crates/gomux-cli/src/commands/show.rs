@@ -72,6 +72,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             "line": line,
             "project_root": sel.project_root.as_ref().map(|p| p.display().to_string()),
             "installed": r.root.is_some(),
+            "instead_of": r.instead_of.as_ref().map(|wanted| json!({
+                "toolchain": wanted,
+                "reason": instead_of_reason(wanted, &toolchain),
+            })),
             "goroot": goroot.as_ref().map(|p| p.display().to_string()),
             "gotoolchain": sel.child_gotoolchain().to_string_lossy(),
             "default": default,
@@ -85,6 +89,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         None => "not installed".to_string(),
     };
     println!("toolchain:    {} ({state})", text::escape(&toolchain));
+    if let Some(wanted) = &r.instead_of {
+        println!(
+            "instead of:   {}",
+            text::escape(&instead_of_reason(wanted, &toolchain))
+        );
+    }
     println!("selected by:  {}", sel.source);
     if let Some(m) = &sel.module {
         let describe = |l: &Option<gomux_resolve::files::Lined<String>>, key: &str| match l {
@@ -127,6 +137,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         ),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why a newer installed patch runs instead of the release a module line names.
+fn instead_of_reason(wanted: &str, running: &str) -> String {
+    format!(
+        "{wanted}, which the module file asks for and is not installed: {running} is a newer patch of the same minor release, so it runs instead of a download (`prefer_installed = false` or GOMUX_PREFER_INSTALLED=0 downloads exactly {wanted})"
+    )
 }
 
 /// The longest line of another module's text (the cache lines) shown.

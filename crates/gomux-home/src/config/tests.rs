@@ -28,6 +28,7 @@ fn the_registry_is_complete_and_consistent() {
     let keys = [
         keys::DEFAULT_TOOLCHAIN,
         keys::AUTO_INSTALL,
+        keys::PREFER_INSTALLED,
         keys::CACHE_MODE,
         keys::CACHE_ROOT,
         keys::CACHE_FORCE,

@@ -164,6 +164,8 @@ pub mod keys {
     pub const DEFAULT_TOOLCHAIN: &str = "default_toolchain";
     /// Automatic install of a missing toolchain by the proxy (bool).
     pub const AUTO_INSTALL: &str = "auto_install";
+    /// Run an installed newer patch for a module line's missing release (bool).
+    pub const PREFER_INSTALLED: &str = "prefer_installed";
     /// The cache policy (`project`, `shared`, `toolchain`, `job`, `off`).
     pub const CACHE_MODE: &str = "cache.mode";
     /// The cache root (an absolute folder).
