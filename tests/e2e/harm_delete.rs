@@ -129,11 +129,13 @@ fn clean_all_with_the_cache_root_at_home_removes_only_gomux_folders() {
         .iter()
         .map(|f| f["folder"].as_str().unwrap())
         .collect();
+    // The project, the job and the module store the project's downloads go to.
     assert_eq!(
         listed.len(),
-        2,
+        3,
         "only gomux's own folders are listed: {list}"
     );
+    assert!(listed.contains(&"store"), "{list}");
 
     let out = sb.gomux(["cache", "clean", "--all"]).ok();
     assert!(!ours.exists() && !job.exists(), "{out}");

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cache;
+mod cache_store;
 mod deps;
 mod doctor;
 mod foundation;

@@ -15,6 +15,8 @@
 //! shared/{build,mod,gomux-cache.txt}                       policy `shared` (and `toolchain`'s mod)
 //! toolchains/<name>/{build,gomux-cache.txt}                policy `toolchain`
 //! jobs/<id>/{build,mod,gomux-cache.txt}                    policy `job`
+//! store/{download,gomux-cache.txt}                          the module store (`project`'s
+//!                                                           `mod/cache/download` links here)
 //! ```
 //!
 //! The second decision: a cache root may be `/`, a home folder or a folder full of the user's
@@ -30,6 +32,7 @@ mod job;
 mod layout;
 mod marker;
 mod policy;
+mod store;
 #[cfg(test)]
 mod tests;
 
@@ -42,3 +45,4 @@ pub use layout::{
 };
 pub use marker::{CACHE_MARKER, MARKER_FILE, TOUCH_EVERY, marker_file, read_marker};
 pub use policy::{CachePlan, Decision, Mode, Scope, Source, cache_mode, cache_root, compute, plan};
+pub use store::{STORE_DIR, StoreLink, create_store, download_dir, link_state, sdk_tree};
