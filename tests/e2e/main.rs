@@ -14,4 +14,5 @@ mod harm_files;
 mod harm_input;
 mod install;
 mod real_go;
+mod real_go_store;
 mod setup;
