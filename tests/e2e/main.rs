@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cache;
+#[cfg(unix)]
 mod cache_store;
 mod deps;
 mod doctor;
@@ -14,5 +15,6 @@ mod harm_files;
 mod harm_input;
 mod install;
 mod real_go;
+#[cfg(unix)]
 mod real_go_store;
 mod setup;

@@ -66,7 +66,8 @@ pub(super) fn empty_but_for_marker_temps(folder: &Path) -> Result<bool, CacheErr
 
 impl CachePlan {
     /// Creates the plan's folders and markers on first use; afterwards, refreshes the marker's
-    /// time when it is older than [`TOUCH_EVERY`]. One `stat` per folder when nothing is due.
+    /// time when it is older than [`TOUCH_EVERY`]. One `stat` per folder when nothing is due,
+    /// and one more for the module store's link when the plan uses the store.
     pub fn prepare(&self, now: SystemTime) -> Result<(), CacheError> {
         for (folder, kind) in self.folders() {
             let marker = marker_file(&folder);

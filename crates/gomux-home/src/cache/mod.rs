@@ -3,8 +3,9 @@
 //!
 //! The design decision to know: [`plan`] runs inside the proxy on every `go` call, so it spawns
 //! nothing and walks nothing. It costs a few variable lookups, one `canonicalize` of the project
-//! root and one `stat` of the folder's marker file (plus, at most once an hour, a timestamp
-//! update on that file, which is how `gomux cache list` knows the last use). Everything slow —
+//! root, one `stat` of the folder's marker file and, with the module store, one `stat` of the
+//! project's `mod/cache/download` (plus, at most once an hour, a timestamp update on the marker,
+//! which is how `gomux cache list` knows the last use). Everything slow —
 //! sizes, cleaning, verifying — lives in the CLI. [`compute`] is the same decision without any
 //! write, for `gomux cache dir` and `gomux show`.
 //!
