@@ -59,9 +59,9 @@ pub(crate) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let p = e.path();
             let t = e.file_type().unwrap();
             if t.is_symlink() {
-                // The module store's link (`mod/cache/download`): its target, not the store.
-                let to = std::fs::read_link(&p).unwrap();
-                out.insert(p.clone(), to.into_os_string().into_encoded_bytes());
+                // The module store's link (`mod/cache/download`): not followed, and no bytes
+                // of its own (as `gomux cache list` counts it).
+                out.insert(p.clone(), Vec::new());
             } else if t.is_dir() {
                 out.insert(p.clone(), Vec::new());
                 stack.push(p);
