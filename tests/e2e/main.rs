@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod cache;
+#[cfg(unix)]
+mod cache_store;
 mod deps;
 mod doctor;
 mod foundation;
@@ -13,5 +15,7 @@ mod harm_files;
 mod harm_input;
 mod install;
 mod real_go;
+#[cfg(unix)]
+mod real_go_store;
 mod selection;
 mod setup;

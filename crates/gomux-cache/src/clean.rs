@@ -33,6 +33,9 @@ pub struct Selection {
     pub job: Option<String>,
     /// The build cache of the toolchain with this exact name (`go1.22.3`).
     pub toolchain: Option<String>,
+    /// The machine-wide module store (`store/`): never removed by `project`, only by this,
+    /// `all` or an age.
+    pub store: bool,
     /// Go caches outside the cache root to remove too, as absolute paths.
     pub force: Vec<PathBuf>,
     /// Only folders not used for this long; with nothing else selected, every folder.
@@ -264,7 +267,7 @@ impl gomux_version::Hints for CleanError {
                 text::escape_path(path)
             )],
             CleanError::NothingSelected => vec![
-                "`--project` (this project), `--all`, `--job ID`, `--toolchain VERSION`, `--older-than 7d`".into(),
+                "`--project` (this project), `--all`, `--job ID`, `--toolchain VERSION`, `--store` (the module store), `--older-than 7d`".into(),
                 "add `--dry-run` to see what would be removed".into(),
             ],
         }
@@ -377,6 +380,9 @@ fn targets(
             format!("toolchains/{name}"),
         ));
     }
+    if sel.store {
+        targets.push(find(&root.store_folder(), policy::STORE_DIR.to_string()));
+    }
     for p in &sel.force {
         if std::fs::symlink_metadata(p).is_err() {
             notes.push(Note::NothingAt(p.clone()));
@@ -402,6 +408,7 @@ fn targets(
         || sel.all
         || sel.job.is_some()
         || sel.toolchain.is_some()
+        || sel.store
         || !sel.force.is_empty();
     if !selected {
         if sel.older_than.is_none() {

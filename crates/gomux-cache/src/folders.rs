@@ -10,7 +10,7 @@ use gomux_home::fsx;
 /// One cache folder under the root.
 #[derive(Clone, Debug)]
 pub struct Folder {
-    /// Which group it is in (`projects/`, `shared/`, `toolchains/`, `jobs/`).
+    /// Which group it is in (`projects/`, `shared/`, `toolchains/`, `jobs/`, `store/`).
     pub kind: Kind,
     /// The folder's full path under the cache root.
     pub path: PathBuf,
@@ -43,7 +43,7 @@ fn scan(root: &CacheRoot) -> (Vec<Folder>, Vec<PathBuf>) {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if kind == Kind::Shared {
+        if matches!(kind, Kind::Shared | Kind::Store) {
             if cache::CACHE_MARKER.is_on(&dir) {
                 out.push(folder(kind, dir, group));
             } else if dir.is_dir() {
@@ -82,7 +82,7 @@ fn scan(root: &CacheRoot) -> (Vec<Folder>, Vec<PathBuf>) {
 pub fn finish_trash(root: &CacheRoot) -> u64 {
     let mut freed = fsx::remove_trash(root.path());
     for (kind, dir) in root.group_dirs() {
-        if kind != Kind::Shared {
+        if !matches!(kind, Kind::Shared | Kind::Store) {
             freed += fsx::remove_trash(&dir);
         }
     }

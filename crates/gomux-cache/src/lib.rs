@@ -14,6 +14,7 @@
 pub mod clean;
 pub mod dirhash;
 mod folders;
+pub mod store;
 pub mod verify;
 
 pub use clean::{CleanError, Note, Outcome, Selection, clean};

@@ -169,11 +169,13 @@ pub fn unescape(s: &str) -> Option<String> {
 /// (`<module>@<version>/`), as `(escaped module, escaped version)` pairs.
 fn find_modules(modcache: &Path) -> Vec<(String, String)> {
     let mut found = std::collections::BTreeSet::new();
-    // Downloads: `cache/download/<module>/@v/<version>.{zip,ziphash}`.
-    walk_dirs(
-        &modcache.join("cache").join("download"),
-        "sumdb",
-        |path, rel, name| {
+    // Downloads: `cache/download/<module>/@v/<version>.{zip,ziphash}`. When that is a link to
+    // the module store, the store is checked on its own (`crate::store`): here only the
+    // modules this cache extracted count (each still compared with its zip in the store).
+    let download = modcache.join("cache").join("download");
+    let linked = std::fs::symlink_metadata(&download).is_ok_and(|m| m.file_type().is_symlink());
+    if !linked {
+        walk_dirs(&download, "sumdb", |path, rel, name| {
             if name != "@v" {
                 return true;
             }
@@ -187,8 +189,8 @@ fn find_modules(modcache: &Path) -> Vec<(String, String)> {
                 }
             }
             false
-        },
-    );
+        });
+    }
     // Extracted folders: the first folder name with an `@` on each path.
     walk_dirs(modcache, "cache", |_, rel, name| {
         match name.split_once('@') {

@@ -124,6 +124,15 @@ pub const CACHE_FORCE: Def = Def {
     doc: "gomux's caches win over GOCACHE/GOMODCACHE set in the environment.",
 };
 
+/// The machine-wide module download store under the cache root.
+pub const CACHE_MODULE_STORE: Def = Def {
+    var: Some(env::GOMUX_CACHE_MODULE_STORE),
+    key: Some(keys::CACHE_MODULE_STORE),
+    kind: Kind::Bool,
+    default: "`true`",
+    doc: "With cache policy `project`, every project's module cache shares one download store (`<root>/store/download`): a module version is fetched once per machine.",
+};
+
 /// The job id for cache policy `job`.
 pub const JOB_ID: Def = Def {
     var: Some(env::GOMUX_JOB_ID),
@@ -186,6 +195,7 @@ pub const ALL: &[Def] = &[
     CACHE_MODE,
     CACHE_ROOT,
     CACHE_FORCE,
+    CACHE_MODULE_STORE,
     JOB_ID,
     DIST_SERVER,
     DIST_INDEX,

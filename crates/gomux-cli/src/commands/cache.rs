@@ -61,6 +61,9 @@ struct CleanArgs {
     /// The build cache of a toolchain (`1.22.3`, `go1.22.3`).
     #[arg(long, value_name = "VERSION")]
     toolchain: Option<String>,
+    /// The module store that every project's module downloads are shared through.
+    #[arg(long)]
+    store: bool,
     /// Only folders not used for this long (`7d`, `12h`, `30m`); alone, applies to every folder.
     #[arg(long, value_name = "DURATION")]
     older_than: Option<String>,
@@ -163,6 +166,33 @@ pub fn plan_json(here: &cache::Here) -> Value {
         "project": here.project_root,
         "toolchain": here.toolchain,
         "reason": p.reason(),
+        "module_store": p.module_store,
+        "module_store_note": store_line(p),
+    })
+}
+
+/// Where the project's module downloads come from, when the plan uses the module store.
+fn store_line(p: &CachePlan) -> Option<String> {
+    let (store, modcache) = (p.module_store.as_ref()?, p.gomodcache.as_ref()?);
+    let link = policy::download_dir(modcache);
+    Some(match policy::link_state(modcache, store) {
+        policy::StoreLink::Linked => format!(
+            "`{}` (shared by every project: `cache/download` links there)",
+            store.display()
+        ),
+        policy::StoreLink::Missing | policy::StoreLink::Dangling => format!(
+            "`{}` (the next `go` call links `cache/download` there)",
+            store.display()
+        ),
+        policy::StoreLink::OwnFolder => format!(
+            "not used: `{}` is a folder Go already filled (run `go clean -modcache` in the project to share the store from then on)",
+            link.display()
+        ),
+        policy::StoreLink::Elsewhere(to) => format!(
+            "not used: `{}` links to `{}`, which gomux did not make",
+            link.display(),
+            to.display()
+        ),
     })
 }
 
@@ -186,6 +216,9 @@ pub fn plan_lines(here: &cache::Here) -> Vec<String> {
         out.push(format!("{:<11} {}", "project", project.display()));
     }
     out.push(format!("{:<11} {}", "why", p.reason()));
+    if let Some(line) = store_line(p) {
+        out.push(format!("{:<11} {line}", "mod store"));
+    }
     out.push(format!(
         "{:<11} {} ({})",
         "cache root",
@@ -260,6 +293,7 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
         let project = match (f.kind, &f.project) {
             (_, Some(p)) => p.clone(),
             (Kind::Shared, None) => "(shared)".into(),
+            (Kind::Store, None) => "(module store: downloads shared by every project)".into(),
             _ => String::new(),
         };
         writeln!(
@@ -363,6 +397,7 @@ fn selection(ctx: &Context, args: &CleanArgs) -> anyhow::Result<Selection> {
         all: args.all,
         job,
         toolchain,
+        store: args.store,
         force,
         older_than,
         dry_run: args.dry_run,
@@ -517,6 +552,12 @@ fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|m| verify::verify(m, args.fix))
         .collect();
+    let store = store_to_verify(ctx, &args, &modcaches)
+        .map(|download| gomux_cache::store::verify(&download, args.fix));
+    let store_problems = store.as_ref().map_or(0, |s| s.problems.len());
+    let store_unfixed = store
+        .as_ref()
+        .map_or(0, |s| s.problems.iter().filter(|p| !p.is_fixed()).count());
     let problems: usize = reports.iter().map(|r| r.problems.len()).sum();
     let unfixed: usize = reports
         .iter()
@@ -524,12 +565,12 @@ fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .filter(|p| !p.is_fixed())
         .count();
     let ok = if args.fix {
-        unfixed == 0
+        unfixed == 0 && store_unfixed == 0
     } else {
-        problems == 0
+        problems == 0 && store_problems == 0
     };
     if args.json {
-        let out = json!({"ok": ok, "fix": args.fix, "modcaches": reports});
+        let out = json!({"ok": ok, "fix": args.fix, "modcaches": reports, "store": store});
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         for r in &reports {
@@ -558,8 +599,13 @@ fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        if problems == 0 {
+        if let Some(s) = &store {
+            store_text(s);
+        }
+        if problems == 0 && store_problems == 0 {
             println!("all modules match their recorded hashes");
+        } else if problems == 0 {
+            // Only the store is wrong: `store_text` said what and what to do.
         } else if args.fix && unfixed == 0 {
             println!(
                 "removed {problems} module{}; the next build fetches {} again",
@@ -583,4 +629,71 @@ fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The module store to check along with the module caches: with `--all`, the cache root's;
+/// otherwise the one a checked module cache's `cache/download` links to (a gomux store: its
+/// folder carries the cache marker).
+fn store_to_verify(ctx: &Context, args: &VerifyArgs, modcaches: &[PathBuf]) -> Option<PathBuf> {
+    if args.all {
+        let download = cache::root(ctx).ok()?.store_download();
+        return download.is_dir().then_some(download);
+    }
+    modcaches.iter().find_map(|m| {
+        let link = policy::download_dir(m);
+        let to = std::fs::read_link(&link).ok()?;
+        let owned = to
+            .parent()
+            .is_some_and(|folder| policy::CACHE_MARKER.is_on(folder));
+        (owned && to.is_dir()).then_some(to)
+    })
+}
+
+/// The store's part of `gomux cache verify`'s text report.
+fn store_text(s: &gomux_cache::store::StoreReport) {
+    println!(
+        "checked {} module download{} in the module store `{}`",
+        s.checked,
+        if s.checked == 1 { "" } else { "s" },
+        s.store.display()
+    );
+    for p in &s.problems {
+        println!(
+            "{} {}: the module store's download does not match what Go recorded",
+            p.module, p.version
+        );
+        println!("  {}", p.describe());
+        println!("  zip: {}", p.zip.display());
+        for f in &p.fixed {
+            println!("  removed `{}`", f.display());
+        }
+        if let Some(e) = &p.fix_error {
+            println!("  {e}");
+        }
+    }
+    if s.problems.is_empty() {
+        return;
+    }
+    let n = s.problems.len();
+    let unfixed = s.problems.iter().filter(|p| !p.is_fixed()).count();
+    if unfixed == 0 {
+        println!(
+            "removed {n} download{} from the module store; the next `go` call fetches {} again and checks {} against go.sum",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" },
+        );
+        return;
+    }
+    eprintln!(
+        "error: {n} module download{} in the module store changed after Go downloaded {}: every project extracts from there",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "it" } else { "them" },
+    );
+    eprintln!(
+        "hint: `gomux cache verify --fix` removes the bad zips so the next `go` call downloads them again, checked against go.sum"
+    );
+    eprintln!(
+        "hint: module folders already extracted from a bad zip: `gomux cache verify --all --fix` finds and removes them"
+    );
 }

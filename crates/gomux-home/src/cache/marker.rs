@@ -35,7 +35,7 @@ pub fn marker_file(folder: &Path) -> PathBuf {
 
 /// Creates `dir` and its missing parents with mode 0755 (less what the umask takes away), so a
 /// cache folder is never writable by others, even under `umask 000`. An existing folder is fine.
-fn make_dir(dir: &Path) -> Result<(), CacheError> {
+pub(super) fn make_dir(dir: &Path) -> Result<(), CacheError> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
@@ -49,7 +49,7 @@ fn make_dir(dir: &Path) -> Result<(), CacheError> {
 }
 
 /// True when `folder` holds nothing, or only the temporary file of a marker being written.
-fn empty_but_for_marker_temps(folder: &Path) -> Result<bool, CacheError> {
+pub(super) fn empty_but_for_marker_temps(folder: &Path) -> Result<bool, CacheError> {
     let temp = format!(".{MARKER_FILE}.gomux-tmp-");
     let rd = std::fs::read_dir(folder).map_err(|source| CacheError::Create {
         path: folder.to_path_buf(),
@@ -66,7 +66,8 @@ fn empty_but_for_marker_temps(folder: &Path) -> Result<bool, CacheError> {
 
 impl CachePlan {
     /// Creates the plan's folders and markers on first use; afterwards, refreshes the marker's
-    /// time when it is older than [`TOUCH_EVERY`]. One `stat` per folder when nothing is due.
+    /// time when it is older than [`TOUCH_EVERY`]. One `stat` per folder when nothing is due,
+    /// and one more for the module store's link when the plan uses the store.
     pub fn prepare(&self, now: SystemTime) -> Result<(), CacheError> {
         for (folder, kind) in self.folders() {
             let marker = marker_file(&folder);
@@ -83,10 +84,16 @@ impl CachePlan {
                             .append(true)
                             .open(&marker)
                             .and_then(|f| f.set_modified(now));
+                        if let Some(store) = &self.module_store {
+                            super::store::touch_store(store, now);
+                        }
                     }
                 }
                 Err(_) => self.create_folder(&folder, kind)?,
             }
+        }
+        if let (Some(store), Some(modcache)) = (&self.module_store, &self.gomodcache) {
+            super::store::ensure_link(modcache, store);
         }
         Ok(())
     }
@@ -155,7 +162,7 @@ impl CachePlan {
             (Scope::Job { id, from }, Kind::Job) => {
                 text.push_str(&format!("job={id}\nfrom={from}\n"));
             }
-            (Scope::Toolchain { name }, Kind::Toolchain) => {
+            (Scope::Toolchain { name } | Scope::Sdk { name, .. }, Kind::Toolchain) => {
                 text.push_str(&format!("toolchain={name}\n"));
             }
             _ => {}

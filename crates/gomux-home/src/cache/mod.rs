@@ -3,8 +3,9 @@
 //!
 //! The design decision to know: [`plan`] runs inside the proxy on every `go` call, so it spawns
 //! nothing and walks nothing. It costs a few variable lookups, one `canonicalize` of the project
-//! root and one `stat` of the folder's marker file (plus, at most once an hour, a timestamp
-//! update on that file, which is how `gomux cache list` knows the last use). Everything slow —
+//! root, one `stat` of the folder's marker file and, with the module store, one `stat` of the
+//! project's `mod/cache/download` (plus, at most once an hour, a timestamp update on the marker,
+//! which is how `gomux cache list` knows the last use). Everything slow —
 //! sizes, cleaning, verifying — lives in the CLI. [`compute`] is the same decision without any
 //! write, for `gomux cache dir` and `gomux show`.
 //!
@@ -15,6 +16,8 @@
 //! shared/{build,mod,gomux-cache.txt}                       policy `shared` (and `toolchain`'s mod)
 //! toolchains/<name>/{build,gomux-cache.txt}                policy `toolchain`
 //! jobs/<id>/{build,mod,gomux-cache.txt}                    policy `job`
+//! store/{download,gomux-cache.txt}                          the module store (`project`'s
+//!                                                           `mod/cache/download` links here)
 //! ```
 //!
 //! The second decision: a cache root may be `/`, a home folder or a folder full of the user's
@@ -30,6 +33,7 @@ mod job;
 mod layout;
 mod marker;
 mod policy;
+mod store;
 #[cfg(test)]
 mod tests;
 
@@ -42,3 +46,4 @@ pub use layout::{
 };
 pub use marker::{CACHE_MARKER, MARKER_FILE, TOUCH_EVERY, marker_file, read_marker};
 pub use policy::{CachePlan, Decision, Mode, Scope, Source, cache_mode, cache_root, compute, plan};
+pub use store::{STORE_DIR, StoreLink, create_store, download_dir, link_state, sdk_tree};

@@ -88,6 +88,17 @@ pub enum Scope {
         /// The variable the id came from (`GOMUX_JOB_ID`, `CI_JOB_ID`, …).
         from: &'static str,
     },
+    /// Policy `project`, but the project root is inside a Go SDK's own tree (`GOROOT/src`,
+    /// module `std` or `cmd`): the toolchain-level caches, as with policy `toolchain`, and no
+    /// project folder.
+    Sdk {
+        /// The toolchain name as a safe folder name ([`safe_folder_name`]).
+        name: String,
+        /// The SDK tree (the folder holding `VERSION`, `pkg/tool` and `src`).
+        goroot: PathBuf,
+        /// The canonical project root inside it (`GOROOT/src`, `GOROOT/src/cmd`).
+        project: PathBuf,
+    },
     /// Policy `off`.
     Off,
 }
@@ -132,6 +143,10 @@ pub struct CachePlan {
     pub root_from: Source,
     /// Which cache folder the call gets, and why.
     pub scope: Scope,
+    /// The module store's download folder (`<root>/store/download`) that the project's
+    /// `mod/cache/download` links to; `None` when the store is not used (another policy, the
+    /// user's own GOMODCACHE, `cache.module_store = false`, Windows).
+    pub module_store: Option<PathBuf>,
 }
 
 /// The cache root the settings and environment choose, and where it came from.
@@ -199,12 +214,26 @@ pub fn compute(
             None => (Scope::NoProject, None, None),
             Some(p) => {
                 let canonical = canonical_project(p);
-                let folder = layout.project_folder(&canonical);
-                (
-                    Scope::Project { root: canonical },
-                    Some(build_dir(&folder)),
-                    Some(mod_dir(&folder)),
-                )
+                if let Some(goroot) = super::sdk_tree(home, toolchain, &canonical) {
+                    let name = safe_folder_name(toolchain).unwrap_or_else(|| "unknown".into());
+                    let folder = layout.toolchain_folder(&name);
+                    (
+                        Scope::Sdk {
+                            name,
+                            goroot,
+                            project: canonical,
+                        },
+                        Some(build_dir(&folder)),
+                        Some(mod_dir(&layout.shared_folder())),
+                    )
+                } else {
+                    let folder = layout.project_folder(&canonical);
+                    (
+                        Scope::Project { root: canonical },
+                        Some(build_dir(&folder)),
+                        Some(mod_dir(&folder)),
+                    )
+                }
             }
         },
         Mode::Shared => {
@@ -239,6 +268,17 @@ pub fn compute(
     let (force, _) = config::CACHE_FORCE.flag(get, || Ok::<_, CacheError>(settings))?;
     let (gocache, gocache_decision) = decide(get, "GOCACHE", build, force);
     let (gomodcache, gomodcache_decision) = decide(get, "GOMODCACHE", modc, force);
+    let module_store = if cfg!(unix)
+        && matches!(scope, Scope::Project { .. })
+        && gomodcache.is_some()
+        && config::CACHE_MODULE_STORE
+            .flag(get, || Ok::<_, CacheError>(settings))?
+            .0
+    {
+        Some(layout.store_download())
+    } else {
+        None
+    };
     Ok(CachePlan {
         gocache,
         gomodcache,
@@ -249,6 +289,7 @@ pub fn compute(
         root,
         root_from,
         scope,
+        module_store,
     })
 }
 
@@ -280,7 +321,7 @@ impl CachePlan {
                 (f.clone(), f, Kind::Project)
             }
             Scope::Shared => (layout.shared_folder(), layout.shared_folder(), Kind::Shared),
-            Scope::Toolchain { name } => (
+            Scope::Toolchain { name } | Scope::Sdk { name, .. } => (
                 layout.toolchain_folder(name),
                 layout.shared_folder(),
                 Kind::Toolchain,
@@ -321,6 +362,10 @@ impl CachePlan {
             Scope::Job { id, from } => {
                 format!("per-job caches for job `{id}` from `{from}` ({mode})")
             }
+            Scope::Sdk { name, goroot, .. } => format!(
+                "inside the Go SDK `{}`, which is never a project: build cache per toolchain (`{name}`), module cache shared, no project cache ({mode})",
+                goroot.display()
+            ),
             Scope::Off => format!("gomux injects nothing ({mode})"),
         }
     }

@@ -32,6 +32,7 @@ fn the_registry_is_complete_and_consistent() {
         keys::CACHE_MODE,
         keys::CACHE_ROOT,
         keys::CACHE_FORCE,
+        keys::CACHE_MODULE_STORE,
         keys::DIST_SERVER,
         keys::DIST_INDEX,
     ];

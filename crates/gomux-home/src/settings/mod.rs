@@ -172,6 +172,8 @@ pub mod keys {
     pub const CACHE_ROOT: &str = "cache.root";
     /// When true, gomux's GOCACHE/GOMODCACHE win over the user's environment.
     pub const CACHE_FORCE: &str = "cache.force";
+    /// When true (the default), project module caches share one download store (bool).
+    pub const CACHE_MODULE_STORE: &str = "cache.module_store";
     /// A mirror of the Go downloads.
     pub const DIST_SERVER: &str = "dist.server";
     /// The release index location.
