@@ -33,6 +33,8 @@ pub struct Selection {
     pub job: Option<String>,
     /// The build cache of the toolchain with this exact name (`go1.22.3`).
     pub toolchain: Option<String>,
+    /// Base layers: `Some(None)` every base, `Some(Some(name))` the base of one toolchain.
+    pub base: Option<Option<String>>,
     /// Go caches outside the cache root to remove too, as absolute paths.
     pub force: Vec<PathBuf>,
     /// Only folders not used for this long; with nothing else selected, every folder.
@@ -377,6 +379,16 @@ fn targets(
             format!("toolchains/{name}"),
         ));
     }
+    match &sel.base {
+        Some(Some(name)) => targets.push(find(&root.base_folder(name), format!("base/{name}"))),
+        Some(None) => targets.extend(
+            all_folders
+                .iter()
+                .filter(|f| f.kind == policy::Kind::Base)
+                .map(Target::from_folder),
+        ),
+        None => {}
+    }
     for p in &sel.force {
         if std::fs::symlink_metadata(p).is_err() {
             notes.push(Note::NothingAt(p.clone()));
@@ -402,6 +414,7 @@ fn targets(
         || sel.all
         || sel.job.is_some()
         || sel.toolchain.is_some()
+        || sel.base.is_some()
         || !sel.force.is_empty();
     if !selected {
         if sel.older_than.is_none() {

@@ -115,6 +115,15 @@ pub const CACHE_FORCE: Def = Def {
     doc: "gomux's caches win over GOCACHE/GOMODCACHE set in the environment.",
 };
 
+/// The base build cache per toolchain.
+pub const CACHE_BASE: Def = Def {
+    var: Some(env::GOMUX_CACHE_BASE),
+    key: Some(keys::CACHE_BASE),
+    kind: Kind::Text,
+    default: "`auto`",
+    doc: "`auto` builds each toolchain's standard library once, in the background, into a base build cache that seeds every project's own; `off` turns the builds and the seeding off ([caches](caches.md#the-base-layer)).",
+};
+
 /// The job id for cache policy `job`.
 pub const JOB_ID: Def = Def {
     var: Some(env::GOMUX_JOB_ID),
@@ -176,6 +185,7 @@ pub const ALL: &[Def] = &[
     CACHE_MODE,
     CACHE_ROOT,
     CACHE_FORCE,
+    CACHE_BASE,
     JOB_ID,
     DIST_SERVER,
     DIST_INDEX,

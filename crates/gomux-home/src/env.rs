@@ -34,6 +34,8 @@ vars! {
     GOMUX_CACHE_MODE;
     /// The cache root for GOCACHE/GOMODCACHE: any absolute folder. Default: `$GOMUX_HOME/cache`.
     GOMUX_CACHE_DIR;
+    /// `off` turns the base build cache per toolchain off: no background builds, no seeding of project caches from it. Default: `auto`.
+    GOMUX_CACHE_BASE;
     /// The job id for the `job` cache policy; it comes before the CI system's own (`CI_JOB_ID`, `GITHUB_RUN_ID`, `BUILDKITE_JOB_ID`, `BUILD_TAG`).
     GOMUX_JOB_ID;
     /// A mirror of the Go downloads: archives at `BASE/<file>`, the index at `BASE/?mode=json&include=all` (`BASE/index.json` for `file://`).

@@ -13,6 +13,8 @@ pub enum Kind {
     Toolchain,
     /// A per-CI-job folder under `jobs/`.
     Job,
+    /// A toolchain's base layer under `base/` ([`super::base`]).
+    Base,
 }
 
 impl Kind {
@@ -23,6 +25,7 @@ impl Kind {
             Kind::Shared => "shared",
             Kind::Toolchain => "toolchain",
             Kind::Job => "job",
+            Kind::Base => "base",
         }
     }
 }
@@ -71,13 +74,14 @@ impl CacheRoot {
     pub fn job_folder(&self, id: &str) -> PathBuf {
         self.jobs_dir().join(id)
     }
-    /// The four folders that hold cache folders (what `gomux cache clean --all` may remove).
-    pub fn group_dirs(&self) -> [(Kind, PathBuf); 4] {
+    /// The five folders that hold cache folders (what `gomux cache clean --all` may remove).
+    pub fn group_dirs(&self) -> [(Kind, PathBuf); 5] {
         [
             (Kind::Project, self.projects_dir()),
             (Kind::Shared, self.shared_folder()),
             (Kind::Toolchain, self.toolchains_dir()),
             (Kind::Job, self.jobs_dir()),
+            (Kind::Base, self.bases_dir()),
         ]
     }
 }

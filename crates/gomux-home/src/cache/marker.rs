@@ -68,6 +68,13 @@ impl CachePlan {
     /// Creates the plan's folders and markers on first use; afterwards, refreshes the marker's
     /// time when it is older than [`TOUCH_EVERY`]. One `stat` per folder when nothing is due.
     pub fn prepare(&self, now: SystemTime) -> Result<(), CacheError> {
+        self.prepare_created(now).map(drop)
+    }
+
+    /// [`CachePlan::prepare`], saying whether a folder was created by this call (the base
+    /// layer starts a background build only then).
+    pub fn prepare_created(&self, now: SystemTime) -> Result<bool, CacheError> {
+        let mut created = false;
         for (folder, kind) in self.folders() {
             let marker = marker_file(&folder);
             match std::fs::metadata(&marker) {
@@ -85,10 +92,13 @@ impl CachePlan {
                             .and_then(|f| f.set_modified(now));
                     }
                 }
-                Err(_) => self.create_folder(&folder, kind)?,
+                Err(_) => {
+                    self.create_folder(&folder, kind)?;
+                    created = true;
+                }
             }
         }
-        Ok(())
+        Ok(created)
     }
 
     /// The slow path of [`CachePlan::prepare`], taken once per folder: creates the group

@@ -15,6 +15,7 @@
 //! shared/{build,mod,gomux-cache.txt}                       policy `shared` (and `toolchain`'s mod)
 //! toolchains/<name>/{build,gomux-cache.txt}                policy `toolchain`
 //! jobs/<id>/{build,mod,gomux-cache.txt}                    policy `job`
+//! base/<toolchain>/{build,gomux-cache.txt}                 the base layer ([`base`])
 //! ```
 //!
 //! The second decision: a cache root may be `/`, a home folder or a folder full of the user's
@@ -24,6 +25,7 @@
 //! never adopts a folder that already holds something and has no marker (an installed SDK
 //! under `toolchains/`, the user's `~/shared`): the call fails and names the folder instead.
 
+pub mod base;
 mod effective;
 mod error;
 mod job;
@@ -33,6 +35,7 @@ mod policy;
 #[cfg(test)]
 mod tests;
 
+pub use base::{BaseState, BaseUse};
 pub use effective::{Effective, Origin, effective, effective_with};
 pub use error::CacheError;
 pub use job::job_id;

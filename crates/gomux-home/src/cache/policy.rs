@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::base::{BaseUse, base_enabled};
 use super::{
     CacheError, CacheRoot, Kind, build_dir, canonical_project, job_id, mod_dir, safe_folder_name,
 };
@@ -132,6 +133,9 @@ pub struct CachePlan {
     pub root_from: Source,
     /// Which cache folder the call gets, and why.
     pub scope: Scope,
+    /// The toolchain's base layer that seeds this plan's build cache: only for a per-project or
+    /// per-job GOCACHE that gomux sets ([`super::base`]).
+    pub base: Option<BaseUse>,
 }
 
 /// The cache root the settings and environment choose, and where it came from.
@@ -178,7 +182,8 @@ pub fn plan(
     toolchain: &str,
 ) -> Result<CachePlan, CacheError> {
     let p = compute(home, settings, get, project_root, toolchain)?;
-    p.prepare(SystemTime::now())?;
+    let created = p.prepare_created(SystemTime::now())?;
+    p.use_base(home, created);
     Ok(p)
 }
 
@@ -239,6 +244,19 @@ pub fn compute(
     let (force, _) = config::CACHE_FORCE.flag(get, || Ok::<_, CacheError>(settings))?;
     let (gocache, gocache_decision) = decide(get, "GOCACHE", build, force);
     let (gomodcache, gomodcache_decision) = decide(get, "GOMODCACHE", modc, force);
+    let base = match (&scope, &gocache) {
+        (Scope::Project { .. } | Scope::Job { .. }, Some(_)) => {
+            let (enabled, from) = base_enabled(settings, get)?;
+            let name = safe_folder_name(toolchain).unwrap_or_else(|| "unknown".into());
+            Some(BaseUse {
+                folder: layout.base_folder(&name),
+                toolchain: name,
+                enabled,
+                from,
+            })
+        }
+        _ => None,
+    };
     Ok(CachePlan {
         gocache,
         gomodcache,
@@ -249,6 +267,7 @@ pub fn compute(
         root,
         root_from,
         scope,
+        base,
     })
 }
 

@@ -170,6 +170,8 @@ pub mod keys {
     pub const CACHE_ROOT: &str = "cache.root";
     /// When true, gomux's GOCACHE/GOMODCACHE win over the user's environment.
     pub const CACHE_FORCE: &str = "cache.force";
+    /// The base build cache per toolchain (`auto`, `off`).
+    pub const CACHE_BASE: &str = "cache.base";
     /// A mirror of the Go downloads.
     pub const DIST_SERVER: &str = "dist.server";
     /// The release index location.
