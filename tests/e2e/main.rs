@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod cache;
+mod cache_base;
+mod cache_base_real;
 mod deps;
 mod doctor;
 mod foundation;
