@@ -338,3 +338,95 @@ fn detach(cmd: &mut std::process::Command) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn the_setting_is_auto_by_default_and_off_or_an_error_otherwise() {
+        let s = Settings::default();
+        assert_eq!(
+            base_enabled(&s, &vars(&[])).unwrap(),
+            (true, Source::Default)
+        );
+        let off = vars(&[("GOMUX_CACHE_BASE", "off")]);
+        assert!(!base_enabled(&s, &off).unwrap().0);
+        let auto = vars(&[("GOMUX_CACHE_BASE", "auto")]);
+        assert!(base_enabled(&s, &auto).unwrap().0);
+        let bad = vars(&[("GOMUX_CACHE_BASE", "yes")]);
+        assert!(matches!(
+            base_enabled(&s, &bad),
+            Err(CacheError::UnknownBase { .. })
+        ));
+    }
+
+    #[test]
+    fn only_toolchains_without_a_compiled_std_want_a_base() {
+        for t in ["go1.20", "go1.23.5", "go1.24rc1", "tip", "mygo"] {
+            assert!(wants_base(t), "{t}");
+        }
+        for t in ["go1.19.13", "go1.4", "go1.9"] {
+            assert!(!wants_base(t), "{t}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn seed_links_outputs_copies_entries_and_keeps_what_the_project_has() {
+        use std::os::unix::fs::MetadataExt as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().join("base");
+        let proj = tmp.path().join("proj");
+        fs::create_dir_all(base.join("ab")).unwrap();
+        fs::create_dir_all(base.join("cd")).unwrap();
+        fs::create_dir_all(proj.join("cd")).unwrap();
+        fs::write(base.join("ab/ab1-d"), "out").unwrap();
+        fs::write(base.join("ab/ab2-a"), "entry").unwrap();
+        fs::write(base.join("cd/cd1-a"), "base entry").unwrap();
+        fs::write(base.join("cd/notes.txt"), "not an entry").unwrap();
+        fs::write(base.join("README"), "readme").unwrap();
+        fs::write(base.join("trim.txt"), "1").unwrap();
+        fs::create_dir_all(base.join("zz")).unwrap();
+        fs::write(base.join("zz/zz-d"), "not a cache folder").unwrap();
+        fs::write(proj.join("cd/cd1-a"), "the project's own").unwrap();
+
+        let s = seed(&base, &proj);
+        assert_eq!(
+            s,
+            Seeded {
+                linked: 1,
+                copied: 1,
+                skipped: 1,
+                failed: 0
+            }
+        );
+        let ino = |p: &Path| fs::metadata(p).unwrap().ino();
+        assert_eq!(ino(&proj.join("ab/ab1-d")), ino(&base.join("ab/ab1-d")));
+        assert_ne!(ino(&proj.join("ab/ab2-a")), ino(&base.join("ab/ab2-a")));
+        assert_eq!(fs::read_to_string(proj.join("ab/ab2-a")).unwrap(), "entry");
+        assert_eq!(
+            fs::read_to_string(proj.join("cd/cd1-a")).unwrap(),
+            "the project's own"
+        );
+        for p in ["README", "trim.txt", "zz", "cd/notes.txt"] {
+            assert!(!proj.join(p).exists(), "{p}");
+        }
+        // No temporary files are left, and a second run finds everything there.
+        assert_eq!(fs::read_dir(proj.join("ab")).unwrap().count(), 2);
+        assert_eq!(seed(&base, &proj).skipped, 3);
+        // The project rewriting its entry leaves the base's.
+        fs::write(proj.join("ab/ab2-a"), "rewritten").unwrap();
+        assert_eq!(fs::read_to_string(base.join("ab/ab2-a")).unwrap(), "entry");
+    }
+}
