@@ -244,7 +244,10 @@ impl CachePlan {
                 s.failed
             );
             let _ = crate::fsx::write_atomic(&marker, text.as_bytes());
-        } else if created && wants_base(&base.toolchain) {
+        } else if created
+            && wants_base(&base.toolchain)
+            && !lock_is_held(&CacheRoot::new(&self.root).base_lock(&base.toolchain))
+        {
             let _ = spawn_build(home, &home.gomux_exe(), &base.toolchain);
         }
     }
