@@ -309,3 +309,22 @@ fn a_half_built_base_is_never_used_and_old_bases_are_trimmed() {
     assert!(out.stdout.contains("removed base/go1.22.3"), "{out}");
     assert!(!folder.exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn an_install_of_go_1_20_or_later_starts_its_base_in_the_background() {
+    let (mut sb, _dir, _mirror) = crate::install::with_mirror(&["go1.22.3", "go1.19.13"]);
+    sb.set_env("GOMUX_CACHE_BASE", Some("auto"));
+    let out = sb.gomux(["install", "1.22.3"]).ok();
+    assert!(out.stderr.contains("in the background"), "{out}");
+    let folder = cache_root(&sb).join("base/go1.22.3");
+    assert!(
+        eventually(|| folder.join("gomux-cache.txt").is_file()),
+        "{out}"
+    );
+    assert!(folder.join("build/ab/ab01-d").is_file());
+    // Go 1.19 ships its standard library compiled: no base.
+    let out = sb.gomux(["install", "1.19.13"]).ok();
+    assert!(!out.stderr.contains("in the background"), "{out}");
+    assert!(!cache_root(&sb).join("base/go1.19.13").exists());
+}
