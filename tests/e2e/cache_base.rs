@@ -328,3 +328,22 @@ fn an_install_of_go_1_20_or_later_starts_its_base_in_the_background() {
     assert!(!out.stderr.contains("in the background"), "{out}");
     assert!(!cache_root(&sb).join("base/go1.19.13").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_base_is_never_writable_by_others_even_under_umask_000() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let sb = based();
+    let gomux = gomux_tests::ensure_built().join(gomux_tests::exe("gomux"));
+    let script = format!("umask 000; exec '{}' cache base 1.22.3", gomux.display());
+    sb.cmd("sh").args(["-c", &script]).ok();
+    let base = base_build(&sb);
+    for d in [
+        base.parent().unwrap(),
+        base.as_path(),
+        base.parent().unwrap().parent().unwrap(),
+    ] {
+        let mode = std::fs::metadata(d).unwrap().permissions().mode();
+        assert_eq!(mode & 0o022, 0, "`{}` is {mode:o}", d.display());
+    }
+}

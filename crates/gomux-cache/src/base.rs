@@ -93,7 +93,7 @@ pub fn build(
 ) -> Result<Built, BaseError> {
     let dir = root.bases_dir();
     if let Some(parent) = dir.parent() {
-        fs::create_dir_all(parent).map_err(|e| fsx::FsError::new("create", parent, e))?;
+        make_dir(parent)?;
     }
     fsx::create_owned_dir(&dir, fsx::FOLDER_MARKER)?;
     let folder = root.base_folder(opts.toolchain);
@@ -147,7 +147,7 @@ pub fn build(
     let build_dir = policy::build_dir(&staging);
     let probe = staging.join("probe");
     for d in [&build_dir, &probe] {
-        fs::create_dir_all(d).map_err(|e| fsx::FsError::new("create", d, e))?;
+        make_dir(d)?;
     }
     let exe = opts.goroot.join("bin").join(gomux_home::exe("go"));
     let go = |args: &[&str], cwd: &Path, module: bool| {
@@ -285,6 +285,17 @@ pub fn build(
         steps,
         ..empty("built")
     })
+}
+
+/// Creates `dir` and its parents with mode 0755 (less the umask): a base is read by every
+/// project, so it is never writable by others, even under `umask 000`.
+fn make_dir(dir: &Path) -> Result<(), fsx::FsError> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
+    b.create(dir)
+        .map_err(|e| fsx::FsError::new("create", dir, e))
 }
 
 /// Public standard-library packages: no `internal`, no `vendor/`, no `cmd/`.

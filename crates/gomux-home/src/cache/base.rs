@@ -169,7 +169,11 @@ pub fn seed(base_build: &Path, project_build: &Path) -> Seeded {
                 continue;
             }
             if !made {
-                if fs::create_dir_all(&dest_dir).is_err() {
+                let mut b = fs::DirBuilder::new();
+                b.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
+                if b.create(&dest_dir).is_err() {
                     out.failed += 1;
                     continue;
                 }
