@@ -17,7 +17,7 @@ fn fake_go() -> Vec<u8> {
 }
 
 /// A sandbox whose mirror serves fake SDKs (runnable: `bin/go` is the fake go) for `versions`.
-fn with_mirror(versions: &[&str]) -> (Sandbox, MirrorDir, Mirror) {
+pub(crate) fn with_mirror(versions: &[&str]) -> (Sandbox, MirrorDir, Mirror) {
     let mut sb = Sandbox::new();
     let mut dir = MirrorDir::new(sb.root.join("mirror"));
     let go = fake_go();

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod cache;
+mod cache_base;
+mod cache_base_real;
 #[cfg(unix)]
 mod cache_store;
 mod deps;

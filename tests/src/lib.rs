@@ -164,6 +164,9 @@ impl Sandbox {
             .env("TMPDIR", &self.tmp)
             .env("LANG", "C")
             .env("NO_COLOR", "1")
+            // The base layer's background builds are off unless a test turns them on
+            // (`tests/e2e/cache_base.rs`), so other tests see no extra processes or folders.
+            .env("GOMUX_CACHE_BASE", "off")
             .current_dir(&self.work);
         for (k, v) in &self.env {
             match v {

@@ -37,7 +37,7 @@ use sandbox::{DEEP, Sandbox};
 const USAGE: &str = "\
 usage: cargo xtask bench [--runs N] [--warmup N] [--install-runs N] [--quick] [--no-install]
                          [--install-on-disk] [--fixtures DIR] [--shim fast|default|FILE]
-                         [--compare FILE]... [--no-write] [--keep]
+                         [--compare FILE]... [--no-write] [--keep] [--caches]
 
 Builds gomux and the proxy in release mode, then measures in a sandbox, interleaved: the proxy's
 overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go env GOROOT`),
@@ -57,6 +57,8 @@ overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go
   --compare FILE    also time this proxy binary, in the same rounds (repeatable): rows for the
                     trivial target 10 levels deep, against the same baseline
   --no-write        print only; leave docs/benchmarks.md alone
+  --caches          only the cache layers part: a second project's first build (real Go from the
+                    fixtures) under policy `shared`, per-project without and with the base layer
   --keep            keep the sandbox folder
 ";
 
@@ -68,6 +70,7 @@ macro_rules! step {
 }
 
 // After `step!`, which it uses.
+mod caches;
 mod install;
 
 fn started_at() -> Instant {
@@ -95,6 +98,7 @@ struct Options {
     write: bool,
     keep: bool,
     quick: bool,
+    caches: bool,
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
@@ -110,6 +114,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
         write: true,
         keep: false,
         quick: false,
+        caches: false,
     };
     let mut it = args.into_iter();
     let number = |v: Option<OsString>, flag: &str| -> Result<usize> {
@@ -145,6 +150,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
                 }
             }
             "--no-write" => o.write = false,
+            "--caches" => o.caches = true,
             "--keep" => o.keep = true,
             "--compare" => o.compare.push(PathBuf::from(
                 it.next().context("`--compare` needs a proxy binary")?,
@@ -179,6 +185,19 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         .with_context(|| format!("cannot read `{}`", shim.display()))?
         .len();
 
+    if o.caches {
+        let fixtures = real::locate(o.fixtures.as_deref()).map_err(anyhow::Error::msg)?;
+        step!("caches: the first build of a second project, three setups");
+        let rounds = if o.quick { 1 } else { o.install_runs.min(3) };
+        let block = caches::run(&gomux, &shim, &fixtures, o.keep, rounds)?;
+        print!("{block}");
+        if o.write {
+            let file = ws.root.join("docs").join("benchmarks.md");
+            caches::write_block(&file, &block)?;
+            step!("wrote {}", file.display());
+        }
+        return Ok(());
+    }
     let started = Instant::now();
     step!("preparing the sandbox");
     let load_before = load_average();

@@ -36,6 +36,8 @@ pub struct Selection {
     /// The machine-wide module store (`store/`): never removed by `project`, only by this,
     /// `all` or an age.
     pub store: bool,
+    /// Base layers: `Some(None)` every base, `Some(Some(name))` the base of one toolchain.
+    pub base: Option<Option<String>>,
     /// Go caches outside the cache root to remove too, as absolute paths.
     pub force: Vec<PathBuf>,
     /// Only folders not used for this long; with nothing else selected, every folder.
@@ -383,6 +385,16 @@ fn targets(
     if sel.store {
         targets.push(find(&root.store_folder(), policy::STORE_DIR.to_string()));
     }
+    match &sel.base {
+        Some(Some(name)) => targets.push(find(&root.base_folder(name), format!("base/{name}"))),
+        Some(None) => targets.extend(
+            all_folders
+                .iter()
+                .filter(|f| f.kind == policy::Kind::Base)
+                .map(Target::from_folder),
+        ),
+        None => {}
+    }
     for p in &sel.force {
         if std::fs::symlink_metadata(p).is_err() {
             notes.push(Note::NothingAt(p.clone()));
@@ -409,6 +421,7 @@ fn targets(
         || sel.job.is_some()
         || sel.toolchain.is_some()
         || sel.store
+        || sel.base.is_some()
         || !sel.force.is_empty();
     if !selected {
         if sel.older_than.is_none() {

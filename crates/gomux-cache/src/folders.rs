@@ -94,10 +94,13 @@ pub fn finish_trash(root: &CacheRoot) -> u64 {
 
 fn folder(kind: Kind, path: PathBuf, name: String) -> Folder {
     let project = cache::read_marker(&path).and_then(|(_, p)| p);
-    let last_use = std::fs::metadata(cache::marker_file(&path))
+    let mut last_use = std::fs::metadata(cache::marker_file(&path))
         .or_else(|_| std::fs::metadata(&path))
         .and_then(|m| m.modified())
         .ok();
+    if kind == Kind::Base {
+        last_use = last_use.max(crate::base::newest_output(&path));
+    }
     Folder {
         kind,
         path,

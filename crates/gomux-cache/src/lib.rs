@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod base;
 pub mod clean;
 pub mod dirhash;
 mod folders;

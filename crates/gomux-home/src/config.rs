@@ -133,6 +133,15 @@ pub const CACHE_MODULE_STORE: Def = Def {
     doc: "With cache policy `project`, every project's module cache shares one download store (`<root>/store/download`): a module version is fetched once per machine.",
 };
 
+/// The base build cache per toolchain.
+pub const CACHE_BASE: Def = Def {
+    var: Some(env::GOMUX_CACHE_BASE),
+    key: Some(keys::CACHE_BASE),
+    kind: Kind::Text,
+    default: "`auto`",
+    doc: "`auto` builds each toolchain's standard library once, in the background, into a base build cache that seeds every project's own; `off` turns the builds and the seeding off ([caches](caches.md#the-base-layer)).",
+};
+
 /// The job id for cache policy `job`.
 pub const JOB_ID: Def = Def {
     var: Some(env::GOMUX_JOB_ID),
@@ -196,6 +205,7 @@ pub const ALL: &[Def] = &[
     CACHE_ROOT,
     CACHE_FORCE,
     CACHE_MODULE_STORE,
+    CACHE_BASE,
     JOB_ID,
     DIST_SERVER,
     DIST_INDEX,

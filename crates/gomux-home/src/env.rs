@@ -38,6 +38,8 @@ vars! {
     GOMUX_CACHE_DIR;
     /// `0` turns the machine-wide module download store off: each project's module cache then keeps its own `cache/download`. Default: on.
     GOMUX_CACHE_MODULE_STORE;
+    /// `off` turns the base build cache per toolchain off: no background builds, no seeding of project caches from it. Default: `auto`.
+    GOMUX_CACHE_BASE;
     /// The job id for the `job` cache policy; it comes before the CI system's own (`CI_JOB_ID`, `GITHUB_RUN_ID`, `BUILDKITE_JOB_ID`, `BUILD_TAG`).
     GOMUX_JOB_ID;
     /// A mirror of the Go downloads: archives at `BASE/<file>`, the index at `BASE/?mode=json&include=all` (`BASE/index.json` for `file://`).

@@ -162,6 +162,10 @@ impl Home {
     pub fn default_cache_root(&self) -> PathBuf {
         self.root.join("cache")
     }
+    /// `logs/<name>`: the output of gomux's background work (base layer builds).
+    pub fn log_file(&self, name: &str) -> PathBuf {
+        self.root.join("logs").join(name)
+    }
     /// `settings.toml`.
     pub fn settings_file(&self) -> PathBuf {
         self.root.join("settings.toml")

@@ -33,6 +33,25 @@ fn main() {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if let Some(ms) = std::env::var_os("FAKE_GO_SLEEP_MS").and_then(|v| v.to_str()?.parse().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    if tool == "go" && words == ["list", "std"] {
+        println!("fmt\nnet/http\ninternal/abi");
+        return;
+    }
+    if tool == "go" && words == ["build", "std"] {
+        // What a real `go build std` leaves, in miniature: an output named by its hash and
+        // the index entry that points at it.
+        let cache = PathBuf::from(std::env::var_os("GOCACHE").unwrap());
+        std::fs::create_dir_all(cache.join("ab")).unwrap();
+        std::fs::write(cache.join("ab/ab01-d"), "compiled fmt\n").unwrap();
+        std::fs::write(cache.join("ab/ab02-a"), "v1 ab02 ab01\n").unwrap();
+        std::fs::write(cache.join("README"), "base readme\n").unwrap();
+        println!("fake build std into {}", cache.display());
+        return;
+    }
     if tool == "go" && args.first().map(String::as_str) == Some("version") && args.len() == 1 {
         println!(
             "go version {version} {}/{}",

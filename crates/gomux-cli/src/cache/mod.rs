@@ -75,6 +75,46 @@ pub fn root(ctx: &Context) -> anyhow::Result<CacheRoot> {
     Ok(CacheRoot::new(root))
 }
 
+/// Starts the base layer of a toolchain just installed building in the background (detached,
+/// nice 19), unless `cache.base = "off"`, the toolchain ships its standard library compiled
+/// (before Go 1.20) or the base exists. Best effort: an install never fails for it.
+pub fn start_base(ctx: &Context, settings: &gomux_home::Settings, toolchain: &str) {
+    let Ok((true, _)) = cache::base::base_enabled(settings, &env_var) else {
+        return;
+    };
+    let Ok((root, _)) = cache::cache_root(&ctx.home, settings, &env_var) else {
+        return;
+    };
+    let Some(name) = cache::safe_folder_name(toolchain) else {
+        return;
+    };
+    let root = CacheRoot::new(root);
+    if !cache::base::wants_base(&name) || cache::base::is_ready(&root.base_folder(&name)) {
+        return;
+    }
+    let exe = std::env::current_exe().unwrap_or_else(|_| ctx.home.gomux_exe());
+    if cache::base::spawn_build(&ctx.home, &exe, &name).is_ok() {
+        eprintln!(
+            "note: building the standard library of {name} in the background for every project's first build (`gomux cache base` shows it; `cache.base = \"off\"` turns it off)"
+        );
+    }
+}
+
+/// Lowers this process (and what it starts) to the lowest priority, nice 19. The proxy's
+/// background builds start at nice 19 already; this is for a build started some other way.
+pub fn lower_priority() {
+    #[cfg(unix)]
+    {
+        unsafe extern "C" {
+            fn setpriority(which: i32, who: u32, prio: i32) -> i32;
+        }
+        // SAFETY: a plain system call on this process; no memory is shared with it.
+        unsafe {
+            setpriority(0, 0, 19);
+        }
+    }
+}
+
 /// Parses a duration such as `7d`, `12h`, `30m`, `90s`, `2w` or `1d12h`.
 pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     let bad = || {

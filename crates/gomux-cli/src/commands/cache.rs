@@ -8,7 +8,9 @@ use std::time::SystemTime;
 
 use gomux_cache::clean::{Planned, Removal, Target};
 use gomux_cache::{Folder, Outcome, Selection, verify};
-use gomux_home::cache::{self as policy, CachePlan, Decision, Effective, Kind, Origin, Source};
+use gomux_home::cache::{
+    self as policy, BaseState, CachePlan, Decision, Effective, Kind, Origin, Source,
+};
 use gomux_version::Request;
 use serde_json::{Value, json};
 
@@ -31,6 +33,25 @@ enum Sub {
     Clean(CleanArgs),
     /// Check a module cache against the hashes Go recorded when it downloaded each module.
     Verify(VerifyArgs),
+    /// Build a toolchain's base layer: its standard library, compiled once for every project.
+    Base(BaseArgs),
+}
+
+#[derive(clap::Args)]
+struct BaseArgs {
+    /// The toolchain (`1.23.5`, `go1.23.5`; default: the one selected here).
+    #[arg(value_name = "TOOLCHAIN")]
+    toolchain: Option<String>,
+    /// Build it again even when it exists (the old base is replaced whole).
+    #[arg(long)]
+    rebuild: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Used by gomux itself: a background build (gives up when another build holds the lock
+    /// or `cache.base = "off"`).
+    #[arg(long, hide = true)]
+    background: bool,
 }
 
 #[derive(clap::Args)]
@@ -64,6 +85,9 @@ struct CleanArgs {
     /// The module store that every project's module downloads are shared through.
     #[arg(long)]
     store: bool,
+    /// The base layer of a toolchain (`1.23.5`); alone, every base layer.
+    #[arg(long, value_name = "VERSION", num_args = 0..=1, default_missing_value = "")]
+    base: Option<String>,
     /// Only folders not used for this long (`7d`, `12h`, `30m`); alone, applies to every folder.
     #[arg(long, value_name = "DURATION")]
     older_than: Option<String>,
@@ -100,6 +124,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         Sub::List(a) => list(ctx, a),
         Sub::Clean(a) => clean(ctx, a),
         Sub::Verify(a) => verify_cmd(ctx, a),
+        Sub::Base(a) => base_cmd(ctx, a),
     }
 }
 
@@ -168,6 +193,11 @@ pub fn plan_json(here: &cache::Here) -> Value {
         "reason": p.reason(),
         "module_store": p.module_store,
         "module_store_note": store_line(p),
+        "base": p.base.as_ref().map(|b| json!({
+            "path": policy::build_dir(&b.folder),
+            "state": p.base_state().map(|s| s.as_str()),
+            "from": source_text(&b.from),
+        })),
     })
 }
 
@@ -219,6 +249,21 @@ pub fn plan_lines(here: &cache::Here) -> Vec<String> {
     if let Some(line) = store_line(p) {
         out.push(format!("{:<11} {line}", "mod store"));
     }
+    if let (Some(b), Some(state)) = (&p.base, p.base_state()) {
+        let what = match state {
+            BaseState::Off => format!("off (from {})", b.from),
+            BaseState::None => "none yet: the first build compiles the standard library (`gomux cache base` builds it once for every project)".into(),
+            BaseState::Building => "building in the background".into(),
+            BaseState::Ready => "ready: the next `go` call here seeds this project's build cache from it".into(),
+            BaseState::Seeded => "seeded: this project's build cache shares its standard library".into(),
+        };
+        out.push(format!(
+            "{:<11} {}",
+            "base layer",
+            policy::build_dir(&b.folder).display()
+        ));
+        out.push(format!("{:<11} {what}", ""));
+    }
     out.push(format!(
         "{:<11} {} ({})",
         "cache root",
@@ -240,13 +285,15 @@ fn dir(ctx: &Context, args: DirArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn folder_json(f: &Folder, size: u64) -> Value {
+fn folder_json(f: &Folder, size: u64, usage: &gomux_cache::base::Usage) -> Value {
     json!({
         "kind": f.kind.as_str(),
         "folder": f.name,
         "path": f.path,
         "project": f.project,
         "size": size,
+        "shared": usage.shared,
+        "own": usage.own,
         "last_use": f.last_use.map(gomux_home::time::rfc3339),
         "last_use_unix": f.last_use.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).map(|d| d.as_secs()),
     })
@@ -256,13 +303,15 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     let root = cache::root(ctx)?;
     cache::finish_trash(&root);
     let folders = cache::folders(&root);
-    let sizes: Vec<u64> = folders.iter().map(|f| gomux_cache::size(&f.path)).collect();
-    let total: u64 = sizes.iter().sum();
+    let paths: Vec<PathBuf> = folders.iter().map(|f| f.path.clone()).collect();
+    let (usages, total) = gomux_cache::base::usage(&paths);
+    let sizes: Vec<u64> = usages.iter().map(|u| u.shared + u.own).collect();
     if args.json {
         let items: Vec<Value> = folders
             .iter()
             .zip(&sizes)
-            .map(|(f, s)| folder_json(f, *s))
+            .zip(&usages)
+            .map(|((f, s), u)| folder_json(f, *s, u))
             .collect();
         let out = json!({"root": root.path(), "folders": items, "total": total});
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -282,10 +331,10 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<width$}  {:>10}  {:<12}  PROJECT",
-        "FOLDER", "SIZE", "LAST USE"
+        "{:<width$}  {:>10}  {:>10}  {:<12}  PROJECT",
+        "FOLDER", "OWN", "SHARED", "LAST USE"
     )?;
-    for (f, size) in folders.iter().zip(&sizes) {
+    for (f, u) in folders.iter().zip(&usages) {
         let used = f
             .last_use
             .map(|t| cache::human_age(t, now))
@@ -294,13 +343,15 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
             (_, Some(p)) => p.clone(),
             (Kind::Shared, None) => "(shared)".into(),
             (Kind::Store, None) => "(module store: downloads shared by every project)".into(),
+            (Kind::Base, None) => "(base layer)".into(),
             _ => String::new(),
         };
         writeln!(
             out,
-            "{:<width$}  {:>10}  {:<12}  {project}",
+            "{:<width$}  {:>10}  {:>10}  {:<12}  {project}",
             f.name,
-            cache::human_size(*size),
+            cache::human_size(u.own),
+            cache::human_size(u.shared),
             used
         )?;
     }
@@ -380,17 +431,13 @@ fn selection(ctx: &Context, args: &CleanArgs) -> anyhow::Result<Selection> {
         other => other.map(str::to_string),
     };
     let toolchain = match &args.toolchain {
-        Some(v) => match Request::parse(v) {
-            Ok(Request::Exact(name)) => Some(name),
-            Ok(Request::Family(_)) => {
-                return Err(crate::with_hint(
-                    format!("`--toolchain {v}` names a family, not one toolchain"),
-                    &["give an exact version such as `1.22.3` or `go1.22.3`"],
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        },
+        Some(v) => Some(exact_toolchain(v, "--toolchain")?),
         None => None,
+    };
+    let base = match args.base.as_deref() {
+        None => None,
+        Some("") => Some(None),
+        Some(v) => Some(Some(exact_toolchain(v, "--base")?)),
     };
     Ok(Selection {
         project,
@@ -398,6 +445,7 @@ fn selection(ctx: &Context, args: &CleanArgs) -> anyhow::Result<Selection> {
         job,
         toolchain,
         store: args.store,
+        base,
         force,
         older_than,
         dry_run: args.dry_run,
@@ -696,4 +744,93 @@ fn store_text(s: &gomux_cache::store::StoreReport) {
     eprintln!(
         "hint: module folders already extracted from a bad zip: `gomux cache verify --all --fix` finds and removes them"
     );
+}
+
+/// An exact toolchain name from an argument (`1.22.3`, `go1.22.3`, a linked name).
+fn exact_toolchain(v: &str, flag: &str) -> anyhow::Result<String> {
+    match Request::parse(v) {
+        Ok(Request::Exact(name)) => Ok(name),
+        Ok(Request::Family(_)) => Err(crate::with_hint(
+            format!("`{flag} {v}` names a family, not one toolchain"),
+            &["give an exact version such as `1.22.3` or `go1.22.3`"],
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn base_cmd(ctx: &Context, args: BaseArgs) -> anyhow::Result<ExitCode> {
+    let settings = ctx.settings()?;
+    let env = |k: &str| std::env::var_os(k);
+    if args.background {
+        cache::lower_priority();
+        let (on, _) = policy::base::base_enabled(&settings, &env)?;
+        if !on {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let name = match &args.toolchain {
+        Some(v) => exact_toolchain(v, "gomux cache base")?,
+        None => cache::project_and_toolchain(ctx, &ctx.cwd)?
+            .1
+            .ok_or_else(|| {
+                crate::with_hint(
+                    "no toolchain is selected here",
+                    &["name one: `gomux cache base 1.23.5`"],
+                )
+            })?,
+    };
+    let Some(goroot) = ctx.home.find_toolchain(&name)? else {
+        return Err(crate::with_hint(
+            format!("{name} is not installed"),
+            &[&format!("run `gomux install {name}` first")],
+        ));
+    };
+    let safe = policy::safe_folder_name(&name).unwrap_or_else(|| "unknown".into());
+    let root = cache::root(ctx)?;
+    let started = std::time::Instant::now();
+    let opts = gomux_cache::base::Options {
+        toolchain: &safe,
+        goroot: &goroot,
+        rebuild: args.rebuild,
+        wait: !args.background,
+    };
+    let quiet = args.json;
+    let built = gomux_cache::base::build(&root, &opts, &mut |line| {
+        if !quiet || args.background {
+            eprintln!("{line}");
+        }
+    })?;
+    if args.json {
+        let mut v = serde_json::to_value(&built)?;
+        v["toolchain"] = json!(name);
+        v["build"] = json!(policy::build_dir(&built.folder));
+        v["seconds"] = json!(started.elapsed().as_secs_f64());
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match built.state {
+        "exists" => println!(
+            "the base layer of {name} exists: `{}` ({} files, {}); `--rebuild` builds it again",
+            policy::build_dir(&built.folder).display(),
+            built.files,
+            cache::human_size(built.bytes)
+        ),
+        "busy" => println!("another gomux is building the base layer of {name}"),
+        _ => {
+            for s in built.steps.iter().filter(|s| !s.ok) {
+                eprintln!(
+                    "note: `go {}` failed; `go vet` and `go test` build that part in each project",
+                    s.args
+                );
+            }
+            println!(
+                "built the base layer of {name} in {:.1} s: `{}` ({} files, {})",
+                started.elapsed().as_secs_f64(),
+                policy::build_dir(&built.folder).display(),
+                built.files,
+                cache::human_size(built.bytes)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -102,6 +102,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let done = dist.install(&name)?;
         changed |= done.fresh;
         report(&done);
+        if done.fresh {
+            crate::cache::start_base(ctx, &settings, &done.name);
+        }
     }
     if changed {
         sync_proxies(ctx, "");
@@ -202,6 +205,7 @@ fn for_proxy(
     }
     let done = dist.install(&name)?;
     if done.fresh {
+        crate::cache::start_base(ctx, settings, &done.name);
         sync_proxies(ctx, "gomux: ");
     }
     let Some((program, argv)) = exec.split_first() else {

@@ -20,6 +20,13 @@ pub enum CacheError {
         /// Which setting or variable gave it.
         from: Source,
     },
+    /// `cache.base` is neither `auto` nor `off`.
+    UnknownBase {
+        /// The value as it was written.
+        value: String,
+        /// Which setting or variable gave it.
+        from: Source,
+    },
     /// The cache root is a relative path.
     RelativeRoot {
         /// The relative root as it was given.
@@ -60,6 +67,10 @@ impl fmt::Display for CacheError {
             CacheError::UnknownMode { value, from } => write!(
                 f,
                 "unknown cache mode `{value}` (from {from}); use one of `project`, `shared`, `toolchain`, `job`, `off`"
+            ),
+            CacheError::UnknownBase { value, from } => write!(
+                f,
+                "unknown base layer setting `{value}` (from {from}); use `auto` or `off`"
             ),
             CacheError::RelativeRoot { path, from } => write!(
                 f,
@@ -123,7 +134,7 @@ impl Hints for CacheError {
                 "or set `GOMUX_CACHE_MODE=off` to let Go use its own caches".into(),
             ],
             CacheError::Settings(e) => e.hints(),
-            CacheError::UnknownMode { .. } => Vec::new(),
+            CacheError::UnknownMode { .. } | CacheError::UnknownBase { .. } => Vec::new(),
         }
     }
 }

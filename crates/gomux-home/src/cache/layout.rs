@@ -15,6 +15,8 @@ pub enum Kind {
     Job,
     /// The one `store/` folder: the module downloads every project shares.
     Store,
+    /// A toolchain's base layer under `base/` ([`super::base`]).
+    Base,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
             Kind::Toolchain => "toolchain",
             Kind::Job => "job",
             Kind::Store => "store",
+            Kind::Base => "base",
         }
     }
 }
@@ -76,13 +79,14 @@ impl CacheRoot {
     }
     /// The folders that hold cache folders, and the two single ones (`shared/`, `store/`): what
     /// `gomux cache clean --all` may remove.
-    pub fn group_dirs(&self) -> [(Kind, PathBuf); 5] {
+    pub fn group_dirs(&self) -> [(Kind, PathBuf); 6] {
         [
             (Kind::Project, self.projects_dir()),
             (Kind::Shared, self.shared_folder()),
             (Kind::Toolchain, self.toolchains_dir()),
             (Kind::Job, self.jobs_dir()),
             (Kind::Store, self.store_folder()),
+            (Kind::Base, self.bases_dir()),
         ]
     }
 }

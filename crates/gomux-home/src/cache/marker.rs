@@ -69,6 +69,13 @@ impl CachePlan {
     /// time when it is older than [`TOUCH_EVERY`]. One `stat` per folder when nothing is due,
     /// and one more for the module store's link when the plan uses the store.
     pub fn prepare(&self, now: SystemTime) -> Result<(), CacheError> {
+        self.prepare_created(now).map(drop)
+    }
+
+    /// [`CachePlan::prepare`], saying whether a folder was created by this call (the base
+    /// layer starts a background build only then).
+    pub fn prepare_created(&self, now: SystemTime) -> Result<bool, CacheError> {
+        let mut created = false;
         for (folder, kind) in self.folders() {
             let marker = marker_file(&folder);
             match std::fs::metadata(&marker) {
@@ -89,13 +96,16 @@ impl CachePlan {
                         }
                     }
                 }
-                Err(_) => self.create_folder(&folder, kind)?,
+                Err(_) => {
+                    self.create_folder(&folder, kind)?;
+                    created = true;
+                }
             }
         }
         if let (Some(store), Some(modcache)) = (&self.module_store, &self.gomodcache) {
             super::store::ensure_link(modcache, store);
         }
-        Ok(())
+        Ok(created)
     }
 
     /// The slow path of [`CachePlan::prepare`], taken once per folder: creates the group

@@ -18,6 +18,7 @@
 //! jobs/<id>/{build,mod,gomux-cache.txt}                    policy `job`
 //! store/{download,gomux-cache.txt}                          the module store (`project`'s
 //!                                                           `mod/cache/download` links here)
+//! base/<toolchain>/{build,gomux-cache.txt}                 the base layer ([`base`])
 //! ```
 //!
 //! The second decision: a cache root may be `/`, a home folder or a folder full of the user's
@@ -27,6 +28,7 @@
 //! never adopts a folder that already holds something and has no marker (an installed SDK
 //! under `toolchains/`, the user's `~/shared`): the call fails and names the folder instead.
 
+pub mod base;
 mod effective;
 mod error;
 mod job;
@@ -37,6 +39,7 @@ mod store;
 #[cfg(test)]
 mod tests;
 
+pub use base::{BaseState, BaseUse};
 pub use effective::{Effective, Origin, effective, effective_with};
 pub use error::CacheError;
 pub use job::job_id;

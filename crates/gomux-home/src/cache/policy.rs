@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::base::{BaseUse, base_enabled};
 use super::{
     CacheError, CacheRoot, Kind, build_dir, canonical_project, job_id, mod_dir, safe_folder_name,
 };
@@ -147,6 +148,9 @@ pub struct CachePlan {
     /// `mod/cache/download` links to; `None` when the store is not used (another policy, the
     /// user's own GOMODCACHE, `cache.module_store = false`, Windows).
     pub module_store: Option<PathBuf>,
+    /// The toolchain's base layer that seeds this plan's build cache: only for a per-project or
+    /// per-job GOCACHE that gomux sets ([`super::base`]).
+    pub base: Option<BaseUse>,
 }
 
 /// The cache root the settings and environment choose, and where it came from.
@@ -193,7 +197,8 @@ pub fn plan(
     toolchain: &str,
 ) -> Result<CachePlan, CacheError> {
     let p = compute(home, settings, get, project_root, toolchain)?;
-    p.prepare(SystemTime::now())?;
+    let created = p.prepare_created(SystemTime::now())?;
+    p.use_base(home, created);
     Ok(p)
 }
 
@@ -279,6 +284,19 @@ pub fn compute(
     } else {
         None
     };
+    let base = match (&scope, &gocache) {
+        (Scope::Project { .. } | Scope::Job { .. }, Some(_)) => {
+            let (enabled, from) = base_enabled(settings, get)?;
+            let name = safe_folder_name(toolchain).unwrap_or_else(|| "unknown".into());
+            Some(BaseUse {
+                folder: layout.base_folder(&name),
+                toolchain: name,
+                enabled,
+                from,
+            })
+        }
+        _ => None,
+    };
     Ok(CachePlan {
         gocache,
         gomodcache,
@@ -290,6 +308,7 @@ pub fn compute(
         root_from,
         scope,
         module_store,
+        base,
     })
 }
 

@@ -33,6 +33,7 @@ fn the_registry_is_complete_and_consistent() {
         keys::CACHE_ROOT,
         keys::CACHE_FORCE,
         keys::CACHE_MODULE_STORE,
+        keys::CACHE_BASE,
         keys::DIST_SERVER,
         keys::DIST_INDEX,
     ];

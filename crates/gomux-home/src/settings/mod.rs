@@ -174,6 +174,8 @@ pub mod keys {
     pub const CACHE_FORCE: &str = "cache.force";
     /// When true (the default), project module caches share one download store (bool).
     pub const CACHE_MODULE_STORE: &str = "cache.module_store";
+    /// The base build cache per toolchain (`auto`, `off`).
+    pub const CACHE_BASE: &str = "cache.base";
     /// A mirror of the Go downloads.
     pub const DIST_SERVER: &str = "dist.server";
     /// The release index location.
