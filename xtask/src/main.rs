@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod docs;
+mod fidelity;
 mod fixtures;
 mod install;
 mod test;
@@ -26,6 +27,10 @@ const TASKS: &[(&str, &str)] = &[
     (
         "fixtures",
         "build real Go SDK archives and a release index (a `file://` mirror) for the real-Go tests",
+    ),
+    (
+        "fidelity",
+        "compare gomux's toolchain choice with real Go releases on generated cases",
     ),
     (
         "docs",
@@ -60,6 +65,7 @@ fn run(task: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<()> {
         Some("install") => install::run(args),
         Some("test") => test::run(args),
         Some("docs") => docs::run(args),
+        Some("fidelity") => fidelity::run(args),
         Some("bench") => bench::run(args),
         Some("help" | "-h" | "--help") => {
             print!("{}", usage());
