@@ -10,30 +10,39 @@
 use std::fmt::Write as _;
 
 /// One file of a case: a path below the case root (`/`-separated) and its text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct File {
     pub path: String,
     pub text: String,
 }
 
 /// A generated case, before the placeholders are filled in.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Case {
-    /// The index in the corpus (stable for a given generator).
+    /// The index in the corpus (stable for a given generator); kept cases come after it.
+    #[serde(skip)]
     pub id: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<File>,
     /// Folder symlinks: (link path, target path), both below the case root.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<(String, String)>,
     /// Folders that exist (besides the working folder and the files' folders): a `-C` target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dirs: Vec<String>,
     /// Variables set on top of the base environment (`{root}` is the case root).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
     /// The working folder below the case root ("" is the root); it may go through a link, and
     /// `PWD` then names the logical path as a shell would.
+    #[serde(default)]
     pub cwd: String,
     /// The `go` arguments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
     /// Fake toolchains (`go1.30.0`) put on PATH; each prints its own name when run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fakes: Vec<String>,
 }
 
@@ -207,6 +216,37 @@ pub fn corpus() -> Vec<Case> {
     (0..FULL).map(generate).collect()
 }
 
+/// Minimal cases kept from earlier runs (each once a disagreement): they run with every
+/// sample, after the generated ones.
+const REGRESSIONS: &str = include_str!("regressions.json");
+
+/// The kept minimal cases, numbered after the corpus.
+pub fn regressions() -> anyhow::Result<Vec<Case>> {
+    parse_cases(REGRESSIONS, FULL)
+}
+
+/// Cases from their JSON form (a list), numbered from `first`.
+pub fn parse_cases(json: &str, first: usize) -> anyhow::Result<Vec<Case>> {
+    let mut list: Vec<Case> =
+        serde_json::from_str(json).map_err(|e| anyhow::anyhow!("kept cases: invalid JSON: {e}"))?;
+    for (i, c) in list.iter_mut().enumerate() {
+        c.id = first + i;
+    }
+    Ok(list)
+}
+
+/// Cases in the JSON form [`parse_cases`] reads, one per line.
+pub fn to_json(cases: &[&Case]) -> anyhow::Result<String> {
+    let mut s = String::from("[\n");
+    for (i, c) in cases.iter().enumerate() {
+        s.push_str("  ");
+        s.push_str(&serde_json::to_string(c)?);
+        s.push_str(if i + 1 < cases.len() { ",\n" } else { "\n" });
+    }
+    s.push_str("]\n");
+    Ok(s)
+}
+
 /// `go` lines: every form the quick line scan and the version grammar distinguish.
 const GO_LINES: &[&str] = &[
     "go {L}",
@@ -312,7 +352,7 @@ const GOTOOLCHAINS: &[&str] = &[
 ];
 
 /// Sub-commands (the `go` arguments after the optional `-C`).
-const COMMANDS: &[&[&str]] = &[
+pub const COMMANDS: &[&[&str]] = &[
     &["version"],
     &["version"],
     &["build"],

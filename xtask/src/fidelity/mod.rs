@@ -203,13 +203,16 @@ pub struct ReleaseSummary {
     pub disagree: usize,
 }
 
-/// One disagreement, shrunk.
+/// One distinct minimal case (placeholder form) and how every release answers it.
 struct Finding {
+    /// The first release it disagreed on, and the corpus case it was shrunk from.
     release: String,
     original: usize,
+    /// How many disagreeing cases shrank to it (over all releases).
+    count: usize,
     case: Case,
-    go: Outcome,
-    gomux: Outcome,
+    /// Per release: name, the case resolved for it, Go's and gomux's answers, the verdict.
+    answers: Vec<(String, Case, Outcome, Outcome, Verdict)>,
 }
 
 fn run_with(o: &Options) -> Result<Vec<ReleaseSummary>> {
@@ -232,11 +235,17 @@ fn run_with(o: &Options) -> Result<Vec<ReleaseSummary>> {
     let report_path = o.report.clone().unwrap_or_else(|| base.join("report.md"));
 
     let corpus = cases::corpus();
-    let chosen = choose(corpus.len(), o);
+    let regressions = cases::regressions()?;
+    let mut chosen: Vec<&Case> = choose(corpus.len(), o)
+        .into_iter()
+        .map(|i| &corpus[i])
+        .collect();
+    chosen.extend(regressions.iter());
     eprintln!(
-        "fidelity: {} of {} cases per release ({}), gomux `{}`",
-        chosen.len(),
+        "fidelity: {} of {} generated cases and {} kept minimal cases per release ({}), gomux `{}`",
+        chosen.len() - regressions.len(),
         corpus.len(),
+        regressions.len(),
         if o.full {
             "full".to_string()
         } else {
@@ -245,60 +254,69 @@ fn run_with(o: &Options) -> Result<Vec<ReleaseSummary>> {
         gomux.display()
     );
 
-    let mut summaries = Vec::new();
-    let mut findings: Vec<Finding> = Vec::new();
+    // The sandboxes live in the temp folder, away from any go.mod or pin file of the
+    // repository that a walk up from a case could reach.
+    let sandboxes = std::env::temp_dir().join(format!("gomux-fidelity-{}", std::process::id()));
+    let _cleanup = RemoveOnDrop(sandboxes.clone(), o.keep);
+    let mut benches: Vec<(Bench, Versions)> = Vec::new();
     for goroot in &goroots {
-        let started = Instant::now();
-        let bench = Bench::create(&base.join("sandbox"), goroot, &gomux, o.keep)?;
+        let bench = Bench::create(&sandboxes, goroot, &gomux, o.keep)?;
         let versions = Versions::from_name(&bench.name)
             .with_context(|| format!("cannot read a version from `{}`", bench.name))?;
-        let resolved: Vec<Case> = chosen
-            .iter()
-            .map(|&i| versions.resolve(&corpus[i]))
-            .collect();
-        let results = parallel(&resolved, |c| bench.observe(c))?;
+        bench.calibrate(cases::COMMANDS)?;
+        benches.push((bench, versions));
+    }
+
+    let mut summaries = Vec::new();
+    // Distinct minimal cases (by their placeholder rendering), in the order found.
+    let mut minimal: BTreeMap<String, (String, usize, usize, Case)> = BTreeMap::new();
+    for (bench, versions) in &benches {
+        let started = Instant::now();
+        let results = parallel(&chosen, |c| bench.observe(&versions.resolve(c)))?;
         let mut s = ReleaseSummary {
             name: bench.name.clone(),
-            total: resolved.len(),
+            total: chosen.len(),
             agree: 0,
             deliberate: 0,
             disagree: 0,
         };
         let mut bad = Vec::new();
-        for (case, (go, gm)) in resolved.iter().zip(results) {
+        for (case, (go, gm)) in chosen.iter().zip(results) {
             match verdict(&go, &gm) {
                 Verdict::Agree => s.agree += 1,
                 Verdict::Deliberate => s.deliberate += 1,
                 Verdict::Disagree => {
                     s.disagree += 1;
-                    bad.push((case.clone(), go, gm));
+                    bad.push(((*case).clone(), go, gm));
                 }
             }
         }
-        let observed = started.elapsed();
         eprintln!(
             "{}: {} cases in {:.1} s, {} disagree; shrinking",
             bench.name,
             s.total,
-            observed.as_secs_f64(),
+            started.elapsed().as_secs_f64(),
             s.disagree
         );
+        let done = AtomicUsize::new(0);
         let shrunk = parallel(&bad, |(case, go, gm)| {
             let small = shrink::shrink(
                 case,
                 SHRINK_BUDGET,
-                |c| matches!(bench.observe(c), Ok((g, m)) if g == *go && m == *gm),
+                |c| matches!(bench.observe(&versions.resolve(c)), Ok((g, m)) if g == *go && m == *gm),
             );
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if n % 50 == 0 {
+                eprintln!("{}: shrunk {n}/{}", bench.name, bad.len());
+            }
             Ok(small)
         })?;
-        for ((case, go, gm), small) in bad.into_iter().zip(shrunk) {
-            findings.push(Finding {
-                release: bench.name.clone(),
-                original: case.id,
-                case: small,
-                go,
-                gomux: gm,
-            });
+        for ((case, _, _), small) in bad.iter().zip(shrunk) {
+            let key = cases::render(&small);
+            minimal
+                .entry(key)
+                .or_insert_with(|| (bench.name.clone(), case.id, 0, small))
+                .2 += 1;
         }
         eprintln!(
             "{}: done in {:.1} s",
@@ -308,11 +326,43 @@ fn run_with(o: &Options) -> Result<Vec<ReleaseSummary>> {
         summaries.push(s);
     }
 
+    // Every minimal case on every release: which releases it disagrees on is half its story.
+    let minimal: Vec<(String, usize, usize, Case)> = minimal.into_values().collect();
+    let mut findings = Vec::new();
+    let answers = parallel(&minimal, |(_, _, _, case)| {
+        benches
+            .iter()
+            .map(|(bench, versions)| {
+                let resolved = versions.resolve(case);
+                let (go, gm) = bench.observe(&resolved)?;
+                let v = verdict(&go, &gm);
+                Ok((bench.name.clone(), resolved, go, gm, v))
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    for ((release, original, count, case), answers) in minimal.into_iter().zip(answers) {
+        findings.push(Finding {
+            release,
+            original,
+            count,
+            case,
+            answers,
+        });
+    }
+
     let report = report(&summaries, &findings, o, chosen.len());
     std::fs::write(&report_path, &report)
         .with_context(|| format!("cannot write `{}`", report_path.display()))?;
+    let json_path = report_path.with_extension("json");
+    let kept: Vec<&Case> = findings.iter().map(|f| &f.case).collect();
+    std::fs::write(&json_path, cases::to_json(&kept)?)
+        .with_context(|| format!("cannot write `{}`", json_path.display()))?;
     eprint!("{}", short_summary(&findings));
-    eprintln!("report: {}", report_path.display());
+    eprintln!(
+        "report: {} (the minimal cases, to keep in xtask/src/fidelity/regressions.json: {})",
+        report_path.display(),
+        json_path.display()
+    );
     for s in &summaries {
         println!(
             "{}: agree {}/{} (deliberate {}, disagree {})",
@@ -320,6 +370,17 @@ fn run_with(o: &Options) -> Result<Vec<ReleaseSummary>> {
         );
     }
     Ok(summaries)
+}
+
+/// Removes a folder when dropped, unless it is to be kept.
+struct RemoveOnDrop(PathBuf, bool);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if !self.1 {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// Which corpus indexes run: all with `--full`, else a seeded sample, in index order.
@@ -393,14 +454,28 @@ fn gomux_binary(build: bool) -> Result<PathBuf> {
     Ok(gomux)
 }
 
-/// The group a finding belongs to: the two answers' kinds and what is left in the shrunk case.
+/// The group a finding belongs to: the two answers' kinds where it disagrees, the releases it
+/// disagrees on, and what is left in the minimal case.
 fn group_key(f: &Finding) -> String {
     let kind = |o: &Outcome| match o {
         Outcome::Runs(_) => "runs".to_string(),
         Outcome::Error(c) => format!("error {c}"),
         Outcome::Other(_) => "other".to_string(),
     };
-    let mut parts = vec![format!("go {} / gomux {}", kind(&f.go), kind(&f.gomux))];
+    let bad: Vec<&(String, Case, Outcome, Outcome, Verdict)> = f
+        .answers
+        .iter()
+        .filter(|a| a.4 == Verdict::Disagree)
+        .collect();
+    let mut parts = Vec::new();
+    match bad.first() {
+        Some((_, _, go, gm, _)) => parts.push(format!("go {} / gomux {}", kind(go), kind(gm))),
+        None => parts.push("no longer disagrees".to_string()),
+    }
+    if !bad.is_empty() && bad.len() < f.answers.len() {
+        let names: Vec<&str> = bad.iter().map(|a| a.0.as_str()).collect();
+        parts.push(format!("only {}", names.join(",")));
+    }
     let env: Vec<&str> = f.case.env.iter().map(|(k, _)| k.as_str()).collect();
     if !env.is_empty() {
         parts.push(format!("env {}", env.join(",")));
@@ -444,20 +519,11 @@ fn group_key(f: &Finding) -> String {
     parts.join("; ")
 }
 
-/// Distinct shrunk cases per release, grouped.
-fn grouped(findings: &[Finding]) -> BTreeMap<String, Vec<(&Finding, usize)>> {
-    // (release, rendering) -> first finding and how many originals shrank to it.
-    let mut distinct: BTreeMap<(String, String), (&Finding, usize)> = BTreeMap::new();
+/// The findings by group.
+fn grouped(findings: &[Finding]) -> BTreeMap<String, Vec<&Finding>> {
+    let mut groups: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
-        let key = (
-            f.release.clone(),
-            format!("{}{}{}", cases::render(&f.case), f.go, f.gomux),
-        );
-        distinct.entry(key).or_insert((f, 0)).1 += 1;
-    }
-    let mut groups: BTreeMap<String, Vec<(&Finding, usize)>> = BTreeMap::new();
-    for (_, (f, n)) in distinct {
-        groups.entry(group_key(f)).or_default().push((f, n));
+        groups.entry(group_key(f)).or_default().push(f);
     }
     groups
 }
@@ -471,9 +537,11 @@ fn report(
     let mut s = String::from("# gomux fidelity report\n\n");
     let _ = writeln!(
         s,
-        "{chosen} cases per release ({}). `{{root}}` is the case's own folder; every case also \
-         has the base environment (GOPROXY=off, GOSUMDB=off, GOFLAGS=, GOPATH=~bad, an absolute \
-         GOMODCACHE, HOME and TMPDIR in the case folder, PWD = the working folder).\n",
+        "{chosen} cases per release ({}). Paths are below the case's own folder (`{{root}}`); \
+         every case also has the base environment (GOPROXY=off, GOSUMDB=off, GOFLAGS=, \
+         GOPATH=~bad, an absolute GOMODCACHE, HOME and TMPDIR in the case folder, PWD = the \
+         working folder). Each minimal case is shown as written for the first release it \
+         disagreed on, then answered by every release.\n",
         if o.full {
             "full corpus".to_string()
         } else {
@@ -488,20 +556,38 @@ fn report(
         );
     }
     let groups = grouped(findings);
-    let _ = writeln!(s, "\n{} groups of distinct shrunk cases\n", groups.len());
+    let _ = writeln!(
+        s,
+        "\n{} distinct minimal cases in {} groups\n",
+        findings.len(),
+        groups.len()
+    );
     for (key, items) in &groups {
         let _ = writeln!(s, "## {key}\n");
-        for (f, n) in items {
+        for f in items {
+            let shown = f
+                .answers
+                .iter()
+                .find(|a| a.0 == f.release)
+                .map(|a| &a.1)
+                .unwrap_or(&f.case);
             let _ = writeln!(
                 s,
-                "### {} (case {}, {} case(s) shrank to this)\n```\n{}  Go:    {}\n  gomux: {}\n```\n",
-                f.release,
+                "### from case {} on {} ({} case(s) shrank to this)\n```\n{}",
                 f.original,
-                n,
-                cases::render(&f.case),
-                f.go,
-                f.gomux
+                f.release,
+                f.count,
+                cases::render(shown)
             );
+            for (name, _, go, gm, v) in &f.answers {
+                let mark = match v {
+                    Verdict::Agree => "agree",
+                    Verdict::Deliberate => "deliberate",
+                    Verdict::Disagree => "DISAGREE",
+                };
+                let _ = writeln!(s, "  {name}: Go {go} | gomux {gm} -> {mark}");
+            }
+            let _ = writeln!(s, "```\n");
         }
     }
     s
@@ -510,7 +596,7 @@ fn report(
 fn short_summary(findings: &[Finding]) -> String {
     let mut s = String::new();
     for (key, items) in grouped(findings) {
-        let n: usize = items.iter().map(|(_, n)| n).sum();
+        let n: usize = items.iter().map(|f| f.count).sum();
         let _ = writeln!(s, "disagree: {key} ({} distinct, {n} cases)", items.len());
     }
     s

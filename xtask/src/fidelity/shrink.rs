@@ -93,18 +93,30 @@ pub fn candidates(case: &Case) -> Vec<Case> {
 pub fn shrink(case: &Case, budget: usize, mut same: impl FnMut(&Case) -> bool) -> Case {
     let mut best = case.clone();
     let mut tries = 0;
-    'outer: loop {
-        for c in candidates(&best) {
-            if tries >= budget {
-                break 'outer;
+    // Passes over the candidates; after a cut the next pass resumes where this one was (the
+    // cuts before it failed a moment ago and most still fail), until a pass cuts nothing.
+    let mut at = 0;
+    let mut cut_in_pass = false;
+    loop {
+        let list = candidates(&best);
+        if at >= list.len() {
+            if !cut_in_pass {
+                break;
             }
-            tries += 1;
-            if same(&c) {
-                best = c;
-                continue 'outer;
-            }
+            at = 0;
+            cut_in_pass = false;
+            continue;
         }
-        break;
+        if tries >= budget {
+            break;
+        }
+        tries += 1;
+        if same(&list[at]) {
+            best = list[at].clone();
+            cut_in_pass = true;
+        } else {
+            at += 1;
+        }
     }
     best
 }
