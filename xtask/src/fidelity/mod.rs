@@ -306,7 +306,7 @@ fn run_with(o: &Options) -> Result<Vec<ReleaseSummary>> {
                 |c| matches!(bench.observe(&versions.resolve(c)), Ok((g, m)) if g == *go && m == *gm),
             );
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 50 == 0 {
+            if n.is_multiple_of(50) {
                 eprintln!("{}: shrunk {n}/{}", bench.name, bad.len());
             }
             Ok(small)
