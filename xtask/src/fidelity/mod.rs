@@ -57,7 +57,7 @@ pub struct Options {
     pub report: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: cargo xtask fidelity [--go GOROOT ...|--fixtures DIR] [--seed N] [--sample N] [--full] [--keep] [--no-build] [--report FILE] [--ci]
+const USAGE: &str = "usage: cargo xtask fidelity [--go GOROOT ...|--fixtures DIR] [--seed N] [--sample N] [--full] [--keep] [--no-build] [--report FILE] [--ci] [--dump]
 
 Runs generated cases through each real Go release and through `gomux show --json` (that
 release as gomux's default) and compares the choices. Without --go, the releases are the
@@ -65,6 +65,7 @@ GOROOTs in DIR/unpacked/*/go (DIR: --fixtures, else GOMUX_FIXTURES). Default: a 
 sample of 300 cases per release; --full runs the whole corpus. The last lines are
 `agree N/M` per release; disagreements, shrunk, go to the report file (path printed).
 --ci runs the default sample on the oldest and the newest fixture release only.
+--dump prints the whole corpus (placeholder form, JSON, one case a line) and stops.
 ";
 
 /// The options, or None for `--help` (the usage is printed).
@@ -108,6 +109,12 @@ fn parse(args: Vec<OsString>) -> Result<Option<Options>> {
             Some("--keep") => o.keep = true,
             Some("--no-build") => o.build = false,
             Some("--ci") => o.ci = true,
+            Some("--dump") => {
+                let corpus = cases::corpus();
+                let all: Vec<&Case> = corpus.iter().collect();
+                print!("{}", cases::to_json(&all)?);
+                return Ok(None);
+            }
             Some("-h" | "--help") => {
                 print!("{USAGE}");
                 return Ok(None);
@@ -571,7 +578,7 @@ fn report(
                 .find(|a| a.0 == f.release)
                 .map(|a| &a.1)
                 .unwrap_or(&f.case);
-            let _ = writeln!(
+            let _ = write!(
                 s,
                 "### from case {} on {} ({} case(s) shrank to this)\n```\n{}",
                 f.original,
