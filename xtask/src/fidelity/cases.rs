@@ -304,6 +304,8 @@ const TOOLCHAIN_LINES: &[&str] = &[
     "toolchain go2",
     "toolchain go{Big}+auto",
     "toolchain go{Big} // pinned",
+    // A name gomux refuses on purpose (a space): counted as deliberate.
+    "toolchain go{Big} custom",
     "toolchain\tgo{Nm}",
     "\u{a0}toolchain go{Big}",
     "toolchain go{Big}\u{2003}",
@@ -686,7 +688,7 @@ pub fn render(case: &Case) -> String {
 
 /// A line shown with its invisible characters escaped (`\r`, `\t`, NBSP ...); the final `\n`
 /// is dropped.
-fn show(line: &str) -> String {
+pub fn show(line: &str) -> String {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let mut out = String::new();
     for c in line.chars() {

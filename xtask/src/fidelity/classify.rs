@@ -108,6 +108,13 @@ fn switch_target(line: &str) -> Option<&str> {
     {
         return Some(name);
     }
+    // Any other download failure: `go: download NAME: reason` (NAME may hold a space).
+    if let Some(rest) = line.strip_prefix("go: download ")
+        && !rest.contains(" for ")
+        && let Some((name, _)) = rest.split_once(": ")
+    {
+        return Some(name);
+    }
     if let Some(rest) = line.strip_prefix("go: downloading ")
         && let Some((name, _)) = rest.strip_suffix(')').and_then(|r| r.rsplit_once(" ("))
     {

@@ -53,11 +53,14 @@ pub struct Options {
     pub build: bool,
     /// Run [`ci`] (the seeded sample on the oldest and newest fixture release).
     pub ci: bool,
+    /// Run only these cases (corpus numbers; kept cases follow the corpus) and show what
+    /// both sides printed.
+    pub cases: Vec<usize>,
     /// Where the report goes (default: `target/fidelity/report.md`).
     pub report: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: cargo xtask fidelity [--go GOROOT ...|--fixtures DIR] [--seed N] [--sample N] [--full] [--keep] [--no-build] [--report FILE] [--ci] [--dump]
+const USAGE: &str = "usage: cargo xtask fidelity [--go GOROOT ...|--fixtures DIR] [--seed N] [--sample N] [--full] [--keep] [--no-build] [--report FILE] [--ci] [--dump] [--case N ...]
 
 Runs generated cases through each real Go release and through `gomux show --json` (that
 release as gomux's default) and compares the choices. Without --go, the releases are the
@@ -65,7 +68,8 @@ GOROOTs in DIR/unpacked/*/go (DIR: --fixtures, else GOMUX_FIXTURES). Default: a 
 sample of 300 cases per release; --full runs the whole corpus. The last lines are
 `agree N/M` per release; disagreements, shrunk, go to the report file (path printed).
 --ci runs the default sample on the oldest and the newest fixture release only.
---dump prints the whole corpus (placeholder form, JSON, one case a line) and stops.
+--case N runs case N only (kept cases are numbered after the corpus) and shows what both
+sides printed. --dump prints the whole corpus (placeholder form, JSON, one case a line) and stops.
 ";
 
 /// The options, or None for `--help` (the usage is printed).
@@ -79,6 +83,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Options>> {
         keep: false,
         build: true,
         ci: false,
+        cases: Vec::new(),
         report: None,
     };
     let mut it = args.into_iter();
@@ -106,6 +111,12 @@ fn parse(args: Vec<OsString>) -> Result<Option<Options>> {
                 )
             }
             Some("--full") => o.full = true,
+            Some("--case") => o.cases.push(
+                value("--case")?
+                    .to_string_lossy()
+                    .parse()
+                    .context("`--case` takes a case number")?,
+            ),
             Some("--keep") => o.keep = true,
             Some("--no-build") => o.build = false,
             Some("--ci") => o.ci = true,
@@ -161,6 +172,7 @@ pub fn ci(fixtures: &Path) -> Result<()> {
         keep: false,
         build: true,
         ci: false,
+        cases: Vec::new(),
         report: None,
     };
     let summary = run_with(&o)?;
@@ -274,6 +286,10 @@ fn run_with(o: &Options) -> Result<Vec<ReleaseSummary>> {
         benches.push((bench, versions));
     }
 
+    if !o.cases.is_empty() {
+        return explain(&o.cases, &corpus, &regressions, &benches);
+    }
+
     let mut summaries = Vec::new();
     // Distinct minimal cases (by their placeholder rendering), in the order found.
     let mut minimal: BTreeMap<String, (String, usize, usize, Case)> = BTreeMap::new();
@@ -361,15 +377,77 @@ fn run_with(o: &Options) -> Result<Vec<ReleaseSummary>> {
     std::fs::write(&report_path, &report)
         .with_context(|| format!("cannot write `{}`", report_path.display()))?;
     let json_path = report_path.with_extension("json");
-    let kept: Vec<&Case> = findings.iter().map(|f| &f.case).collect();
+    // One case per group, the smallest: enough to keep each cause tested.
+    let kept: Vec<&Case> = grouped(&findings)
+        .into_values()
+        .filter_map(|items| {
+            items
+                .into_iter()
+                .min_by_key(|f| cases::render(&f.case).len())
+                .map(|f| &f.case)
+        })
+        .collect();
     std::fs::write(&json_path, cases::to_json(&kept)?)
         .with_context(|| format!("cannot write `{}`", json_path.display()))?;
     eprint!("{}", short_summary(&findings));
     eprintln!(
-        "report: {} (the minimal cases, to keep in xtask/src/fidelity/regressions.json: {})",
+        "report: {} (the smallest case of each group, to keep in xtask/src/fidelity/regressions.json: {})",
         report_path.display(),
         json_path.display()
     );
+    for s in &summaries {
+        println!(
+            "{}: agree {}/{} (deliberate {}, disagree {})",
+            s.name, s.agree, s.total, s.deliberate, s.disagree
+        );
+    }
+    Ok(summaries)
+}
+
+/// `--case`: the named cases on every release, with everything both sides printed.
+fn explain(
+    numbers: &[usize],
+    corpus: &[Case],
+    regressions: &[Case],
+    benches: &[(Bench, Versions)],
+) -> Result<Vec<ReleaseSummary>> {
+    let mut summaries = Vec::new();
+    for (bench, versions) in benches {
+        let mut s = ReleaseSummary {
+            name: bench.name.clone(),
+            total: 0,
+            agree: 0,
+            deliberate: 0,
+            disagree: 0,
+        };
+        for &n in numbers {
+            let case = corpus
+                .get(n)
+                .or_else(|| regressions.get(n.wrapping_sub(corpus.len())))
+                .with_context(|| {
+                    format!(
+                        "there is no case {n} (the corpus has {}, then {} kept cases)",
+                        corpus.len(),
+                        regressions.len()
+                    )
+                })?;
+            let resolved = versions.resolve(case);
+            let (go, gm, printed) = bench.explain(&resolved)?;
+            let v = verdict(&go, &gm);
+            s.total += 1;
+            match v {
+                Verdict::Agree => s.agree += 1,
+                Verdict::Deliberate => s.deliberate += 1,
+                Verdict::Disagree => s.disagree += 1,
+            }
+            println!(
+                "case {n} on {}:\n{}{printed}  Go {go} | gomux {gm} -> {v:?}\n",
+                bench.name,
+                cases::render(&resolved)
+            );
+        }
+        summaries.push(s);
+    }
     for s in &summaries {
         println!(
             "{}: agree {}/{} (deliberate {}, disagree {})",

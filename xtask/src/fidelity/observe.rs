@@ -117,7 +117,8 @@ impl Bench {
 
     /// Checks that Go's choice can be seen on this release: with `GOTOOLCHAIN=local` every
     /// sub-command of the corpus must show that Go ran itself (the `GOPATH` refusal, the
-    /// usage or the help), and `GOTOOLCHAIN=go1.30.0` (`+path`) must name go1.30.0.
+    /// usage or the help), and `GOTOOLCHAIN=go1.30.0` (`+path`) must name go1.30.0 (for every
+    /// sub-command but `env`, whose special cases never switch).
     pub fn calibrate(&self, commands: &[&[&str]]) -> Result<()> {
         let mut checks: Vec<(Case, Outcome)> = Vec::new();
         for args in commands {
@@ -136,8 +137,11 @@ impl Bench {
             let mut path = case.clone();
             path.env = vec![("GOTOOLCHAIN".into(), "go1.30.0+path".into())];
             checks.push((case, Outcome::Runs(self.name.clone())));
-            checks.push((switch, Outcome::Runs("go1.30.0".into())));
-            checks.push((path, Outcome::Runs("go1.30.0".into())));
+            // `go env ...` may be one of the special cases that never switch.
+            if args.first() != Some(&"env") {
+                checks.push((switch, Outcome::Runs("go1.30.0".into())));
+                checks.push((path, Outcome::Runs("go1.30.0".into())));
+            }
         }
         for (case, want) in checks {
             let (go, _) = self.observe(&case)?;
@@ -165,7 +169,7 @@ impl Bench {
         }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let root = self.cases.join(format!("{}-{n}", case.id));
-        let result = self.observe_in(case, &root);
+        let result = self.observe_in(case, &root).map(|(go, gm, _)| (go, gm));
         if !self.keep {
             let _ = fs::remove_dir_all(&root);
         }
@@ -175,7 +179,18 @@ impl Bench {
         result
     }
 
-    fn observe_in(&self, case: &Case, root: &Path) -> Result<(Outcome, Outcome)> {
+    /// Like [`Bench::observe`], never cached, with what both sides printed (for `--case`).
+    pub fn explain(&self, case: &Case) -> Result<(Outcome, Outcome, String)> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let root = self.cases.join(format!("{}-{n}", case.id));
+        let result = self.observe_in(case, &root);
+        if !self.keep {
+            let _ = fs::remove_dir_all(&root);
+        }
+        result
+    }
+
+    fn observe_in(&self, case: &Case, root: &Path) -> Result<(Outcome, Outcome, String)> {
         let root_s = root.to_string_lossy().into_owned();
         let fill = |s: &str| s.replace("{root}", &root_s);
         for d in ["home", "tmp", "bin", "modcache"] {
@@ -233,6 +248,12 @@ impl Bench {
         go.args(&args).env_clear().envs(env.iter().cloned());
         let (code, out, err) = run_bounded(&mut go, &cwd, root, "go")?;
         let go_outcome = classify_go(code, &out, &err, &self.name);
+        let mut printed = format!(
+            "go (exit {}):\n{}{}",
+            code.map_or("signal".to_string(), |c| c.to_string()),
+            indent(&out),
+            indent(&err)
+        );
 
         let mut gm = Command::new(&self.gomux);
         gm.args(["show", "--json", "--"])
@@ -243,8 +264,26 @@ impl Bench {
             .env("NO_COLOR", "1");
         let (code, out, err) = run_bounded(&mut gm, &cwd, root, "gomux")?;
         let gomux_outcome = classify_gomux(code, &out, &err);
-        Ok((go_outcome, gomux_outcome))
+        let request = serde_json::from_str::<serde_json::Value>(&out)
+            .ok()
+            .and_then(|v| v["request"].as_str().map(|r| format!("request: {r}\n")))
+            .unwrap_or_default();
+        printed.push_str(&format!(
+            "gomux show --json (exit {}):\n{}{}",
+            code.map_or("signal".to_string(), |c| c.to_string()),
+            indent(&request),
+            indent(&err)
+        ));
+        Ok((go_outcome, gomux_outcome, printed))
     }
+}
+
+/// Text indented for a report, control characters escaped, at most 40 lines.
+fn indent(text: &str) -> String {
+    text.lines()
+        .take(40)
+        .map(|l| format!("    {}\n", super::cases::show(l)))
+        .collect()
 }
 
 /// Runs `cmd` in `cwd` with stdout and stderr in files next to the case (a full pipe can

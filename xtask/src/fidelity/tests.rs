@@ -19,6 +19,7 @@ fn options(seed: u64, sample: Option<usize>, full: bool) -> Options {
         keep: false,
         build: false,
         ci: false,
+        cases: Vec::new(),
         report: None,
     }
 }
@@ -70,6 +71,7 @@ fn the_corpus_uses_every_form() {
         "links: [(\"l\"",
         "X{xff}=1",
         "local+path",
+        "toolchain go{Big} custom",
     ] {
         assert!(seen(needle), "no generated case has `{needle}`");
     }
@@ -132,6 +134,13 @@ fn go_outcomes() {
             "go: downloading go1.30.0 (linux/amd64)\ngo: download go1.30.0 for linux/amd64: toolchain not available\n"
         ),
         Outcome::Runs("go1.30.0".into())
+    );
+    assert_eq!(
+        go(
+            "",
+            "go: download go1.30.0 custom: non-semver module version \"v0.0.1-go1.30.0 custom.linux-amd64\"\n"
+        ),
+        Outcome::Runs("go1.30.0 custom".into())
     );
     assert_eq!(
         go("", "go: cannot find \"go1.30.0-custom\" in PATH\n"),
