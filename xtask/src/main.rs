@@ -48,6 +48,8 @@ fn main() -> ExitCode {
     let rest: Vec<OsString> = args.collect();
     match run(task, rest) {
         Ok(()) => ExitCode::SUCCESS,
+        // Already reported, above the last lines that must stay last.
+        Err(err) if err.is::<fidelity::Disagreements>() => ExitCode::FAILURE,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE

@@ -149,10 +149,24 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     }
     let summary = run_with(&o)?;
     if summary.iter().any(|r| r.disagree > 0) {
-        bail!("gomux disagrees with Go (see the report)");
+        // Said already, above the `agree N/M` lines, which stay the last ones.
+        return Err(Disagreements.into());
     }
     Ok(())
 }
+
+/// The run found disagreements (reported already): `main` exits non-zero without adding a
+/// line after the `agree N/M` lines.
+#[derive(Debug)]
+pub struct Disagreements;
+
+impl std::fmt::Display for Disagreements {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("gomux disagrees with Go (see the report)")
+    }
+}
+
+impl std::error::Error for Disagreements {}
 
 /// The smoke test for `cargo xtask test`: the seeded sample on the oldest and the newest
 /// release in `fixtures/unpacked`; fails on any disagreement that is not deliberate.
@@ -678,11 +692,34 @@ fn report(
     s
 }
 
+/// Groups shown with their smallest case on stderr; the report has them all.
+const SHOWN_GROUPS: usize = 60;
+
+/// Each group, with its smallest case for the first [`SHOWN_GROUPS`].
 fn short_summary(findings: &[Finding]) -> String {
     let mut s = String::new();
-    for (key, items) in grouped(findings) {
+    let groups = grouped(findings);
+    for (i, (key, items)) in groups.iter().enumerate() {
         let n: usize = items.iter().map(|f| f.count).sum();
         let _ = writeln!(s, "disagree: {key} ({} distinct, {n} cases)", items.len());
+        if i < SHOWN_GROUPS
+            && let Some(f) = items.iter().min_by_key(|f| cases::render(&f.case).len())
+        {
+            for (name, resolved, go, gm, v) in &f.answers {
+                if *v == Verdict::Disagree {
+                    let _ = write!(s, "{}", cases::render(resolved));
+                    let _ = writeln!(s, "  {name}: Go {go} | gomux {gm}");
+                    break;
+                }
+            }
+        }
+    }
+    if groups.len() > SHOWN_GROUPS {
+        let _ = writeln!(
+            s,
+            "({} more groups with their cases in the report)",
+            groups.len() - SHOWN_GROUPS
+        );
     }
     s
 }
