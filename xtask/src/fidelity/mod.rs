@@ -65,7 +65,8 @@ const USAGE: &str = "usage: cargo xtask fidelity [--go GOROOT ...|--fixtures DIR
 Runs generated cases through each real Go release and through `gomux show --json` (that
 release as gomux's default) and compares the choices. Without --go, the releases are the
 GOROOTs in DIR/unpacked/*/go (DIR: --fixtures, else GOMUX_FIXTURES). Default: a seeded
-sample of 300 cases per release; --full runs the whole corpus. The last lines are
+sample of 300 cases per release; --full runs the whole corpus (1,500); the minimal cases kept
+in xtask/src/fidelity/regressions.json always run too. The last lines are
 `agree N/M` per release; disagreements, shrunk, go to the report file (path printed).
 --ci runs the default sample on the oldest and the newest fixture release only.
 --case N runs case N only (kept cases are numbered after the corpus) and shows what both
