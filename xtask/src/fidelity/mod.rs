@@ -529,10 +529,15 @@ fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Result<R> + Sync) -
         .collect()
 }
 
-/// The debug `gomux` next to this xtask binary, built first (a no-op when it is fresh).
+/// The debug `gomux` next to this xtask binary, built first (a no-op when it is fresh) or,
+/// without `build`, only when it is missing.
 fn gomux_binary(build: bool) -> Result<PathBuf> {
     let exe = std::env::current_exe().context("cannot locate the xtask binary")?;
-    let dir = exe.parent().context("xtask has no folder")?;
+    let mut dir = exe.parent().context("xtask has no folder")?;
+    // A test binary lives one level down, in `target/debug/deps`.
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir.parent().context("deps has no folder")?;
+    }
     let gomux = dir.join(format!("gomux{}", std::env::consts::EXE_SUFFIX));
     if build || !gomux.is_file() {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

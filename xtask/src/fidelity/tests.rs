@@ -2,8 +2,9 @@
 
 use super::cases::{self, Case, File, Versions};
 use super::classify::{Outcome, Verdict, classify_go, classify_gomux, verdict};
+use super::observe::Bench;
 use super::shrink;
-use super::{Options, choose};
+use super::{Options, choose, fixture_goroots, gomux_binary};
 
 fn v(name: &str) -> Versions {
     Versions::from_name(name).unwrap()
@@ -397,4 +398,91 @@ fn rendering_shows_invisible_characters() {
     assert!(r.contains("| \\tgo 1\n"), "{r}");
     assert!(r.contains("(no newline at the end)"), "{r}");
     assert!(r.contains("in   .: go env -w GOTOOLCHAIN= 'a b'"), "{r}");
+}
+
+/// Real Go's answers, as the harness observes and classifies them, on the oldest release of
+/// `GOMUX_FIXTURES` (skipped without it, a failure with `GOMUX_REQUIRE_FIXTURES=1`).
+#[test]
+fn real_go_answers_are_observed_and_classified() {
+    let Some(fixtures) = std::env::var_os("GOMUX_FIXTURES") else {
+        assert!(
+            std::env::var_os("GOMUX_REQUIRE_FIXTURES").is_none_or(|v| v != "1"),
+            "GOMUX_REQUIRE_FIXTURES=1 but GOMUX_FIXTURES is not set"
+        );
+        eprintln!("skipped: GOMUX_FIXTURES is not set");
+        return;
+    };
+    let roots = fixture_goroots(std::path::Path::new(&fixtures)).unwrap();
+    let gomux = gomux_binary(false).unwrap();
+    let base = tempfile::tempdir().unwrap();
+    let bench = Bench::create(base.path(), &roots[0], &gomux, false).unwrap();
+    bench.calibrate(cases::COMMANDS).unwrap();
+    let versions = Versions::from_name(&bench.name).unwrap();
+    let file = |path: &str, text: &str| File {
+        path: path.into(),
+        text: text.into(),
+    };
+    let case = |files: Vec<File>, env: &[(&str, &str)], args: &[&str]| Case {
+        files,
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        cwd: "w".into(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        ..empty()
+    };
+    let runs = |n: &str| Outcome::Runs(n.into());
+    let err = |c: &str| Outcome::Error(c.into());
+    let local = bench.name.clone();
+    let mut with_fake = case(vec![], &[("GOTOOLCHAIN", "go{Big}+path")], &["version"]);
+    with_fake.fakes = vec!["go{Big}".into()];
+    for (c, want) in [
+        (
+            case(vec![file("w/go.mod", "go {Big}\n")], &[], &["build"]),
+            runs("go1.30.0"),
+        ),
+        (
+            case(
+                vec![file("w/go.mod", "go {Big}\n")],
+                &[("GOTOOLCHAIN", "local")],
+                &["build"],
+            ),
+            runs(&local),
+        ),
+        (
+            case(vec![], &[("GOTOOLCHAIN", "go{Big}+path")], &["version"]),
+            runs("go1.30.0"),
+        ),
+        (with_fake, runs("go1.30.0")),
+        (
+            case(vec![], &[("GOTOOLCHAIN", "banana")], &["version"]),
+            err("invalid-gotoolchain"),
+        ),
+        (
+            case(
+                vec![file("w/go.mod", "toolchain banana\n")],
+                &[],
+                &["version"],
+            ),
+            err("invalid-toolchain-line"),
+        ),
+        (
+            case(vec![], &[("GOWORK", "go.work")], &["build"]),
+            err("relative-gowork"),
+        ),
+        (
+            case(vec![], &[("GOWORK", "{root}/w")], &["build"]),
+            err("gowork-is-a-directory"),
+        ),
+        (
+            case(vec![], &[], &["-C", "nowhere", "version"]),
+            err("chdir"),
+        ),
+        (case(vec![], &[], &[]), runs(&local)),
+        (case(vec![], &[], &["help", "build"]), runs(&local)),
+    ] {
+        let (go, _) = bench.observe(&versions.resolve(&c)).unwrap();
+        assert_eq!(go, want, "{}", cases::render(&c));
+    }
 }
