@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod docs;
+mod fidelity;
 mod fixtures;
 mod install;
 mod test;
@@ -28,6 +29,10 @@ const TASKS: &[(&str, &str)] = &[
         "build real Go SDK archives and a release index (a `file://` mirror) for the real-Go tests",
     ),
     (
+        "fidelity",
+        "compare gomux's toolchain choice with real Go releases on generated cases",
+    ),
+    (
         "docs",
         "generate docs/environment.md and docs/settings.md from the registries (`--check` to verify)",
     ),
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
     let rest: Vec<OsString> = args.collect();
     match run(task, rest) {
         Ok(()) => ExitCode::SUCCESS,
+        // Already reported, above the last lines that must stay last.
+        Err(err) if err.is::<fidelity::Disagreements>() => ExitCode::FAILURE,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -60,6 +67,7 @@ fn run(task: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<()> {
         Some("install") => install::run(args),
         Some("test") => test::run(args),
         Some("docs") => docs::run(args),
+        Some("fidelity") => fidelity::run(args),
         Some("bench") => bench::run(args),
         Some("help" | "-h" | "--help") => {
             print!("{}", usage());
