@@ -84,7 +84,10 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<()> {
     if !status.success() {
         bail!("tests failed");
     }
-    Ok(())
+    // Agreement with Go, proven on real releases: a seeded sample on the oldest and newest
+    // release of the fixtures (the full run is `cargo xtask fidelity --full`).
+    eprintln!("== fidelity against real Go (oldest and newest fixture release)");
+    crate::fidelity::ci(&fixtures)
 }
 
 fn step(cargo: &OsString, args: &[&str], what: &str) -> anyhow::Result<()> {

@@ -27,6 +27,13 @@ pub enum ResolveError {
         /// Whether it was set in the environment or in the `go env -w` file.
         origin: Origin,
     },
+    /// `GOWORK` names a folder: Go stops when it reads it as the go.work.
+    GoWorkIsFolder {
+        /// The folder `GOWORK` names.
+        path: PathBuf,
+        /// Whether it was set in the environment or in the `go env -w` file.
+        origin: Origin,
+    },
     /// A go.mod/go.work `toolchain` line is invalid; `message` is Go's text.
     InvalidToolchainLine {
         /// Go's message, with the value quoted (escaped) and the path shortened as Go does.
@@ -134,6 +141,11 @@ impl fmt::Display for ResolveError {
                 f.write_str("invalid GOWORK: not an absolute path")
             }
             ResolveError::InvalidToolchainLine { message, .. } => f.write_str(message),
+            ResolveError::GoWorkIsFolder { path, .. } => write!(
+                f,
+                "read {}: is a directory (GOWORK names a folder, not a go.work file)",
+                text::escape_path(path)
+            ),
             ResolveError::UnusableName { name, origin } => write!(
                 f,
                 "toolchain `{}` (from {origin}) cannot be used: a toolchain name may only use letters, digits, `.`, `_`, `+` and `-`",
@@ -182,6 +194,14 @@ impl Hints for ResolveError {
                     Origin::Env => "in the environment".to_string(),
                     Origin::File(p) => format!("in `{}`", text::escape_path(p)),
                 }
+            )],
+            ResolveError::GoWorkIsFolder { path, origin } => vec![format!(
+                "GOWORK is set {}: name the go.work file itself (`{}`), `off`, or unset it",
+                match origin {
+                    Origin::Env => "in the environment".to_string(),
+                    Origin::File(p) => format!("in `{}`", text::escape_path(p)),
+                },
+                text::escape_path(&path.join("go.work"))
             )],
             ResolveError::InvalidToolchainLine { path, line, .. } => vec![format!(
                 "fix line {line} of `{}`: use `toolchain go1.X.Y` or `toolchain default`",

@@ -338,6 +338,15 @@ fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
 
     let module = if use_module_files {
         gowork.check()?;
+        if let (GoWork::File(p), Some((_, origin))) = (&gowork, settings.get("GOWORK"))
+            && found.gowork.as_ref() == Some(p)
+            && p.is_dir()
+        {
+            return Err(ResolveError::GoWorkIsFolder {
+                path: p.clone(),
+                origin,
+            });
+        }
         match found.gowork.as_ref().or(found.gomod.as_ref()) {
             Some(path) => Some(ModuleFile {
                 path: path.clone(),

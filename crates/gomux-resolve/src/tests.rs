@@ -906,7 +906,7 @@ mod release_rules {
         std::fs::create_dir_all(t.root().join("wdir")).unwrap();
         t.set("GOWORK", &t.root().join("wdir").display().to_string());
         assert!(
-            t.err("m", &[]).contains("cannot read"),
+            t.err("m", &[]).contains("GOWORK names a folder"),
             "a GOWORK folder is an error"
         );
         let t = with_default("go1.23.5");

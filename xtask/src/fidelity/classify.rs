@@ -152,6 +152,8 @@ pub fn classify_gomux(code: Option<i32>, stdout: &str, stderr: &str) -> Outcome 
         "invalid-toolchain-line".to_string()
     } else if msg.contains("cannot be used: a toolchain name may only use") {
         "unusable-name".to_string()
+    } else if msg.contains("GOWORK names a folder") {
+        "gowork-is-a-directory".to_string()
     } else if msg.contains("invoked to provide") {
         "switch-mismatch".to_string()
     } else if msg.contains("-C") || msg.contains("chdir") {

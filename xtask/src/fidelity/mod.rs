@@ -204,28 +204,21 @@ pub fn ci(fixtures: &Path) -> Result<()> {
 
 /// The GOROOTs below `fixtures/unpacked/*/go`, oldest release first.
 fn fixture_goroots(fixtures: &Path) -> Result<Vec<PathBuf>> {
-    let dir = fixtures.join("unpacked");
-    let mut found: Vec<(u64, u64, PathBuf)> = Vec::new();
-    for e in std::fs::read_dir(&dir).with_context(|| {
-        format!(
-            "cannot read `{}` (build the fixtures with `cargo xtask fixtures`)",
-            dir.display()
-        )
-    })? {
-        let root = e?.path().join("go");
-        let Ok(version) = std::fs::read_to_string(root.join("VERSION")) else {
-            continue;
-        };
-        let name = version.lines().next().unwrap_or_default();
-        if let Some(v) = Versions::from_name(name) {
-            found.push((v.minor, v.patch, root));
-        }
+    // Every release the fixtures folder holds, oldest first, unpacked on first use.
+    let listed = crate::fixtures::toolchains(fixtures, crate::fixtures::Platform::host()?)
+        .with_context(|| {
+            format!(
+                "`{}` is no fixtures folder (build one with `cargo xtask fixtures`)",
+                fixtures.display()
+            )
+        })?;
+    if listed.is_empty() {
+        bail!("no Go SDK in `{}`", fixtures.display());
     }
-    found.sort();
-    if found.is_empty() {
-        bail!("no Go SDK in `{}`", dir.display());
-    }
-    Ok(found.into_iter().map(|(_, _, r)| r).collect())
+    listed
+        .iter()
+        .map(|l| crate::fixtures::goroot(fixtures, &l.name))
+        .collect()
 }
 
 /// One release's result.
