@@ -347,3 +347,61 @@ fn a_base_is_never_writable_by_others_even_under_umask_000() {
         assert_eq!(mode & 0o022, 0, "`{}` is {mode:o}", d.display());
     }
 }
+
+/// Sets every file's time under `dir` to `t`.
+fn age_tree(dir: &Path, t: SystemTime) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            age_tree(&p, t);
+        } else {
+            std::fs::File::options()
+                .append(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn background_builds_trim_bases_unused_for_five_days_once_a_day() {
+    let sb = based();
+    sb.gomux(["cache", "base", "1.21.5"]).ok();
+    let old_base = cache_root(&sb).join("base/go1.21.5");
+    age_tree(
+        &old_base,
+        SystemTime::now() - Duration::from_secs(6 * 86_400),
+    );
+    // What the proxy starts for a new project: the background builder of another toolchain.
+    let out = sb.gomux(["cache", "base", "--background", "1.22.3"]).ok();
+    assert!(
+        !old_base.exists(),
+        "a base unused for 6 days is trimmed: {out}"
+    );
+    assert!(
+        base_build(&sb).is_dir(),
+        "the base being built stays: {out}"
+    );
+    assert!(
+        out.stderr
+            .contains("trimmed the unused base layer base/go1.21.5"),
+        "{out}"
+    );
+    // At most once a day: a base that ages now waits for tomorrow's check.
+    sb.gomux(["cache", "base", "1.21.5"]).ok();
+    age_tree(
+        &old_base,
+        SystemTime::now() - Duration::from_secs(6 * 86_400),
+    );
+    sb.gomux(["cache", "base", "--background", "1.22.3"]).ok();
+    assert!(old_base.exists(), "trimmed at most once a day");
+    // The stamp is not a cache folder: list and clean leave it alone quietly.
+    let out = sb.gomux(["cache", "clean", "--all", "--dry-run"]).ok();
+    assert!(
+        !out.stdout.contains("trim.txt") && !out.stderr.contains("trim.txt"),
+        "{out}"
+    );
+}

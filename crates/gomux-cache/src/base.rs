@@ -405,6 +405,42 @@ fn inode(_: &fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
+/// A base no project used for this long is removed by [`trim`]: Go's own rule for the entries
+/// of its build cache (`trimLimit` in `cmd/go/internal/cache`), applied to a whole base, whose
+/// outputs Go refreshes through every project's links.
+pub const TRIM_AFTER: Duration = Duration::from_secs(5 * 24 * 60 * 60);
+
+/// [`trim`] runs at most this often per cache root (Go trims its cache at most once a day).
+pub const TRIM_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Removes the bases no project used for [`TRIM_AFTER`], at most once per [`TRIM_EVERY`] (the
+/// time of `base/trim.txt`). Returns `None` when it was not due. Every removal goes through
+/// `clean`: marker-checked, out of sight first.
+pub fn trim(
+    root: &CacheRoot,
+    now: SystemTime,
+) -> Result<Option<crate::clean::Outcome>, crate::clean::CleanError> {
+    let stamp = root.bases_dir().join("trim.txt");
+    let due = fs::metadata(&stamp)
+        .and_then(|m| m.modified())
+        .map_or(true, |t| age(t, now) >= TRIM_EVERY);
+    if !due || !root.bases_dir().is_dir() {
+        return Ok(None);
+    }
+    let sel = crate::clean::Selection {
+        base: Some(None),
+        older_than: Some(TRIM_AFTER),
+        ..Default::default()
+    };
+    let outcome = crate::clean::clean(root, &sel)?;
+    // Best effort: a stamp that cannot be written only means the next build checks again.
+    let _ = fsx::write_atomic(
+        &stamp,
+        b"# gomux: bases unused for 5 days are removed at most once a day\n",
+    );
+    Ok(Some(outcome))
+}
+
 /// How long ago `t` was, for age rules.
 pub fn age(t: SystemTime, now: SystemTime) -> Duration {
     now.duration_since(t).unwrap_or_default()

@@ -795,6 +795,18 @@ fn base_cmd(ctx: &Context, args: BaseArgs) -> anyhow::Result<ExitCode> {
         wait: !args.background,
     };
     let quiet = args.json;
+    if args.background {
+        // The background builder also keeps the bases trimmed, as Go trims its own cache.
+        match gomux_cache::base::trim(&root, std::time::SystemTime::now()) {
+            Ok(Some(outcome)) => {
+                for (target, _) in outcome.removed() {
+                    eprintln!("trimmed the unused base layer {}", target.label);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => eprintln!("note: trimming old base layers failed: {e}"),
+        }
+    }
     let built = gomux_cache::base::build(&root, &opts, &mut |line| {
         if !quiet || args.background {
             eprintln!("{line}");
