@@ -17,7 +17,7 @@ fn real_sandbox(modproxy: &Path) -> Sandbox {
 }
 
 /// Writes a module proxy tree serving `example.com/greet@v1.0.0`.
-fn write_module_proxy(dir: &Path) {
+pub(crate) fn write_module_proxy(dir: &Path) {
     gomux_tests::write_module_proxy(
         dir,
         "example.com/greet",
@@ -47,6 +47,21 @@ fn write_project(sb: &Sandbox, dir: &str, gomod_go: &str) -> PathBuf {
         "package main\n\nimport \"testing\"\n\nfunc TestTruth(t *testing.T) {\n\tif 1+1 != 2 {\n\t\tt.Fatal(\"math\")\n\t}\n}\n",
     );
     sb.work.join(dir)
+}
+
+/// A real-Go sandbox (offline, a `file://` module proxy) with the oldest fixture release linked
+/// and set as the default; the scratch folder holds the module proxy.
+fn oldest_as_default(fx: &Fixtures) -> (Sandbox, tempfile::TempDir) {
+    let tc = &fx.toolchains()[0];
+    let scratch = tempfile::tempdir().unwrap();
+    let modproxy = scratch.path().join("modproxy");
+    write_module_proxy(&modproxy);
+    let sb = real_sandbox(&modproxy);
+    let root = fx.shared_sdk(&tc.name);
+    sb.gomux(["link".as_ref(), tc.name.as_ref(), root.as_os_str()])
+        .ok();
+    sb.gomux(["default", bare(&tc.name)]).ok();
+    (sb, scratch)
 }
 
 /// `go version` output -> the toolchain name (`go version go1.22.5 linux/amd64` -> `go1.22.5`).
@@ -286,15 +301,7 @@ fn show_with_dash_c_reports_the_caches_real_go_gets() {
     let Some(fx) = Fixtures::locate("show_with_dash_c_reports_the_caches_real_go_gets") else {
         return;
     };
-    let tc = &fx.toolchains()[0];
-    let scratch = tempfile::tempdir().unwrap();
-    let modproxy = scratch.path().join("modproxy");
-    write_module_proxy(&modproxy);
-    let sb = real_sandbox(&modproxy);
-    let root = fx.shared_sdk(&tc.name);
-    sb.gomux(["link".as_ref(), tc.name.as_ref(), root.as_os_str()])
-        .ok();
-    sb.gomux(["default", bare(&tc.name)]).ok();
+    let (sb, _scratch) = oldest_as_default(&fx);
     let sub = write_project(&sb, "sub", "1.21");
 
     // From the folder above the project, which belongs to no project.
@@ -340,15 +347,7 @@ fn go_env_w_through_the_proxy_warns_only_when_go_would() {
     let Some(fx) = Fixtures::locate("go_env_w_through_the_proxy_warns_only_when_go_would") else {
         return;
     };
-    let tc = &fx.toolchains()[0];
-    let scratch = tempfile::tempdir().unwrap();
-    let modproxy = scratch.path().join("modproxy");
-    write_module_proxy(&modproxy);
-    let sb = real_sandbox(&modproxy);
-    let root = fx.shared_sdk(&tc.name);
-    sb.gomux(["link".as_ref(), tc.name.as_ref(), root.as_os_str()])
-        .ok();
-    sb.gomux(["default", bare(&tc.name)]).ok();
+    let (sb, _scratch) = oldest_as_default(&fx);
     let project = write_project(&sb, "app", "1.21");
     let env_file = sb.home.join(".config/go/env");
 

@@ -32,21 +32,6 @@ fn sandbox(fx: &Fixtures, proxy: &str) -> Sandbox {
     sb
 }
 
-fn greet_proxy(dir: &Path) {
-    gomux_tests::write_module_proxy(
-        dir,
-        "example.com/greet",
-        "v1.0.0",
-        &[
-            ("go.mod", "module example.com/greet\n\ngo 1.21\n"),
-            (
-                "greet.go",
-                "package greet\n\n// Hello greets.\nfunc Hello() string { return \"hello from greet\" }\n",
-            ),
-        ],
-    );
-}
-
 fn project(sb: &Sandbox, name: &str) -> PathBuf {
     sb.write(
         &format!("{name}/go.mod"),
@@ -71,7 +56,7 @@ fn real_go_two_projects_fetch_a_module_once_through_the_store() {
         return;
     };
     let scratch = tempfile::tempdir().unwrap();
-    greet_proxy(scratch.path());
+    crate::real_go::write_module_proxy(scratch.path());
     let mirror = Mirror::serve(scratch.path());
     let sb = sandbox(&fx, mirror.url().trim_end_matches('/'));
     let (a, b) = (project(&sb, "a"), project(&sb, "b"));
@@ -112,7 +97,7 @@ fn real_go_mod_verify_and_gomux_catch_a_changed_zip_in_the_store() {
         return;
     };
     let scratch = tempfile::tempdir().unwrap();
-    greet_proxy(scratch.path());
+    crate::real_go::write_module_proxy(scratch.path());
     let mirror = Mirror::serve(scratch.path());
     let sb = sandbox(&fx, mirror.url().trim_end_matches('/'));
     let a = project(&sb, "a");

@@ -60,6 +60,23 @@ pub struct Options {
     pub report: Option<PathBuf>,
 }
 
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            goroots: Vec::new(),
+            fixtures: None,
+            seed: DEFAULT_SEED,
+            sample: None,
+            full: false,
+            keep: false,
+            build: true,
+            ci: false,
+            cases: Vec::new(),
+            report: None,
+        }
+    }
+}
+
 const USAGE: &str = "usage: cargo xtask fidelity [--go GOROOT ...|--fixtures DIR] [--seed N] [--sample N] [--full] [--keep] [--no-build] [--report FILE] [--ci] [--dump] [--case N ...]
 
 Runs generated cases through each real Go release and through `gomux show --json` (that
@@ -78,14 +95,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Options>> {
     let mut o = Options {
         goroots: Vec::new(),
         fixtures: std::env::var_os("GOMUX_FIXTURES").map(PathBuf::from),
-        seed: DEFAULT_SEED,
-        sample: None,
-        full: false,
-        keep: false,
-        build: true,
-        ci: false,
-        cases: Vec::new(),
-        report: None,
+        ..Options::default()
     };
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
@@ -180,15 +190,8 @@ pub fn ci(fixtures: &Path) -> Result<()> {
     }
     let o = Options {
         goroots: roots,
-        fixtures: None,
-        seed: DEFAULT_SEED,
         sample: Some(DEFAULT_SAMPLE),
-        full: false,
-        keep: false,
-        build: true,
-        ci: false,
-        cases: Vec::new(),
-        report: None,
+        ..Options::default()
     };
     let summary = run_with(&o)?;
     let bad: Vec<String> = summary
