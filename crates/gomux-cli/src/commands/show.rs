@@ -92,7 +92,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     if let Some(wanted) = &r.instead_of {
         println!(
             "instead of:   {}",
-            text::escape(&instead_of_reason(wanted, &toolchain))
+            text::escape_max(&instead_of_reason(wanted, &toolchain), MAX_LINE)
         );
     }
     println!("selected by:  {}", sel.source);
@@ -142,7 +142,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 /// Why a newer installed patch runs instead of the release a module line names.
 fn instead_of_reason(wanted: &str, running: &str) -> String {
     format!(
-        "{wanted}, which the module file asks for and is not installed: {running} is a newer patch of the same minor release, so it runs instead of a download (`prefer_installed = false` or GOMUX_PREFER_INSTALLED=0 downloads exactly {wanted})"
+        "{wanted}, which the module file asks for, is not installed: {running}, a newer patch of the same minor release, runs instead of a download (`prefer_installed = false` or GOMUX_PREFER_INSTALLED=0 downloads exactly {wanted})"
     )
 }
 
