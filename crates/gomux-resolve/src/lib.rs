@@ -432,7 +432,7 @@ fn change_dir(
             if p.is_dir() {
                 Ok(p)
             } else {
-                Err(std::io::Error::from_raw_os_error(20))
+                Err(std::io::Error::from(std::io::ErrorKind::NotADirectory))
             }
         })
         .map_err(|e| ResolveError::Chdir {

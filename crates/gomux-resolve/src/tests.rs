@@ -988,3 +988,12 @@ fn gowork_off_inside_a_workspace_keeps_the_workspace_as_the_project() {
         Some(root.join("solo"))
     );
 }
+
+#[test]
+fn chdir_to_a_file_is_an_error_like_go() {
+    let t = T::new();
+    t.file("m/go.mod", "go 1.30\n");
+    t.file("m/afile", "");
+    let e = t.err("m", &["-C", "afile", "build"]);
+    assert!(e.starts_with("chdir afile:"), "{e}");
+}
