@@ -565,3 +565,76 @@ fn uninstall_guards_the_default_and_links() {
     let out = sb.gomux(["uninstall", "1.22"]).fails();
     assert!(out.stderr.contains("exact toolchain"), "{out}");
 }
+
+/// A static file server (Python's `http.server`, on loopback), killed when dropped.
+struct StaticServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl StaticServer {
+    /// Serves `dir`; `None` (with the reason printed) when python3 cannot be started.
+    fn start(dir: &Path) -> StaticServer {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs the static file server (CI installs it)");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+                if let Some(port) = line
+                    .split_once(" port ")
+                    .and_then(|(_, rest)| rest.split_whitespace().next())
+                    .and_then(|p| p.parse::<u16>().ok())
+                {
+                    let _ = tx.send(port);
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the static file server says its port");
+        StaticServer { child, port }
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A mirror that is a plain static file server answers the index query with a folder listing:
+/// gomux falls back to the `index.json` beside the archives, with no `GOMUX_DIST_INDEX`.
+#[test]
+fn a_static_file_server_is_a_mirror_without_dist_index() {
+    let (mut sb, dir, _mirror) = with_mirror(&["go1.22.3"]);
+    let server = StaticServer::start(dir.root());
+    sb.set_env(
+        "GOMUX_DIST_SERVER",
+        Some(&format!("http://127.0.0.1:{}/", server.port)),
+    );
+    let out = sb.gomux(["install", "1.22.3"]).ok();
+    assert!(
+        sb.gomux_home.join("toolchains/go1.22.3/bin").is_dir(),
+        "{out}"
+    );
+    let out = sb.gomux(["list", "--remote"]).ok();
+    assert!(out.stdout.contains("1.22.3"), "{out}");
+}

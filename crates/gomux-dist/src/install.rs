@@ -179,14 +179,27 @@ impl Dist {
 
     /// Downloads the release index (with retries) and caches it.
     pub fn refresh_index(&self) -> Result<Index, DistError> {
-        let url = self.source.index_url().clone();
-        let bytes = self.with_retries(|| self.fetcher.read_small(&url, INDEX_LIMIT))?;
-        let index = Index::parse(&bytes).map_err(|detail| DistError::BadIndex {
-            url: shown(&url),
-            detail: text::escape_max(&detail, 400),
-        })?;
+        let index = match self.fetch_index(self.source.index_url()) {
+            // A static file server answers the JSON query with a folder listing (or not at
+            // all): the mirror's own `index.json` beside its files is the index then.
+            Err(e @ (DistError::BadIndex { .. } | DistError::NotFound { .. })) => {
+                match self.source.fallback_index_url() {
+                    Some(fallback) => self.fetch_index(fallback).map_err(|_| e)?,
+                    None => return Err(e),
+                }
+            }
+            other => other?,
+        };
         self.write_cache(&index);
         Ok(index)
+    }
+
+    fn fetch_index(&self, url: &Url) -> Result<Index, DistError> {
+        let bytes = self.with_retries(|| self.fetcher.read_small(url, INDEX_LIMIT))?;
+        Index::parse(&bytes).map_err(|detail| DistError::BadIndex {
+            url: shown(url),
+            detail: text::escape_max(&detail, 400),
+        })
     }
 
     /// The release index: the cached copy while it is fresh, else a new download.

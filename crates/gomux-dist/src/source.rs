@@ -23,6 +23,10 @@ pub const OFFICIAL_DOWNLOADS: &str = "https://dl.google.com/go/";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
     index: Url,
+    /// `index.json` beside a mirror's files: tried when the mirror does not answer the JSON
+    /// query with an index (a static file server answers it with a folder listing). Only for a
+    /// mirror base whose index was not configured on its own.
+    fallback_index: Option<Url>,
     downloads: Url,
     /// `Some("GOMUX_DIST_SERVER")` (or the setting) when a mirror is configured.
     mirror: Option<String>,
@@ -34,6 +38,7 @@ impl Source {
     pub fn official() -> Source {
         Source {
             index: parse_known(OFFICIAL_INDEX),
+            fallback_index: None,
             downloads: parse_known(OFFICIAL_DOWNLOADS),
             mirror: None,
             allow_http: false,
@@ -116,6 +121,7 @@ impl Source {
             } else {
                 let mut u = base.clone();
                 u.set_query(Some("mode=json&include=all"));
+                source.fallback_index = base.join("index.json").ok();
                 u
             };
             source.downloads = base;
@@ -123,6 +129,7 @@ impl Source {
         }
         if let Some((value, origin)) = index {
             source.index = check_url(value, origin, allow_http)?;
+            source.fallback_index = None;
         }
         Ok(source)
     }
@@ -130,6 +137,12 @@ impl Source {
     /// The URL of the release index.
     pub fn index_url(&self) -> &Url {
         &self.index
+    }
+
+    /// `index.json` beside a mirror's files, tried when [`Source::index_url`] does not answer
+    /// with an index (`None` for the official hosts, a `file://` mirror or a configured index).
+    pub fn fallback_index_url(&self) -> Option<&Url> {
+        self.fallback_index.as_ref()
     }
 
     /// The folder URL archives are fetched from (ends with `/`).
@@ -244,6 +257,7 @@ mod tests {
             "https://dl.google.com/go/go1.22.3.linux-amd64.tar.gz"
         );
         assert_eq!(s.mirror(), None);
+        assert_eq!(s.fallback_index_url(), None);
     }
 
     #[test]
@@ -252,6 +266,28 @@ mod tests {
         assert_eq!(
             s.index_url().as_str(),
             "https://mirror.example/go/?mode=json&include=all"
+        );
+        assert_eq!(
+            s.fallback_index_url().map(Url::as_str),
+            Some("https://mirror.example/go/index.json"),
+            "a static file server's index.json is the fall-back"
+        );
+        let own = src(
+            Some("https://mirror.example/go"),
+            Some("https://idx.example/all.json"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            own.fallback_index_url(),
+            None,
+            "a configured index has none"
+        );
+        let file = src(Some("file:///srv/m"), None, false).unwrap();
+        assert_eq!(
+            file.fallback_index_url(),
+            None,
+            "file:// reads index.json already"
         );
         assert_eq!(
             s.file_url("go1.22.3.linux-amd64.tar.gz").unwrap().as_str(),
