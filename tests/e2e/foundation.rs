@@ -506,9 +506,25 @@ fn core_commands() {
         sb.root.join("sdks/go1.22.3").display().to_string()
     );
     let out = sb.gomux(["which", "gofmt"]).current_dir(&p).ok();
+    assert_eq!(
+        out.stdout.trim(),
+        sb.root
+            .join("sdks/go1.22.3/bin/gofmt")
+            .display()
+            .to_string(),
+        "which TOOL is in the same real SDK as which --goroot"
+    );
+    // `ls` and `rm` are `list` and `uninstall`.
+    let ls = sb.gomux(["ls"]).current_dir(&p).ok();
+    assert_eq!(
+        ls.stdout,
+        sb.gomux(["list"]).current_dir(&p).ok().stdout,
+        "{ls}"
+    );
+    let help = sb.gomux(["--help"]).ok().stdout;
     assert!(
-        out.stdout.trim().ends_with("toolchains/go1.22.3/bin/gofmt"),
-        "{out}"
+        help.contains("[alias: ls]") && help.contains("[alias: rm]"),
+        "{help}"
     );
     // pin writes .go-version; default prints and sets.
     sb.gomux(["pin", "1.21.5"]).current_dir(&p).ok();

@@ -43,6 +43,7 @@ enum Command {
     /// Register a Go SDK that is already on disk (any folder, any drive).
     Link(commands::link::Args),
     /// List installed and linked toolchains (`--remote` for releases).
+    #[command(visible_alias = "ls")]
     List(commands::list::Args),
     /// Show or set the default toolchain.
     Default(commands::default::Args),
@@ -57,6 +58,7 @@ enum Command {
     /// Install Go toolchains.
     Install(commands::install::Args),
     /// Remove installed toolchains (or unregister linked ones).
+    #[command(visible_alias = "rm")]
     Uninstall(commands::uninstall::Args),
     /// Inspect, clean and verify the GOCACHE/GOMODCACHE folders.
     Cache(commands::cache::Args),

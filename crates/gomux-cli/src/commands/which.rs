@@ -1,4 +1,5 @@
-//! `gomux which [TOOL] [--goroot]`: the binary (or GOROOT) `go` would run here.
+//! `gomux which [TOOL] [--goroot]`: the binary (or GOROOT) `go` would run here, in the real
+//! SDK folder (links resolved) both ways.
 //!
 //! The path is data (`$(gomux which)`): into a pipe or a file it is printed exactly. On a
 //! terminal it is escaped like every other untrusted text, since a linked SDK's folder name can
@@ -46,8 +47,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             &[&format!("run `{}`", install_command(&r.selection.request))],
         ));
     };
+    // Both forms print the real SDK, links resolved, as `gomux show` does: the same folder
+    // whichever one a tool asks for.
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
     if args.goroot {
-        print_path(&std::fs::canonicalize(&root).unwrap_or(root));
+        print_path(&root);
     } else {
         print_path(&gomux_home::sdk_tool(&root, tool.name()));
     }
