@@ -49,16 +49,23 @@ fn gomodcache(sb: &Sandbox, dir: &Path) -> PathBuf {
     PathBuf::from(out.stdout.trim())
 }
 
+/// The store sandbox with its loopback GOPROXY serving the greet module (the scratch folder
+/// holds the module tree).
+fn served(fx: &Fixtures) -> (Sandbox, Mirror, tempfile::TempDir) {
+    let scratch = tempfile::tempdir().unwrap();
+    crate::real_go::write_module_proxy(scratch.path());
+    let mirror = Mirror::serve(scratch.path());
+    let sb = sandbox(fx, mirror.url().trim_end_matches('/'));
+    (sb, mirror, scratch)
+}
+
 #[test]
 fn real_go_two_projects_fetch_a_module_once_through_the_store() {
     let Some(fx) = Fixtures::locate("real_go_two_projects_fetch_a_module_once_through_the_store")
     else {
         return;
     };
-    let scratch = tempfile::tempdir().unwrap();
-    crate::real_go::write_module_proxy(scratch.path());
-    let mirror = Mirror::serve(scratch.path());
-    let sb = sandbox(&fx, mirror.url().trim_end_matches('/'));
+    let (sb, mirror, _scratch) = served(&fx);
     let (a, b) = (project(&sb, "a"), project(&sb, "b"));
     for dir in [&a, &b] {
         let out = sb.go(["run", "."]).current_dir(dir).ok();
@@ -96,10 +103,7 @@ fn real_go_mod_verify_and_gomux_catch_a_changed_zip_in_the_store() {
     else {
         return;
     };
-    let scratch = tempfile::tempdir().unwrap();
-    crate::real_go::write_module_proxy(scratch.path());
-    let mirror = Mirror::serve(scratch.path());
-    let sb = sandbox(&fx, mirror.url().trim_end_matches('/'));
+    let (sb, mirror, _scratch) = served(&fx);
     let a = project(&sb, "a");
     sb.go(["build", "./..."]).current_dir(&a).ok();
     let zip = sb

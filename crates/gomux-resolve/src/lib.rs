@@ -136,7 +136,8 @@ impl Selection {
 /// Resolves the toolchain for one call.
 pub fn resolve(input: &Input<'_>) -> Result<Selection, ResolveError> {
     let mut s = resolve_inner(input)?;
-    if input.tool == Tool::Go {
+    // Only a `go env` call names settings; every other call skips the second look at `-C`.
+    if input.tool == Tool::Go && input.args.iter().any(|a| a == "env") {
         let args = if s.strip_first_arg {
             &input.args[1..]
         } else {
