@@ -49,6 +49,8 @@ enum Command {
     Default(commands::default::Args),
     /// Pin this folder to a toolchain (writes `.go-version`).
     Pin(commands::pin::Args),
+    /// Remove this folder's pin (the `.go-version` that `gomux pin` wrote).
+    Unpin(commands::unpin::Args),
     /// Print the path of a tool (or the GOROOT) that `go` would run here.
     Which(commands::which::Args),
     /// Show the toolchain this folder selects, and why.
@@ -83,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::List(a) => commands::list::run(&ctx, a),
         Command::Default(a) => commands::default::run(&ctx, a),
         Command::Pin(a) => commands::pin::run(&ctx, a),
+        Command::Unpin(a) => commands::unpin::run(&ctx, a),
         Command::Which(a) => commands::which::run(&ctx, a),
         Command::Show(a) => commands::show::run(&ctx, a),
         Command::Run(a) => commands::run::run(&ctx, a),

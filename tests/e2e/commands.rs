@@ -1,0 +1,200 @@
+//! The commands users look for: `unpin`, `run` installing what is missing, `run --each`,
+//! `update`, `prune --unused-for` and toolchain names in the completions.
+
+use gomux_tests::mirror::host_archive_name;
+use gomux_tests::{Run, Sandbox};
+
+use crate::install::with_mirror;
+
+fn archive(name: &str) -> String {
+    format!("/{}", host_archive_name(name))
+}
+
+fn installed(sb: &Sandbox, name: &str) -> bool {
+    sb.gomux_home.join("toolchains").join(name).is_dir()
+}
+
+// ---- unpin ----
+
+#[test]
+fn unpin_removes_the_pin_that_pin_wrote() {
+    let sb = Sandbox::new();
+    sb.link_fake("go1.22.3");
+    let app = sb.dir("app");
+    sb.gomux(["pin", "1.22.3"]).current_dir(&app).ok();
+    assert!(app.join(".go-version").is_file());
+    let out = sb.gomux(["unpin"]).current_dir(&app).ok();
+    assert!(!app.join(".go-version").exists(), "{out}");
+    assert!(out.stderr.contains("unpinned"), "{out}");
+    assert!(out.stderr.contains(".go-version"), "names the file: {out}");
+    // Again: nothing to do is not an error.
+    let out = sb.gomux(["unpin"]).current_dir(&app).ok();
+    assert!(out.stderr.contains("is not pinned"), "{out}");
+}
+
+#[test]
+fn unpin_leaves_a_parent_pin_alone_unless_named() {
+    let sb = Sandbox::new();
+    sb.write("repo/.go-version", "1.22.3\n");
+    let sub = sb.dir("repo/sub");
+    let out = sb.gomux(["unpin"]).current_dir(&sub).ok();
+    assert!(sb.work.join("repo/.go-version").is_file(), "{out}");
+    assert!(out.stderr.contains("parent folder"), "{out}");
+    assert!(out.stderr.contains("gomux unpin --path"), "{out}");
+    let out = sb.gomux(["unpin", "--path", ".."]).current_dir(&sub).ok();
+    assert!(!sb.work.join("repo/.go-version").exists(), "{out}");
+}
+
+#[test]
+fn unpin_refuses_a_file_pin_did_not_write() {
+    let sb = Sandbox::new();
+    let notes = "my notes\nsecond line\nthird\n";
+    let dir = sb.dir("odd");
+    sb.write("odd/.go-version", notes);
+    let out = sb.gomux(["unpin"]).current_dir(&dir).fails();
+    assert!(out.stderr.contains("nothing was removed"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".go-version")).unwrap(),
+        notes
+    );
+    // A folder named `.go-version` is never removed either.
+    let other = sb.dir("other");
+    sb.dir("other/.go-version");
+    sb.gomux(["unpin"]).current_dir(&other).fails();
+    assert!(other.join(".go-version").is_dir());
+}
+
+// ---- run installs ----
+
+#[test]
+fn run_installs_a_missing_toolchain_then_runs() {
+    let (sb, _dir, mirror) = with_mirror(&["go1.22.3", "go1.99.1"]);
+    let out = sb.gomux(["run", "1.99", "--", "go", "version"]).ok();
+    assert!(out.stdout.starts_with("go version go1.99.1 "), "{out}");
+    assert!(out.stderr.contains("installing go1.99.1"), "{out}");
+    assert!(installed(&sb, "go1.99.1"));
+    assert_eq!(mirror.requests(&archive("go1.99.1")), 1);
+    // Installed now: nothing is downloaded again.
+    sb.gomux(["run", "1.99", "--", "go", "version"]).ok();
+    assert_eq!(mirror.requests(&archive("go1.99.1")), 1);
+}
+
+#[test]
+fn run_honours_auto_install_off() {
+    let (mut sb, _dir, mirror) = with_mirror(&["go1.99.1"]);
+    sb.set_env("GOMUX_AUTO_INSTALL", Some("0"));
+    let out = sb.gomux(["run", "1.99.1", "--", "go", "version"]).fails();
+    assert!(out.stderr.contains("go1.99.1 is not installed"), "{out}");
+    assert!(out.stderr.contains("gomux install 1.99.1"), "{out}");
+    assert!(out.stderr.contains("automatic installs are off"), "{out}");
+    assert!(!installed(&sb, "go1.99.1"));
+    assert_eq!(mirror.requests(&archive("go1.99.1")), 0);
+}
+
+// ---- run --each ----
+
+/// A command that prints the `go` it finds and fails under go1.23.x.
+const FAILS_ON_123: &str = r#"go version; case "$(go version)" in *go1.23*) exit 3;; esac"#;
+
+#[test]
+fn run_each_runs_once_per_toolchain_and_sums_up() {
+    let (sb, _dir, _mirror) = with_mirror(&["go1.22.3", "go1.23.4", "go1.24.1"]);
+    sb.gomux(["install", "1.22.3"]).ok();
+    let out = sb
+        .gomux([
+            "run",
+            "--each",
+            "1.22,1.23,stable",
+            "--",
+            "sh",
+            "-c",
+            FAILS_ON_123,
+        ])
+        .run();
+    assert_eq!(out.code(), Some(1), "{out}");
+    // The child's output streams through, one run per toolchain, in order.
+    let versions: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("go version "))
+        .collect();
+    assert_eq!(versions.len(), 3, "{out}");
+    assert!(versions[0].starts_with("go1.22.3 "), "{out}");
+    assert!(versions[1].starts_with("go1.23.4 "), "{out}");
+    assert!(versions[2].starts_with("go1.24.1 "), "{out}");
+    // A header per toolchain and a summary table, on stderr.
+    assert!(out.stderr.contains("==> go1.22.3 (1.22)"), "{out}");
+    assert!(out.stderr.contains("==> go1.24.1 (stable)"), "{out}");
+    let row = |name: &str| {
+        out.stderr
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no summary row for {name}:\n{out}"))
+            .to_string()
+    };
+    assert!(row("go1.22.3 (1.22)").contains(" ok "), "{out}");
+    assert!(row("go1.23.4 (1.23)").contains(" failed "), "{out}");
+    assert!(row("go1.23.4 (1.23)").contains(" 3 "), "{out}");
+    assert!(row("go1.24.1 (stable)").contains(" ok "), "{out}");
+    // What was missing was installed.
+    assert!(installed(&sb, "go1.23.4") && installed(&sb, "go1.24.1"));
+
+    // All passing: exit 0.
+    let out = sb
+        .gomux(["run", "--each", "1.22,stable", "--", "go", "version"])
+        .ok();
+    assert!(out.stderr.contains("all 2 passed"), "{out}");
+}
+
+#[test]
+fn run_each_json_and_fail_fast() {
+    let (sb, _dir, _mirror) = with_mirror(&["go1.22.3", "go1.23.4"]);
+    let out = sb
+        .gomux([
+            "run",
+            "--each",
+            "1.23,1.98,1.22",
+            "--json",
+            "--",
+            "sh",
+            "-c",
+            FAILS_ON_123,
+        ])
+        .run();
+    assert_eq!(out.code(), Some(1), "{out}");
+    // stdout is the summary alone: the child's stdout went to stderr.
+    let v = out.json();
+    assert_eq!(v["schema_version"], 1, "{out}");
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["command"][0], "sh");
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0]["request"], "1.23");
+    assert_eq!(r[0]["toolchain"], "go1.23.4");
+    assert_eq!(r[0]["status"], "failed");
+    assert_eq!(r[0]["exit_code"], 3);
+    assert_eq!(r[1]["status"], "error", "1.98 is in no index: {out}");
+    assert!(r[1]["error"].as_str().unwrap().contains("1.98"), "{out}");
+    assert_eq!(r[2]["status"], "ok");
+    assert!(r[2]["duration_ms"].is_u64());
+    assert!(out.stderr.contains("go version go1.22.3"), "{out}");
+
+    let out = sb
+        .gomux([
+            "run",
+            "--each",
+            "1.23,1.22",
+            "--fail-fast",
+            "--json",
+            "--",
+            "sh",
+            "-c",
+            FAILS_ON_123,
+        ])
+        .run();
+    assert_eq!(out.code(), Some(1), "{out}");
+    let v = out.json();
+    assert_eq!(v["results"][0]["status"], "failed");
+    assert_eq!(v["results"][1]["status"], "skipped");
+    assert!(!out.stderr.contains("go version go1.22.3"), "{out}");
+}
