@@ -198,3 +198,59 @@ fn run_each_json_and_fail_fast() {
     assert_eq!(v["results"][1]["status"], "skipped");
     assert!(!out.stderr.contains("go version go1.22.3"), "{out}");
 }
+
+// ---- update ----
+
+#[test]
+fn update_installs_the_newest_patch_of_each_installed_minor() {
+    let (sb, mut dir, mirror) = with_mirror(&["go1.22.3", "go1.23.4", "go1.24.1"]);
+    sb.gomux(["install", "1.22.3", "1.23.4"]).ok();
+    sb.gomux(["default", "1.22.3"]).ok();
+    let linked = sb.link_fake("go1.21.1");
+    let fake =
+        std::fs::read(gomux_tests::ensure_built().join(gomux_tests::exe("gomux-fake-go"))).unwrap();
+    for v in ["go1.22.9", "go1.23rc9", "go1.21.13"] {
+        dir.add(v, &gomux_tests::mirror::fake_sdk_tar_gz(v, &fake));
+    }
+    dir.write_index();
+
+    let out = sb.gomux(["update", "--dry-run"]).ok();
+    assert!(
+        out.stdout
+            .contains("would install go1.22.9 (1.22: newest installed go1.22.3)"),
+        "{out}"
+    );
+    assert!(
+        !out.stdout.contains("1.23"),
+        "a prerelease is no update: {out}"
+    );
+    assert!(!out.stdout.contains("1.24"), "1.24 is not installed: {out}");
+    assert!(
+        !out.stdout.contains("1.21"),
+        "a linked toolchain is never updated: {out}"
+    );
+    assert!(!installed(&sb, "go1.22.9"));
+    assert_eq!(mirror.requests(&archive("go1.22.9")), 0);
+
+    let out = sb.gomux(["update"]).ok();
+    assert!(installed(&sb, "go1.22.9"), "{out}");
+    assert!(installed(&sb, "go1.22.3"), "the old patch stays: {out}");
+    assert!(out.stderr.contains("gomux prune"), "{out}");
+    // The exact default stays as it is, and update says how to follow the newest patch.
+    assert!(
+        out.stderr.contains("default toolchain stays go1.22.3"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("gomux default 1.22"), "{out}");
+    let settings = std::fs::read_to_string(sb.gomux_home.join("settings.toml")).unwrap();
+    assert!(settings.contains("1.22.3"), "{settings}");
+    assert!(sb.gomux_home.join("toolchains/go1.21.1").is_symlink());
+    assert!(linked.join("bin").is_dir());
+    assert!(!installed(&sb, "go1.21.13"));
+    // The versioned proxy of the new patch exists.
+    let out = sb.proxy("go1.22.9", ["version"]).ok();
+    assert!(out.stdout.starts_with("go version go1.22.9 "), "{out}");
+
+    let out = sb.gomux(["update"]).ok();
+    assert!(out.stderr.contains("everything is up to date"), "{out}");
+}

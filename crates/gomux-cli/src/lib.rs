@@ -59,6 +59,8 @@ enum Command {
     Run(commands::run::Args),
     /// Install Go toolchains.
     Install(commands::install::Args),
+    /// Install the newest patch of each installed minor release (`--dry-run` to see).
+    Update(commands::update::Args),
     /// Remove installed toolchains (or unregister linked ones).
     #[command(visible_alias = "rm")]
     Uninstall(commands::uninstall::Args),
@@ -90,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Show(a) => commands::show::run(&ctx, a),
         Command::Run(a) => commands::run::run(&ctx, a),
         Command::Install(a) => commands::install::run(&ctx, a),
+        Command::Update(a) => commands::update::run(&ctx, a),
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Env(a) => commands::env::run(&ctx, a),

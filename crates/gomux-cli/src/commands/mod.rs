@@ -13,4 +13,5 @@ pub mod setup;
 pub mod show;
 pub mod uninstall;
 pub mod unpin;
+pub mod update;
 pub mod which;
