@@ -254,3 +254,57 @@ fn update_installs_the_newest_patch_of_each_installed_minor() {
     let out = sb.gomux(["update"]).ok();
     assert!(out.stderr.contains("everything is up to date"), "{out}");
 }
+
+// ---- completions ----
+
+/// What bash completes for `words` (the last one being completed) with gomux's script loaded.
+fn bash_complete(sb: &Sandbox, words: &[&str]) -> Vec<String> {
+    let script = sb.gomux(["completions", "bash"]).ok().stdout;
+    let path = sb.root.join("gomux.bash");
+    std::fs::write(&path, script).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cword = words.len() - 1;
+    let prog = format!(
+        r#"source '{}'
+COMP_WORDS=({})
+COMP_CWORD={cword}
+COMP_LINE="${{COMP_WORDS[*]}}"
+COMP_POINT=${{#COMP_LINE}}
+_gomux_toolchains gomux "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+printf '%s\n' "${{COMPREPLY[@]}}""#,
+        path.display(),
+        quoted.join(" ")
+    );
+    let out = sb.cmd("bash").args(["--norc", "-c", &prog]).ok();
+    out.stdout
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn bash_completes_installed_toolchain_names() {
+    let (sb, _dir, _mirror) = with_mirror(&["go1.22.3"]);
+    sb.gomux(["install", "1.22.3"]).ok();
+    sb.link_fake("go1.23.4");
+    sb.link_fake("corp-go");
+
+    let mut got = bash_complete(&sb, &["gomux", "default", "1.2"]);
+    got.sort();
+    assert_eq!(got, ["1.22", "1.22.3", "1.23", "1.23.4"]);
+    let got = bash_complete(&sb, &["gomux", "pin", "go1.23"]);
+    assert_eq!(got, ["go1.23.4"]);
+    let got = bash_complete(&sb, &["gomux", "uninstall", "go1.22.3", "co"]);
+    assert_eq!(got, ["corp-go"]);
+    let got = bash_complete(&sb, &["gomux", "run", "--each", "1.22,s"]);
+    assert_eq!(got, ["1.22,stable"]);
+    // After `--` comes the command, and options stay the generated script's.
+    let got = bash_complete(&sb, &["gomux", "run", "1.22", "--", "1.2"]);
+    assert!(!got.iter().any(|w| w.starts_with("1.22")), "{got:?}");
+    let got = bash_complete(&sb, &["gomux", "default", "--h"]);
+    assert_eq!(got, ["--help"]);
+    // Commands still complete.
+    let got = bash_complete(&sb, &["gomux", "unp"]);
+    assert_eq!(got, ["unpin"]);
+}

@@ -74,6 +74,9 @@ enum Command {
     Setup(commands::setup::Args),
     /// Print shell completions.
     Completions(commands::completions::Args),
+    /// Used by the completion scripts: the toolchain names to complete, one a line.
+    #[command(name = "__complete-toolchains", hide = true)]
+    CompleteToolchains(commands::completions::ToolchainsArgs),
 }
 
 /// Runs `gomux` with the process's arguments and returns its exit status.
@@ -101,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Completions(a) => {
             commands::completions::run(&ctx, a, <Cli as clap::CommandFactory>::command())
         }
+        Command::CompleteToolchains(a) => commands::completions::run_toolchains(&ctx, a),
     });
     match result {
         Ok(code) => code,
