@@ -308,3 +308,130 @@ fn bash_completes_installed_toolchain_names() {
     let got = bash_complete(&sb, &["gomux", "unp"]);
     assert_eq!(got, ["unpin"]);
 }
+
+// ---- prune ----
+
+/// Sets a file's access and modification times to `days` days ago.
+fn age_file(path: &std::path::Path, days: u64) {
+    let t = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_times(std::fs::FileTimes::new().set_accessed(t).set_modified(t))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Makes an installed toolchain look untouched for `days` days: its marker and its programs.
+fn age_toolchain(sb: &Sandbox, name: &str, days: u64) {
+    let dir = sb.gomux_home.join("toolchains").join(name);
+    age_file(&dir.join(".gomux-toolchain"), days);
+    for tool in ["go", "gofmt"] {
+        age_file(&dir.join("bin").join(gomux_tests::exe(tool)), days);
+    }
+}
+
+/// The cache folders under `group` (`projects`, `toolchains`) of the sandbox's cache root.
+fn cache_folders(sb: &Sandbox, group: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(sb.gomux_home.join("cache").join(group))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn prune_removes_only_what_nobody_used() {
+    let (sb, _dir, _mirror) = with_mirror(&["go1.21.1", "go1.22.3", "go1.23.4", "go1.24.1"]);
+    sb.gomux(["install", "1.21.1", "1.22.3", "1.23.4", "1.24.1"])
+        .ok();
+    let linked = sb.link_fake("go1.20.1");
+    sb.gomux(["default", "1.23.4"]).ok();
+    let app = sb.dir("app");
+    sb.gomux(["pin", "1.24.1"]).current_dir(&app).ok();
+    let old_project = sb.dir("old");
+    sb.write("old/.go-version", "1.24.1\n");
+    sb.write("new/.go-version", "1.24.1\n");
+    sb.go(["env"]).current_dir(&old_project).ok();
+    sb.go(["env"]).current_dir(sb.work.join("new")).ok();
+    assert_eq!(cache_folders(&sb, "projects").len(), 2);
+    for name in ["go1.21.1", "go1.22.3", "go1.23.4", "go1.24.1"] {
+        age_toolchain(&sb, name, 100);
+    }
+    // The old project's caches were last used 100 days ago.
+    let projects = sb.gomux_home.join("cache/projects");
+    for f in cache_folders(&sb, "projects") {
+        if f.starts_with("old-") {
+            age_file(&projects.join(&f).join("gomux-cache.txt"), 100);
+        }
+    }
+    // go1.22.3 was used yesterday under cache policy `toolchain`: its cache folder says so.
+    sb.proxy("go1.22.3", ["env"])
+        .env("GOMUX_CACHE_MODE", "toolchain")
+        .ok();
+    age_file(&sb.gomux_home.join("toolchains/go1.22.3/bin/go"), 100);
+    age_file(
+        &sb.gomux_home
+            .join("cache/toolchains/go1.22.3/gomux-cache.txt"),
+        1,
+    );
+
+    let out = sb
+        .gomux(["prune", "--unused-for", "90d", "--dry-run"])
+        .current_dir(&app)
+        .ok();
+    let would: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("would remove"))
+        .collect();
+    assert_eq!(would.len(), 2, "{out}");
+    assert!(
+        would[0].starts_with("would remove toolchain go1.21.1 "),
+        "{out}"
+    );
+    assert!(would[0].contains("last used 100 d ago by its "), "{out}");
+    assert!(
+        would[1].starts_with("would remove cache projects/old-"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("kept go1.23.4 (the default toolchain)"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("kept go1.24.1 (selected in"), "{out}");
+    assert!(installed(&sb, "go1.21.1"), "a dry run removes nothing");
+    assert_eq!(cache_folders(&sb, "projects").len(), 2);
+
+    let out = sb
+        .gomux(["prune", "--unused-for", "90d"])
+        .current_dir(&app)
+        .ok();
+    assert!(!installed(&sb, "go1.21.1"), "{out}");
+    assert!(
+        !sb.bin().join("go1.21.1").exists(),
+        "its proxy goes too: {out}"
+    );
+    for name in ["go1.22.3", "go1.23.4", "go1.24.1"] {
+        assert!(installed(&sb, name), "{name}: {out}");
+    }
+    assert!(
+        sb.gomux_home.join("toolchains/go1.20.1").is_symlink(),
+        "{out}"
+    );
+    assert!(linked.join("bin").is_dir());
+    let left = cache_folders(&sb, "projects");
+    assert_eq!(left.len(), 1, "{left:?} {out}");
+    assert!(left[0].starts_with("new-"), "{left:?}");
+    assert_eq!(cache_folders(&sb, "toolchains"), ["go1.22.3"]);
+    assert!(out.stderr.contains("removed toolchain go1.21.1"), "{out}");
+    assert!(out.stderr.contains("freed "), "{out}");
+
+    // The age grammar is `cache clean --older-than`'s, and too fine an age is refused.
+    let out = sb.gomux(["prune", "--unused-for", "12h"]).fails();
+    assert!(out.stderr.contains("shorter than a day"), "{out}");
+    let out = sb.gomux(["prune", "--unused-for", "90 days"]).fails();
+    assert!(out.stderr.contains("invalid duration"), "{out}");
+}

@@ -15,6 +15,7 @@ pub mod base;
 pub mod clean;
 pub mod dirhash;
 mod folders;
+pub mod prune;
 pub mod store;
 pub mod verify;
 

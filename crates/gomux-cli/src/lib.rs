@@ -61,6 +61,8 @@ enum Command {
     Install(commands::install::Args),
     /// Install the newest patch of each installed minor release (`--dry-run` to see).
     Update(commands::update::Args),
+    /// Remove toolchains and caches unused for a while (`--unused-for 90d`).
+    Prune(commands::prune::Args),
     /// Remove installed toolchains (or unregister linked ones).
     #[command(visible_alias = "rm")]
     Uninstall(commands::uninstall::Args),
@@ -96,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => commands::run::run(&ctx, a),
         Command::Install(a) => commands::install::run(&ctx, a),
         Command::Update(a) => commands::update::run(&ctx, a),
+        Command::Prune(a) => commands::prune::run(&ctx, a),
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Env(a) => commands::env::run(&ctx, a),

@@ -8,6 +8,7 @@ pub mod link;
 pub mod list;
 pub mod list_remote;
 pub mod pin;
+pub mod prune;
 pub mod run;
 pub mod setup;
 pub mod show;
