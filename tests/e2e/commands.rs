@@ -435,3 +435,61 @@ fn prune_removes_only_what_nobody_used() {
     let out = sb.gomux(["prune", "--unused-for", "90 days"]).fails();
     assert!(out.stderr.contains("invalid duration"), "{out}");
 }
+
+// ---- run --each with real Go ----
+
+#[test]
+fn real_go_run_each_tests_a_module_with_every_toolchain() {
+    let Some(fx) = gomux_tests::fixtures::Fixtures::locate(
+        "real_go_run_each_tests_a_module_with_every_toolchain",
+    ) else {
+        return;
+    };
+    let tcs = fx.toolchains();
+    assert!(tcs.len() >= 2, "the fixtures need two SDKs");
+    let (first, second) = (&tcs[0].name, &tcs[1].name);
+    let scratch = tempfile::tempdir().unwrap();
+    let modproxy = scratch.path().join("modproxy");
+    std::fs::create_dir_all(&modproxy).unwrap();
+    let mut sb = Sandbox::new();
+    sb.offline_go(&modproxy);
+    for name in [first, second] {
+        let root = fx.shared_sdk(name);
+        sb.gomux(["link".as_ref(), name.as_ref(), root.as_os_str()])
+            .ok();
+    }
+    let minor = |name: &str| {
+        let v = name.strip_prefix("go").unwrap();
+        v.rsplit_once('.').unwrap().0.to_string()
+    };
+    sb.write("m/go.mod", "module example.com/m\n\ngo 1.21\n");
+    sb.write(
+        "m/m_test.go",
+        &format!(
+            "package m\n\nimport (\n\t\"runtime\"\n\t\"testing\"\n)\n\nfunc TestVersion(t *testing.T) {{\n\tt.Log(\"testing with\", runtime.Version())\n\tif runtime.Version() == \"{second}\" {{\n\t\tt.Fatal(\"fails with\", runtime.Version())\n\t}}\n}}\n"
+        ),
+    );
+    let each = format!("{},{}", minor(first), minor(second));
+    let out = sb
+        .gomux([
+            "run", "--each", &each, "--json", "--", "go", "test", "-v", "./...",
+        ])
+        .current_dir(sb.work.join("m"))
+        .run();
+    assert_eq!(out.code(), Some(1), "{out}");
+    // Each run is the real go of that toolchain.
+    assert!(
+        out.stderr.contains(&format!("testing with {first}")),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains(&format!("fails with {second}")),
+        "{out}"
+    );
+    let v = out.json();
+    assert_eq!(v["results"][0]["toolchain"].as_str(), Some(first.as_str()));
+    assert_eq!(v["results"][0]["status"], "ok", "{out}");
+    assert_eq!(v["results"][1]["toolchain"].as_str(), Some(second.as_str()));
+    assert_eq!(v["results"][1]["status"], "failed", "{out}");
+    assert_eq!(v["results"][1]["exit_code"], 1, "{out}");
+}

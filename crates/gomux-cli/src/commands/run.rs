@@ -271,7 +271,8 @@ fn each(
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let line = text::escape_max(&shown.join(" "), 200);
+    let words: Vec<String> = shown.iter().map(|a| shell_word(a)).collect();
+    let line = text::escape_max(&words.join(" "), 200);
     let mut results: Vec<EachResult> = Vec::new();
     let mut stop = false;
     for input in &args.each {
@@ -407,6 +408,19 @@ fn summary(results: &[EachResult]) {
         eprintln!("all {} passed", results.len());
     } else {
         eprintln!("{failed} of {} did not pass", results.len());
+    }
+}
+
+/// An argument as a POSIX shell would need it written, quoted only when it must be.
+fn shell_word(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        crate::shell::quote::sh_quote(arg)
     }
 }
 
