@@ -68,7 +68,6 @@ struct Installer<'a> {
     /// Built on the first install (or `stable`), so a run of installed toolchains needs no
     /// network settings at all.
     dist: Option<Dist>,
-    changed: bool,
 }
 
 impl<'a> Installer<'a> {
@@ -77,7 +76,6 @@ impl<'a> Installer<'a> {
             ctx,
             settings,
             dist: None,
-            changed: false,
         }
     }
 
@@ -131,7 +129,8 @@ impl<'a> Installer<'a> {
         if done.fresh {
             eprintln!("installed {} in `{}`", done.name, done.dir.display());
             crate::cache::start_base(ctx, self.settings, &done.name);
-            self.changed = true;
+            // Before the command runs: it may call the new toolchain's versioned proxy.
+            sync_proxies(ctx, "");
         }
         let root = ctx.home.toolchain_root(&done.name).ok_or_else(|| {
             with_hint(
@@ -144,14 +143,6 @@ impl<'a> Installer<'a> {
             )
         })?;
         Ok((done.name, root))
-    }
-}
-
-impl Drop for Installer<'_> {
-    fn drop(&mut self) {
-        if self.changed {
-            sync_proxies(self.ctx, "");
-        }
     }
 }
 
