@@ -145,6 +145,18 @@ fn run_each_runs_once_per_toolchain_and_sums_up() {
         .gomux(["run", "--each", "1.22,stable", "--", "go", "version"])
         .ok();
     assert!(out.stderr.contains("all 2 passed"), "{out}");
+
+    // Each run gets the project's caches and the toolchain, as the proxy gives them.
+    sb.write("proj/go.mod", "module p\n\ngo 1.22\n");
+    let out = sb
+        .gomux(["run", "--each", "1.23", "--", "go", "build"])
+        .current_dir(sb.work.join("proj"))
+        .ok();
+    assert!(
+        out.val("GOCACHE").contains("/cache/projects/proj-"),
+        "{out}"
+    );
+    assert!(out.val("goroot").ends_with("/toolchains/go1.23.4"), "{out}");
 }
 
 #[test]
