@@ -370,6 +370,12 @@ fn prune_removes_only_what_nobody_used() {
     sb.go(["env"]).current_dir(&old_project).ok();
     sb.go(["env"]).current_dir(sb.work.join("new")).ok();
     assert_eq!(cache_folders(&sb, "projects").len(), 2);
+    // A toolchain folder gomux did not install (no marker), untouched for 100 days too.
+    let foreign = sb.gomux_home.join("toolchains/go1.19.1");
+    gomux_tests::make_fake_sdk(&foreign, "go1.19.1");
+    for tool in ["go", "gofmt"] {
+        age_file(&foreign.join("bin").join(gomux_tests::exe(tool)), 100);
+    }
     for name in ["go1.21.1", "go1.22.3", "go1.23.4", "go1.24.1"] {
         age_toolchain(&sb, name, 100);
     }
@@ -435,6 +441,10 @@ fn prune_removes_only_what_nobody_used() {
         "{out}"
     );
     assert!(linked.join("bin").is_dir());
+    assert!(
+        foreign.join("bin").is_dir(),
+        "no marker, no deletion: {out}"
+    );
     let left = cache_folders(&sb, "projects");
     assert_eq!(left.len(), 1, "{left:?} {out}");
     assert!(left[0].starts_with("new-"), "{left:?}");
