@@ -13,6 +13,15 @@ use crate::{progress, proxies};
 pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow::Result<Dist> {
     let env = |k: &str| std::env::var_os(k);
     let source = Source::configured(env, settings)?;
+    tracing::info!(
+        "downloads from `{}` ({}), release index `{}`",
+        source.downloads_url(),
+        source.mirror().unwrap_or("the official host"),
+        source.index_url()
+    );
+    if let Some(fallback) = source.fallback_index_url() {
+        tracing::debug!("if the mirror does not answer the index query: `{fallback}`");
+    }
     let options = Options::from_env(env)?;
     let platform = Platform::host().ok_or_else(|| DistError::UnknownPlatform {
         os: std::env::consts::OS.to_string(),
