@@ -22,3 +22,4 @@ mod real_go;
 mod real_go_store;
 mod selection;
 mod setup;
+mod snapshots;
