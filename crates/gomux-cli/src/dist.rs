@@ -34,7 +34,12 @@ pub fn dist(ctx: &Context, settings: &Settings, prefix: &'static str) -> anyhow:
 /// Keeps the versioned proxies current; a failure there does not undo the install.
 pub fn sync_proxies(ctx: &Context, prefix: &str) {
     if let Err(e) = proxies::sync(&ctx.home) {
-        eprintln!("{prefix}warning: the versioned proxies were not updated: {e:#}");
-        eprintln!("{prefix}hint: run `gomux setup` to repair them");
+        if prefix.is_empty() {
+            crate::render::warning(&format!("the versioned proxies were not updated: {e:#}"));
+            crate::render::hint("run `gomux setup` to repair them");
+        } else {
+            eprintln!("{prefix}warning: the versioned proxies were not updated: {e:#}");
+            eprintln!("{prefix}hint: run `gomux setup` to repair them");
+        }
     }
 }

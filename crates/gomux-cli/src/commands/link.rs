@@ -62,12 +62,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     })?;
     let wanted = version.split_whitespace().next().unwrap_or_default();
     if !printed.split_whitespace().any(|w| w == wanted) {
-        eprintln!(
-            "warning: `{} version` printed `{}`, but its VERSION file says `{}`",
+        crate::render::warning(&format!(
+            "`{} version` printed `{}`, but its VERSION file says `{}`",
             text::escape_path(&go),
             text::escape(printed.trim()),
             text::escape(&version)
-        );
+        ));
     }
     let name = match name {
         Some(n) => n,
