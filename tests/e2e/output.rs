@@ -204,3 +204,37 @@ fn exit_codes_are_the_documented_ones() {
         assert_eq!(out.code(), Some(7), "{out}");
     }
 }
+
+/// On a terminal (a pty made by `script`) an install draws a bar; `--no-progress` and
+/// `GOMUX_NO_PROGRESS=1` draw none, and the status lines are the same.
+#[cfg(target_os = "linux")]
+#[test]
+fn no_progress_turns_the_bar_off_on_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("`script` (util-linux) makes the pty for this test; install util-linux");
+    }
+    let (mut sb, _dir, _mirror) = with_mirror(&["go1.22.3", "go1.23.0", "go1.21.5"]);
+    let gomux = gomux_tests::ensure_built().join("gomux");
+    let on_a_terminal = |sb: &Sandbox, args: &str| {
+        let line = format!("'{}' {args}", gomux.display());
+        sb.cmd("script").args(["-qec", &line, "/dev/null"]).ok()
+    };
+    let out = on_a_terminal(&sb, "install 1.22.3");
+    assert!(out.stdout.contains("installed go1.22.3"), "{out}");
+    assert!(
+        out.stdout.contains("\x1b[2K"),
+        "a bar is drawn and cleared: {out:?}",
+        out = out.stdout
+    );
+    let out = on_a_terminal(&sb, "install --no-progress 1.23.0");
+    assert!(out.stdout.contains("installed go1.23.0"), "{out}");
+    assert!(!out.stdout.contains("\x1b["), "no bar: {:?}", out.stdout);
+    sb.set_env("GOMUX_NO_PROGRESS", Some("1"));
+    let out = on_a_terminal(&sb, "install 1.21.5");
+    assert!(out.stdout.contains("installed go1.21.5"), "{out}");
+    assert!(!out.stdout.contains("\x1b["), "no bar: {:?}", out.stdout);
+}
