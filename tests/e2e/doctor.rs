@@ -421,3 +421,79 @@ fn a_newer_layout_version_is_reported() {
     assert_eq!(out.code(), Some(0), "a warning, not an error: {out}");
     expect(&report, "fs.layout", "warning", &["says layout 99"]);
 }
+
+/// The ids of the findings of a report.
+fn ids(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// A go.work workspace root with no go.mod, under `GO111MODULE=auto` and a default older than
+/// 1.27: `go` (and gopls) there do not read the go.work, so the default runs; doctor says so and
+/// what to pin. A pin file at the root, a go.mod, `GO111MODULE` unset or `on`, or a 1.27
+/// default make the warning go away.
+#[test]
+fn a_go_work_root_without_go_mod_under_an_old_default() {
+    let mut sb = healthy();
+    let ws = sb.dir("ws");
+    sb.write("ws/go.work", "go 1.23.5\n\nuse ./a\n");
+    sb.write("ws/a/go.mod", "module example.com/a\n\ngo 1.23.5\n");
+    // Unset, GO111MODULE is `on`: the go.work selects, nothing to say.
+    let (_, report) = doctor_in(&sb, &ws);
+    assert!(
+        !ids(&report).contains(&"here.gowork".to_string()),
+        "{report:#}"
+    );
+    sb.set_env("GO111MODULE", Some("auto"));
+    let (_, report) = doctor_in(&sb, &ws);
+    expect(
+        &report,
+        "here.gowork",
+        "warning",
+        &["go.work", "is not read here", "go1.22.3", "gopls"],
+    );
+    let fix = finding(&report, "here.gowork")["fix"].as_str().unwrap();
+    assert!(fix.contains("`gomux pin 1.23.5`"), "{fix}");
+    assert!(fix.contains(&ws.display().to_string()), "{fix}");
+    // In the module below, its go.mod decides: nothing to say.
+    let (_, report) = doctor_in(&sb, &ws.join("a"));
+    assert!(
+        !ids(&report).contains(&"here.gowork".to_string()),
+        "{report:#}"
+    );
+    // What the fix says works: the pin file at the root selects, and the warning is gone.
+    sb.gomux(["pin", "1.22.3"]).current_dir(&ws).ok();
+    let (_, report) = doctor_in(&sb, &ws);
+    assert!(
+        !ids(&report).contains(&"here.gowork".to_string()),
+        "{report:#}"
+    );
+    std::fs::remove_file(ws.join(".go-version")).unwrap();
+    // GO111MODULE=on reads the go.work in every release.
+    sb.set_env("GO111MODULE", Some("on"));
+    let (_, report) = doctor_in(&sb, &ws);
+    assert!(
+        !ids(&report).contains(&"here.gowork".to_string()),
+        "{report:#}"
+    );
+    sb.set_env("GO111MODULE", Some("auto"));
+    // From Go 1.27 a go.work alone turns modules on: the go.work selects, no warning.
+    sb.link_fake("go1.27.4");
+    sb.gomux(["default", "1.27.4"]).ok();
+    let (_, report) = doctor_in(&sb, &ws);
+    assert!(
+        !ids(&report).contains(&"here.gowork".to_string()),
+        "{report:#}"
+    );
+}
+
+/// Runs `gomux doctor --json` in `dir`.
+fn doctor_in(sb: &Sandbox, dir: &Path) -> (Out, Value) {
+    let out = sb.gomux(["doctor", "--json"]).current_dir(dir).run();
+    let json = out.json();
+    (out, json)
+}

@@ -540,7 +540,7 @@ fn core_commands() {
     assert_eq!(out.stdout.trim(), "go1.21.5");
     let out = sb.gomux(["default", "1.22"]).ok();
     assert!(
-        out.stdout.contains("default toolchain set to 1.22"),
+        out.stderr.contains("default toolchain set to 1.22"),
         "{out}"
     );
     assert_eq!(sb.go(["build"]).ok().val("version"), "go1.22.3");
@@ -568,7 +568,7 @@ fn link_validates_the_sdk() {
     let root = sb.fake_sdk("go1.22.3");
     // No NAME: the SDK's own name.
     let out = sb.gomux(["link".as_ref(), root.as_os_str()]).ok();
-    assert!(out.stdout.starts_with("linked go1.22.3 -> "), "{out}");
+    assert!(out.stderr.starts_with("linked go1.22.3 -> "), "{out}");
     let out = sb.gomux(["link".as_ref(), root.as_os_str()]).fails();
     assert!(out.stderr.contains("already linked"), "{out}");
     sb.gomux(["link".as_ref(), root.as_os_str(), "--force".as_ref()])

@@ -410,7 +410,7 @@ fn harm_dist_a_huge_lock_timeout_means_wait_long() {
         .env("GOMUX_LOCK_TIMEOUT", "18446744073709551615")
         .env("GOMUX_HTTP_TIMEOUT", "18446744073709551615")
         .ok();
-    assert!(out.stdout.contains("installed go1.22.3"), "{out}");
+    assert!(out.stderr.contains("installed go1.22.3"), "{out}");
     let note = std::fs::read_to_string(&lock).unwrap();
     assert!(note.starts_with("install pid="), "{note:?}");
     for bad in ["soon", "-5", "0"] {

@@ -294,22 +294,22 @@ fn setup_suggests_path_not_a_frozen_env() {
     let sb = Sandbox::bare();
     std::fs::write(sb.home.join(".bashrc"), "alias ll='ls -l'\n").unwrap();
     let out = sb.gomux(["setup", "--modify-path"]).ok();
-    assert!(!out.stdout.contains("gomux env"), "{out}");
+    assert!(!out.stderr.contains("gomux env"), "{out}");
     assert!(
-        out.stdout.contains(&format!(
+        out.stderr.contains(&format!(
             "    export GOMUX_HOME='{}'\n    export PATH=\"{}:$PATH\"\n",
             sb.gomux_home.display(),
             sb.bin().display()
         )),
         "{out}"
     );
-    assert!(out.stdout.contains("`gomux doctor`"), "{out}");
+    assert!(out.stderr.contains("`gomux doctor`"), "{out}");
     let out = sb
         .gomux(["setup", "--modify-path"])
         .env("SHELL", "/usr/bin/fish")
         .ok();
     assert!(
-        out.stdout.contains(&format!(
+        out.stderr.contains(&format!(
             "    set -gx PATH '{}' $PATH\n",
             sb.bin().display()
         )),

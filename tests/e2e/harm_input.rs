@@ -263,7 +263,7 @@ fn link_escapes_what_the_sdk_and_its_path_hold() {
         "gomux link NAME",
     );
     assert!(out.status.success(), "{out}");
-    assert!(out.stdout.contains("odd\\x1b[2Kdir"), "{out}");
+    assert!(out.stderr.contains("odd\\x1b[2Kdir"), "{out}");
     // Into a pipe `which --goroot` prints the exact path: it is data for `$(...)`.
     sb.write("p/.go-version", "go1.21.5-corp\n");
     let out = sb

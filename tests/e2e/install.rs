@@ -63,7 +63,7 @@ fn assert_tmp_clean(sb: &Sandbox) {
 fn install_reinstall_uninstall() {
     let (sb, _dir, mirror) = with_mirror(&["go1.22.3"]);
     let out = sb.gomux(["install", "1.22.3"]).ok();
-    assert!(out.stdout.contains("installed go1.22.3"), "{out}");
+    assert!(out.stderr.contains("installed go1.22.3"), "{out}");
     assert_eq!(mirror.requests(&archive("go1.22.3")), 1);
     // The versioned proxy appears and runs the new SDK.
     let out = sb.proxy("go1.22.3", ["version"]).ok();
@@ -72,7 +72,7 @@ fn install_reinstall_uninstall() {
     assert!(out.stdout.contains("go1.22.3"), "{out}");
 
     let out = sb.gomux(["install", "go1.22.3"]).ok();
-    assert!(out.stdout.contains("already installed"), "{out}");
+    assert!(out.stderr.contains("already installed"), "{out}");
     assert_eq!(
         mirror.requests(&archive("go1.22.3")),
         1,
@@ -80,7 +80,7 @@ fn install_reinstall_uninstall() {
     );
 
     let out = sb.gomux(["uninstall", "1.22.3"]).ok();
-    assert!(out.stdout.contains("removed go1.22.3"), "{out}");
+    assert!(out.stderr.contains("removed go1.22.3"), "{out}");
     assert_nothing_left(&sb, "go1.22.3");
     assert!(
         !sb.bin().join("go1.22.3").exists(),
@@ -95,9 +95,9 @@ fn partial_versions_latest_and_the_remote_list() {
     let (sb, _dir, mirror) =
         with_mirror(&["go1.22.1", "go1.22.3", "go1.23.0", "go1.24rc1", "go1.21.13"]);
     let out = sb.gomux(["install", "1.22"]).ok();
-    assert!(out.stdout.contains("installed go1.22.3"), "{out}");
+    assert!(out.stderr.contains("installed go1.22.3"), "{out}");
     let out = sb.gomux(["install", "latest"]).ok();
-    assert!(out.stdout.contains("installed go1.23.0"), "{out}");
+    assert!(out.stderr.contains("installed go1.23.0"), "{out}");
     assert_eq!(mirror.requests(&archive("go1.22.1")), 0);
 
     let out = sb.gomux(["list", "--remote"]).ok();
@@ -153,7 +153,7 @@ fn install_without_arguments_installs_what_the_project_needs() {
     );
     let out = sb.gomux(["install"]).current_dir(sb.dir("proj")).ok();
     assert!(
-        out.stdout.contains("go1.22.3 is already installed"),
+        out.stderr.contains("go1.22.3 is already installed"),
         "{out}"
     );
 }
@@ -204,7 +204,7 @@ fn failed_downloads_leave_nothing_behind() {
     mirror.set_fault(&file, Fault::ServerError { times: 2 });
     let before = mirror.requests(&file);
     let out = sb.gomux(["install", "1.22.3"]).ok();
-    assert!(out.stdout.contains("installed go1.22.3"), "{out}");
+    assert!(out.stderr.contains("installed go1.22.3"), "{out}");
     assert_eq!(mirror.requests(&file), before + 3);
     assert_eq!(out.stderr.matches("trying again").count(), 2, "{out}");
 }
@@ -486,7 +486,7 @@ fn an_install_killed_midway_is_cleaned_up_by_the_next() {
 
     mirror.clear_faults();
     let out = sb.gomux(["install", "1.22.3"]).ok();
-    assert!(out.stdout.contains("installed go1.22.3"), "{out}");
+    assert!(out.stderr.contains("installed go1.22.3"), "{out}");
     assert_eq!(mirror.requests(&file), 2);
     assert!(!staging.exists());
     let out = sb.proxy("go1.22.3", ["version"]).ok();
@@ -521,7 +521,7 @@ fn local_archives_need_a_hash() {
 
     // No hash: the release index's entry for the file verifies it.
     let out = sb.gomux(["install", "--archive"]).arg(&local).ok();
-    assert!(out.stdout.contains("installed go1.22.3"), "{out}");
+    assert!(out.stderr.contains("installed go1.22.3"), "{out}");
     sb.gomux(["uninstall", "go1.22.3"]).ok();
 
     // No hash and in no index: refused, unless explicitly allowed.
@@ -557,7 +557,7 @@ fn uninstall_guards_the_default_and_links() {
 
     let sdk = sb.link_fake("go1.21.5");
     let out = sb.gomux(["uninstall", "go1.21.5"]).ok();
-    assert!(out.stdout.contains("unlinked go1.21.5"), "{out}");
+    assert!(out.stderr.contains("unlinked go1.21.5"), "{out}");
     assert!(
         sdk.join("bin").join(exe("go")).is_file(),
         "the linked SDK is untouched"
@@ -567,14 +567,14 @@ fn uninstall_guards_the_default_and_links() {
 }
 
 /// A static file server (Python's `http.server`, on loopback), killed when dropped.
-struct StaticServer {
+pub(crate) struct StaticServer {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl StaticServer {
     /// Serves `dir`; `None` (with the reason printed) when python3 cannot be started.
-    fn start(dir: &Path) -> StaticServer {
+    pub(crate) fn start(dir: &Path) -> StaticServer {
         use std::io::BufRead as _;
         let mut child = std::process::Command::new("python3")
             .args([

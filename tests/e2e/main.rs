@@ -17,8 +17,10 @@ mod harm_dist;
 mod harm_files;
 mod harm_input;
 mod install;
+mod output;
 mod real_go;
 #[cfg(unix)]
 mod real_go_store;
 mod selection;
 mod setup;
+mod snapshots;

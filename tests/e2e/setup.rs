@@ -106,7 +106,7 @@ fn setup_twice_changes_nothing() {
             p.display()
         );
         assert!(
-            out.stdout
+            out.stderr
                 .contains(&format!("{}: gomux block added", p.display())),
             "{out}"
         );
@@ -126,7 +126,7 @@ fn setup_twice_changes_nothing() {
     let out = sb.gomux(["setup", "--modify-path"]).ok();
     for p in &profiles {
         assert!(
-            out.stdout
+            out.stderr
                 .contains(&format!("{}: gomux block already there", p.display())),
             "{out}"
         );
@@ -161,8 +161,8 @@ fn uninstall_removes_exactly_what_setup_added() {
     assert!(sb.gomux_home.join("toolchains/go1.22.3").is_symlink());
     assert!(sb.gomux_home.join("settings.toml").is_file());
     assert!(cache.join("projects").is_dir());
-    assert!(out.stdout.contains("kept toolchains in"), "{out}");
-    assert!(out.stdout.contains("kept caches in"), "{out}");
+    assert!(out.stderr.contains("kept toolchains in"), "{out}");
+    assert!(out.stderr.contains("kept caches in"), "{out}");
 
     let out = sb
         .gomux([
@@ -239,12 +239,12 @@ fn without_modify_path_no_profile_is_touched() {
         let out = sb.gomux(args).ok();
         assert_eq!(text(&rc), "alias ll='ls -l'\n");
         assert!(
-            out.stdout
+            out.stderr
                 .contains(&format!("export PATH=\"{}:$PATH\"", sb.bin().display())),
             "{out}"
         );
         assert!(
-            out.stdout
+            out.stderr
                 .contains(&format!("export GOMUX_HOME='{}'", sb.gomux_home.display())),
             "a GOMUX_HOME away from the default must be exported too:\n{out}"
         );

@@ -32,11 +32,22 @@ impl Context {
         let home = Home::from_env()?;
         let env = |k: &str| std::env::var_os(k);
         let cwd = locate::working_dir(&env).context("cannot read the current directory")?;
+        tracing::debug!("gomux home `{}`", home.root().display());
         Ok(Context { home, cwd })
     }
 
     /// The settings file, parsed (a missing file gives the defaults).
     pub fn settings(&self) -> anyhow::Result<Settings> {
+        let path = self.home.settings_file();
+        tracing::debug!(
+            "settings from `{}`{}",
+            path.display(),
+            if path.exists() {
+                ""
+            } else {
+                " (absent: the defaults)"
+            }
+        );
         Ok(self.home.settings()?)
     }
 
@@ -53,9 +64,14 @@ impl Context {
     pub fn resolve(&self, args: &[OsString], tool: Tool) -> anyhow::Result<Located> {
         let settings = self.settings()?;
         let env = env_var;
-        Ok(locate::locate(&site(
-            self, &settings, &self.cwd, args, tool, &env,
-        ))?)
+        let located = locate::locate(&site(self, &settings, &self.cwd, args, tool, &env))?;
+        tracing::debug!(
+            "`{}` selects {} ({})",
+            self.cwd.display(),
+            located.name.as_deref().unwrap_or("no installed toolchain"),
+            located.selection.source
+        );
+        Ok(located)
     }
 
     /// The toolchain of a `go` call with `args` in `dir` and the caches it gets; the caches are

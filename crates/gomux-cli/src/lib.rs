@@ -6,13 +6,14 @@
 //! two of them share lives in the module that owns the concept (`shell` for quoting and the
 //! profile block, `doctor` for the checks, `dist` for the configured install pipeline).
 //! Errors are printed by `render::report` as `error: ...`, the cause chain, then `hint: ...`
-//! lines.
+//! lines; data goes to stdout and everything else to stderr (see `render`).
 
 mod cache;
 mod commands;
 mod context;
 mod dist;
 mod doctor;
+mod log;
 mod progress;
 mod proxies;
 mod render;
@@ -30,50 +31,103 @@ use context::Context;
 #[allow(unused_imports)]
 use render::with_hint;
 
-/// A Go toolchain multiplexer: the right Go SDK in every directory.
+/// The top of `gomux -h`: what gomux is, in one line.
+const ABOUT: &str = "gomux: the right Go toolchain in every folder";
+
+/// The top of `gomux --help`: what gomux is and how it works; then, after the commands, the
+/// three commands a new user runs first.
+const LONG_ABOUT: &str = "gomux: the right Go toolchain in every folder.
+
+A `go` proxy on PATH picks, on every call, the SDK the project asks for (`.go-version`, go.work, \
+go.mod, else the default toolchain), installs it when it is missing, and gives each project its \
+own build and module caches. This command sets the proxy up and manages the toolchains.";
+
+const AFTER_HELP: &str = "\
+Get started:
+  gomux setup             create the gomux home and put the `go` proxy on PATH
+  gomux install 1.23      install a toolchain (or let the first `go` call do it)
+  gomux default 1.23      use it wherever no project pins another
+
+Then `gomux pin 1.22` in a project, and `gomux show` says which toolchain a folder gets, and why.
+Docs: docs/cli.md (flags, colour, exit codes), docs/version-selection.md.";
+
+/// The `gomux` command line. Subcommands are listed in `--help` in the order they are declared:
+/// the first-day commands first, then the everyday ones, then the tools.
 #[derive(Parser)]
-#[command(name = "gomux", version, about, propagate_version = true)]
+#[command(
+    name = "gomux",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
 struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
 }
 
+/// Flags every command takes (before or after the command's name).
+#[derive(clap::Args)]
+struct Global {
+    /// More output on stderr: `-v` shows gomux's decisions (settings read, mirror and index
+    /// used), `-vv` also the HTTP client's; `GOMUX_LOG` overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// No status lines ("installed", "linked", ...); errors, warnings and data are still printed
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// No progress bars (there are none unless stderr is a terminal); as `GOMUX_NO_PROGRESS=1`
+    #[arg(long, global = true)]
+    no_progress: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Register a Go SDK that is already on disk (any folder, any drive).
-    Link(commands::link::Args),
-    /// List installed and linked toolchains (`--remote` for releases).
-    #[command(visible_alias = "ls")]
-    List(commands::list::Args),
+    /// Create the gomux home and the proxies.
+    Setup(commands::setup::Args),
+    /// Install Go toolchains.
+    Install(commands::install::Args),
+    /// Install the newest patch of each installed minor release (`--dry-run` to see).
+    Update(commands::update::Args),
     /// Show or set the default toolchain.
     Default(commands::default::Args),
     /// Pin this folder to a toolchain (writes `.go-version`).
     Pin(commands::pin::Args),
     /// Remove this folder's pin (the `.go-version` that `gomux pin` wrote).
     Unpin(commands::unpin::Args),
-    /// Print the path of a tool (or the GOROOT) that `go` would run here.
-    Which(commands::which::Args),
     /// Show the toolchain this folder selects, and why.
     Show(commands::show::Args),
+    /// List installed and linked toolchains (`--remote` for releases).
+    #[command(visible_alias = "ls")]
+    List(commands::list::Args),
     /// Run a command with a toolchain first on PATH.
     Run(commands::run::Args),
-    /// Install Go toolchains.
-    Install(commands::install::Args),
-    /// Install the newest patch of each installed minor release (`--dry-run` to see).
-    Update(commands::update::Args),
-    /// Remove toolchains and caches unused for a while (`--unused-for 90d`).
-    Prune(commands::prune::Args),
+    /// Print the path of a tool (or the GOROOT) that `go` would run here.
+    Which(commands::which::Args),
+    /// Print the environment a `go` call here gets (for shells, IDEs, Dockerfiles).
+    Env(commands::env::Args),
+    /// Register a Go SDK that is already on disk (any folder, any drive).
+    #[command(
+        override_usage = "gomux link [OPTIONS] [NAME] <PATH>",
+        long_about = "Register a Go SDK that is already on disk (any folder, any drive).\n\n\
+            `gomux link PATH` registers the SDK under its own name, from its VERSION file \
+            (`gomux link /usr/local/go` registers `go1.22.3`); `gomux link NAME PATH` under \
+            another name (`gomux link go1.22-corp D:\\go-corp`). The SDK stays where it is: \
+            `gomux uninstall NAME` only removes the link."
+    )]
+    Link(commands::link::Args),
     /// Remove installed toolchains (or unregister linked ones).
     #[command(visible_alias = "rm")]
     Uninstall(commands::uninstall::Args),
+    /// Remove toolchains and caches unused for a while (`--unused-for 90d`).
+    Prune(commands::prune::Args),
     /// Inspect, clean and verify the GOCACHE/GOMODCACHE folders.
     Cache(commands::cache::Args),
-    /// Print the environment a `go` call here gets (for shells, IDEs, Dockerfiles).
-    Env(commands::env::Args),
     /// Check the installation and environment for problems.
     Doctor(commands::doctor::Args),
-    /// Create the gomux home and the proxies.
-    Setup(commands::setup::Args),
     /// Print shell completions.
     Completions(commands::completions::Args),
     /// Used by the completion scripts: the toolchain names to complete, one a line.
@@ -87,6 +141,8 @@ pub fn main() -> ExitCode {
     // exit 0, never a panic or an abort. See `render::exit_quietly_on_closed_stdout`.
     render::exit_quietly_on_closed_stdout();
     let cli = Cli::parse();
+    render::configure(cli.global.quiet, cli.global.no_progress);
+    log::init(cli.global.verbose);
     let result = Context::from_env().and_then(|ctx| match cli.command {
         Command::Link(a) => commands::link::run(&ctx, a),
         Command::List(a) => commands::list::run(&ctx, a),

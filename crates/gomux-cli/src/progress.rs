@@ -1,6 +1,6 @@
 //! gomux-dist's progress drawn on stderr: a bar per download when stderr is a terminal (none
-//! in a CI log or a pipe), and every notice as one line, escaped and with URL passwords
-//! redacted.
+//! in a CI log or a pipe, none with `--no-progress` or `GOMUX_NO_PROGRESS=1`), and every notice
+//! as one status line (silenced by `-q`), escaped and with URL passwords redacted.
 
 use std::io::IsTerminal as _;
 use std::sync::Mutex;
@@ -21,7 +21,7 @@ impl Stderr {
     pub fn new(prefix: &'static str) -> Stderr {
         Stderr {
             prefix,
-            bars: std::io::stderr().is_terminal(),
+            bars: std::io::stderr().is_terminal() && crate::render::progress_allowed(),
             bar: Mutex::new(None),
         }
     }
@@ -65,6 +65,10 @@ impl Progress for Stderr {
     }
 
     fn notice(&self, message: &str) {
-        eprintln!("{}{}", self.prefix, gomux_home::text::report_lines(message));
+        crate::render::status!(
+            "{}{}",
+            self.prefix,
+            gomux_home::text::report_lines(&gomux_home::text::redact_urls(message))
+        );
     }
 }

@@ -1,5 +1,14 @@
-//! Rendering errors and hints the gomux way: `error: ...`, the causes, then `hint: ...`; and
-//! the one place that decides what a closed stdout means.
+//! Rendering errors and hints the gomux way: `error: ...`, the causes, then `hint: ...`; the
+//! status lines of the commands ([`status!`], silenced by `-q`); and the one place that decides
+//! what a closed stdout means.
+//!
+//! Streams: data (list rows, `show`, `which`, `env`, JSON, completions) goes to stdout with
+//! `println!`; everything for the person at the terminal (status, warnings, errors, hints,
+//! progress, log lines) goes to stderr through this module, so `$(gomux which go)` and
+//! `gomux list --json | jq` see data alone. The `error:`, `warning:` and `hint:` prefixes are
+//! coloured through `anstream`, which decides as clap does: `NO_COLOR` (set and not empty) turns
+//! colour off, else `CLICOLOR_FORCE` turns it on, else `CLICOLOR=0` turns it off, else colour
+//! only when stderr is a terminal.
 //!
 //! Hints come from the errors themselves: every library error implements
 //! [`gomux_version::Hints`], and [`report`] walks the cause chain asking each cause for its
@@ -8,9 +17,76 @@
 
 use std::error::Error;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anstyle::{AnsiColor, Style};
 
 use gomux_home::text;
 use gomux_version::Hints;
+
+/// `-q`: status lines are not printed (errors, warnings and data always are).
+static QUIET: AtomicBool = AtomicBool::new(false);
+/// `--no-progress` or `GOMUX_NO_PROGRESS=1`: no progress bars.
+static NO_PROGRESS: AtomicBool = AtomicBool::new(false);
+
+/// Sets the output switches from the global flags and the environment, once, in `main`.
+pub fn configure(quiet: bool, no_progress: bool) {
+    let from_env = std::env::var_os(gomux_home::env::GOMUX_NO_PROGRESS)
+        .is_some_and(|v| v == "1" || v == "true");
+    QUIET.store(quiet, Ordering::Relaxed);
+    NO_PROGRESS.store(no_progress || from_env, Ordering::Relaxed);
+}
+
+/// Whether progress bars may be drawn (on a terminal only, decided by the caller).
+pub fn progress_allowed() -> bool {
+    !NO_PROGRESS.load(Ordering::Relaxed)
+}
+
+/// Prints a status line ("installed ...", "linked ...") on stderr unless `-q` was given. The
+/// text is the command's own: values from outside are escaped by the caller, as everywhere.
+macro_rules! status {
+    ($($arg:tt)*) => {
+        $crate::render::status_line(::std::format_args!($($arg)*))
+    };
+}
+pub(crate) use status;
+
+/// What [`status!`] calls.
+pub fn status_line(args: fmt::Arguments<'_>) {
+    if !QUIET.load(Ordering::Relaxed) {
+        eprintln!("{args}");
+    }
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const HINT: Style = AnsiColor::Cyan.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// Prints `<word>: <message>` on stderr with the word in `style` when colour is on.
+fn prefixed(style: Style, word: &str, message: &str) {
+    anstream::eprintln!("{style}{word}:{style:#} {message}");
+}
+
+/// Prints `error: <message>` on stderr, for a command that goes on after an error.
+pub fn error(message: &str) {
+    prefixed(ERROR, "error", message);
+}
+
+/// Prints `warning: <message>` on stderr (also under `-q`).
+pub fn warning(message: &str) {
+    prefixed(WARNING, "warning", message);
+}
+
+/// Prints `hint: <message>` on stderr (also under `-q`).
+pub fn hint(message: &str) {
+    prefixed(HINT, "hint", message);
+}
+
+/// Prints one log line of [`crate::log`]: `debug: gomux_dist::install: <message>`.
+pub fn log_line(level: &str, target: &str, message: &str) {
+    anstream::eprintln!("{DIM}{level}: {target}:{DIM:#} {message}");
+}
 
 /// An error with hints that only the CLI knows: a command's own message (`with_hint`), or a
 /// library error that a command has more to say about (`add_hints`: `--allow-unverified` is a
@@ -112,12 +188,12 @@ pub fn report_as(prefix: &str, err: &anyhow::Error) {
     let line = text::report_lines;
     let (shown, hints) = walk(err);
     let mut causes = shown.into_iter().map(|c| line(&c.to_string()));
-    eprintln!("{prefix}: {}", causes.next().unwrap_or_default());
+    prefixed(ERROR, prefix, &causes.next().unwrap_or_default());
     for cause in causes {
         eprintln!("  caused by: {cause}");
     }
-    for hint in hints {
-        eprintln!("hint: {}", line(&hint));
+    for h in hints {
+        hint(&line(&h));
     }
 }
 

@@ -154,7 +154,15 @@ impl Dist {
         }
         let bytes = fsx::read_bounded(&path, 4 * INDEX_LIMIT).ok()??;
         let cached: CachedIndex = serde_json::from_slice(&bytes).ok()?;
-        (cached.url == shown(self.source.index_url())).then_some(cached.index)
+        let hit = cached.url == shown(self.source.index_url());
+        if hit {
+            tracing::debug!(
+                "release index of `{}` from the cache `{}`",
+                cached.url,
+                path.display()
+            );
+        }
+        hit.then_some(cached.index)
     }
 
     fn write_cache(&self, index: &Index) {
@@ -179,16 +187,31 @@ impl Dist {
 
     /// Downloads the release index (with retries) and caches it.
     pub fn refresh_index(&self) -> Result<Index, DistError> {
-        let index = match self.fetch_index(self.source.index_url()) {
+        let url = self.source.index_url();
+        tracing::debug!("downloading the release index `{}`", shown(url));
+        let index = match self.fetch_index(url) {
             // A static file server answers the JSON query with a folder listing (or not at
             // all): the mirror's own `index.json` beside its files is the index then.
             Err(e @ (DistError::BadIndex { .. } | DistError::NotFound { .. })) => {
                 match self.source.fallback_index_url() {
-                    Some(fallback) => self.fetch_index(fallback).map_err(|_| e)?,
+                    Some(fallback) => {
+                        tracing::info!(
+                            "`{}` did not answer with an index ({e}); reading `{}` instead",
+                            shown(url),
+                            shown(fallback)
+                        );
+                        let index = self.fetch_index(fallback).map_err(|_| e)?;
+                        tracing::info!("release index read from `{}`", shown(fallback));
+                        index
+                    }
                     None => return Err(e),
                 }
             }
-            other => other?,
+            other => {
+                let index = other?;
+                tracing::info!("release index read from `{}`", shown(url));
+                index
+            }
         };
         self.write_cache(&index);
         Ok(index)

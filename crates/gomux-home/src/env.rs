@@ -58,6 +58,10 @@ vars! {
     GOMUX_AUTO_INSTALLED;
     /// A mount table for `gomux doctor` to read instead of `/proc/self/mountinfo` (either that format or `/proc/mounts`'s). For tests and diagnostics.
     GOMUX_MOUNTINFO;
+    /// The `gomux` command's log lines on stderr, as filters: a level (`info`, `debug`, `trace`), `target=level` pairs, or both (`gomux_dist=debug,warn`). Overrides `-v`. The proxy never reads it.
+    GOMUX_LOG;
+    /// `1` turns the download progress bars of `gomux` off (they are only drawn when stderr is a terminal anyway); as `--no-progress`.
+    GOMUX_NO_PROGRESS;
 }
 
 /// Looks a variable up by name.

@@ -519,15 +519,15 @@ fn clean_text(outcome: &Outcome) {
         let Removal::Failed { freed, error } = &p.result else {
             continue;
         };
-        eprintln!(
-            "error: could not finish removing {} ({} of {} freed): {}",
+        crate::render::error(&format!(
+            "could not finish removing {} ({} of {} freed): {}",
             p.target.label,
             cache::human_size(*freed),
             cache::human_size(p.size),
             failure_text(error)
-        );
-        eprintln!(
-            "hint: what is left is out of Go's sight; the next `gomux cache clean` or `gomux cache list` finishes it"
+        ));
+        crate::render::hint(
+            "what is left is out of Go's sight; the next `gomux cache clean` or `gomux cache list` finishes it",
         );
     }
     let freed = outcome.freed();
@@ -661,13 +661,13 @@ fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 if problems == 1 { "it" } else { "them" }
             );
         } else {
-            eprintln!(
-                "error: {problems} module{} in the module cache changed after download",
+            crate::render::error(&format!(
+                "{problems} module{} in the module cache changed after download",
                 if problems == 1 { "" } else { "s" }
-            );
+            ));
             if !args.fix {
-                eprintln!(
-                    "hint: `gomux cache verify --fix` removes them so the next build fetches them again"
+                crate::render::hint(
+                    "`gomux cache verify --fix` removes them so the next build fetches them again",
                 );
             }
         }
@@ -733,16 +733,16 @@ fn store_text(s: &gomux_cache::store::StoreReport) {
         );
         return;
     }
-    eprintln!(
-        "error: {n} module download{} in the module store changed after Go downloaded {}: every project extracts from there",
+    crate::render::error(&format!(
+        "{n} module download{} in the module store changed after Go downloaded {}: every project extracts from there",
         if n == 1 { "" } else { "s" },
         if n == 1 { "it" } else { "them" },
+    ));
+    crate::render::hint(
+        "`gomux cache verify --fix` removes the bad zips so the next `go` call downloads them again, checked against go.sum",
     );
-    eprintln!(
-        "hint: `gomux cache verify --fix` removes the bad zips so the next `go` call downloads them again, checked against go.sum"
-    );
-    eprintln!(
-        "hint: module folders already extracted from a bad zip: `gomux cache verify --all --fix` finds and removes them"
+    crate::render::hint(
+        "module folders already extracted from a bad zip: `gomux cache verify --all --fix` finds and removes them",
     );
 }
 

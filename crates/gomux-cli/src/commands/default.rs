@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         keys::DEFAULT_TOOLCHAIN,
         Some(&Value::String(stored.clone())),
     )?;
-    println!("default toolchain set to {stored}");
+    crate::render::status!("default toolchain set to {stored}");
     if ctx.installed(&request).is_none() {
         eprintln!(
             "note: {request} is not installed yet; it is installed on first use, or now with `{}`",

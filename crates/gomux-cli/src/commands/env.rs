@@ -173,9 +173,9 @@ pub fn compute(ctx: &Context) -> Environment {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let e = compute(ctx);
     if let Some(err) = &e.error {
-        eprintln!(
-            "warning: {err}; only the variables that do not depend on the toolchain are printed"
-        );
+        crate::render::warning(&format!(
+            "{err}; only the variables that do not depend on the toolchain are printed"
+        ));
     } else if e.goroot.is_none()
         && let Some(name) = &e.toolchain
     {

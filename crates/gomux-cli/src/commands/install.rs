@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let resolved = ctx.resolve(&[], Tool::Go)?;
         let why = resolved.selection.source.to_string();
         if let (Some(name), Some(_)) = (&resolved.name, &resolved.root) {
-            println!(
+            crate::render::status!(
                 "{name} is already installed (selected by {})",
                 gomux_home::text::escape_max(&why, 1024)
             );
@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     for (spec, why) in wanted {
         let name = dist.resolve(&spec)?;
         if let Some(why) = &why {
-            eprintln!(
+            crate::render::status!(
                 "installing {name} (required by {})",
                 gomux_home::text::escape_max(why, 1024)
             );
@@ -114,9 +114,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
 
 fn report(done: &Installed) {
     if done.fresh {
-        println!("installed {} in `{}`", done.name, done.dir.display());
+        crate::render::status!("installed {} in `{}`", done.name, done.dir.display());
     } else {
-        println!(
+        crate::render::status!(
             "{} is already installed in `{}`",
             done.name,
             done.dir.display()

@@ -12,10 +12,11 @@ use crate::render::with_hint;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The name to register it under (default: the toolchain's own name from its VERSION file)
-    #[arg(value_name = "NAME")]
+    /// The SDK folder alone; or, when PATH follows, the name to register it under (default:
+    /// the toolchain's own name from its VERSION file)
+    #[arg(value_name = "NAME|PATH")]
     first: String,
-    /// The SDK folder (a GOROOT: it holds `bin/go` and `VERSION`)
+    /// The SDK folder (a GOROOT: it holds `bin/go` and `VERSION`), after a NAME
     #[arg(value_name = "PATH")]
     second: Option<PathBuf>,
     /// Replace an existing link of the same name
@@ -61,12 +62,12 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     })?;
     let wanted = version.split_whitespace().next().unwrap_or_default();
     if !printed.split_whitespace().any(|w| w == wanted) {
-        eprintln!(
-            "warning: `{} version` printed `{}`, but its VERSION file says `{}`",
+        crate::render::warning(&format!(
+            "`{} version` printed `{}`, but its VERSION file says `{}`",
             text::escape_path(&go),
             text::escape(printed.trim()),
             text::escape(&version)
-        );
+        ));
     }
     let name = match name {
         Some(n) => n,
@@ -109,7 +110,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     gomux_home::fsx::create_owned_dir(&ctx.home.toolchains_dir(), gomux_home::fsx::FOLDER_MARKER)?;
     make_link(&root, &dir)?;
     proxies::sync(&ctx.home)?;
-    println!("linked {name} -> {}", text::escape_path(&root));
+    crate::render::status!("linked {name} -> {}", text::escape_path(&root));
     if name != version {
         eprintln!(
             "note: the SDK calls itself `{}`; `go version` there prints that name",

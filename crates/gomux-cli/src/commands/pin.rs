@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     };
     let path = ctx.cwd.join(".go-version");
     fsx::write_atomic(&path, format!("{text}\n").as_bytes())?;
-    println!(
+    crate::render::status!(
         "pinned {} to {text} (wrote `{}`)",
         ctx.cwd.display(),
         path.display()

@@ -124,9 +124,11 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             freed += size;
             continue;
         }
-        match gomux_dist::uninstall(&ctx.home, &u.name, &options, &|m| eprintln!("{m}")) {
+        match gomux_dist::uninstall(&ctx.home, &u.name, &options, &|m| {
+            crate::render::status!("{m}")
+        }) {
             Ok(Removed::Deleted(dir)) => {
-                eprintln!(
+                crate::render::status!(
                     "removed toolchain {} from `{}` ({}, {when})",
                     u.name,
                     dir.display(),
@@ -146,7 +148,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         sync_proxies(ctx, "");
     }
     for k in &kept {
-        eprintln!(
+        crate::render::status!(
             "note: kept {k}, though unused for longer than {}",
             args.unused_for
         );
@@ -162,36 +164,36 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let what = format!("cache {} ({})", p.target.label, cache::human_size(p.size));
         match &p.result {
             Removal::WouldRemove => println!("would remove {what}"),
-            Removal::Removed { .. } => eprintln!("removed {what}"),
+            Removal::Removed { .. } => crate::render::status!("removed {what}"),
             Removal::Failed { freed, error } => {
-                eprintln!(
-                    "error: could not finish removing {} ({} of {} freed): {error}",
+                crate::render::error(&format!(
+                    "could not finish removing {} ({} of {} freed): {error}",
                     p.target.label,
                     cache::human_size(*freed),
                     cache::human_size(p.size)
-                );
-                eprintln!(
-                    "hint: what is left is out of Go's sight; the next `gomux cache clean` or `gomux cache list` finishes it"
-                );
+                ));
+                crate::render::hint(&format!(
+                    "what is left is out of Go's sight; the next `gomux cache clean` or `gomux cache list` finishes it"
+                ));
                 code = ExitCode::FAILURE;
             }
             _ => {}
         }
     }
     for n in &outcome.notes {
-        eprintln!("note: {n}");
+        crate::render::status!("note: {n}");
     }
     freed += outcome.freed();
     let nothing = unused.is_empty() && outcome.planned.is_empty() && outcome.trash_freed == 0;
     if nothing {
-        eprintln!(
+        crate::render::status!(
             "nothing unused for {} (`gomux list` and `gomux cache list` show what there is)",
             args.unused_for
         );
     } else if args.dry_run {
-        eprintln!("would free {}", cache::human_size(freed));
+        crate::render::status!("would free {}", cache::human_size(freed));
     } else {
-        eprintln!("freed {}", cache::human_size(freed));
+        crate::render::status!("freed {}", cache::human_size(freed));
     }
     Ok(code)
 }

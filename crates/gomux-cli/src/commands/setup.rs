@@ -97,23 +97,23 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     };
     proxies::install(home, &shim)?;
     let bin = home.bin_dir();
-    println!("gomux is set up in {}", home.root().display());
+    crate::render::status!("gomux is set up in {}", home.root().display());
     let custom_home = custom_home(home, &env);
     if !modify {
-        println!("add the proxies to PATH, first, in your shell profile:");
-        println!();
+        crate::render::status!("add the proxies to PATH, first, in your shell profile:");
+        crate::render::status!("");
         for line in path_lines(Syntax::Posix, &bin, custom_home.as_deref()) {
-            println!("    {line}");
+            crate::render::status!("    {line}");
         }
-        println!();
-        println!("(or run `gomux setup --modify-path` to have it done)");
+        crate::render::status!("");
+        crate::render::status!("(or run `gomux setup --modify-path` to have it done)");
         return Ok(ExitCode::SUCCESS);
     }
     let wanted: Vec<profile::Profile> = profiles(&env).into_iter().filter(|p| p.wanted).collect();
     if wanted.is_empty() {
-        println!("no shell profile found to add the proxies to; add this to yours:");
+        crate::render::status!("no shell profile found to add the proxies to; add this to yours:");
         for line in path_lines(Syntax::Posix, &bin, custom_home.as_deref()) {
-            println!("    {line}");
+            crate::render::status!("    {line}");
         }
     } else {
         profile::add_blocks(home, &wanted, &bin, custom_home.as_deref(), |p, outcome| {
@@ -124,24 +124,24 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                 Added::Unchanged => "gomux block already there",
                 Added::Skipped => "skipped: its folder's parent does not exist",
             };
-            println!("{}: {what}", text::escape_path(&p.path));
+            crate::render::status!("{}: {what}", text::escape_path(&p.path));
         })?;
     }
     if cfg!(windows) {
-        println!(
+        crate::render::status!(
             "note: PowerShell profiles are updated; for `cmd.exe`, add `{}` first to your user PATH",
             bin.display()
         );
     }
     // Only what makes the proxies reachable: they compute GOTOOLCHAIN and the caches per
     // call, so nothing of one project's environment belongs in the interactive shell.
-    println!("new shells find the proxies; to use them in this shell now, run:");
-    println!();
+    crate::render::status!("new shells find the proxies; to use them in this shell now, run:");
+    crate::render::status!("");
     for line in path_lines(current_syntax(&env), &bin, custom_home.as_deref()) {
-        println!("    {line}");
+        crate::render::status!("    {line}");
     }
-    println!();
-    println!("then check everything with `gomux doctor`");
+    crate::render::status!("");
+    crate::render::status!("then check everything with `gomux doctor`");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -169,7 +169,7 @@ fn uninstall(
     let home = &ctx.home;
     if !args.no_modify_path {
         profile::remove_blocks(home, env, |path, what| {
-            println!("{}: {what}", text::escape_path(path));
+            crate::render::status!("{}: {what}", text::escape_path(path));
         })?;
     }
     // The proxies: `go`, `gofmt` and the versioned ones are hard links to (or copies of) the
@@ -200,7 +200,7 @@ fn uninstall(
         }
     }
     if removed > 0 {
-        println!("removed the proxies and `gomux` from `{}`", bin.display());
+        crate::render::status!("removed the proxies and `gomux` from `{}`", bin.display());
     }
     remove_if_only_marker(&bin);
     let mut failed = false;
@@ -236,9 +236,9 @@ fn uninstall(
     if home.settings_file().exists() {
         kept.push(format!("settings in `{}`", home.settings_file().display()));
     }
-    println!("gomux is uninstalled");
+    crate::render::status!("gomux is uninstalled");
     for k in kept {
-        println!("kept {k}");
+        crate::render::status!("kept {k}");
     }
     Ok(if failed {
         ExitCode::FAILURE
@@ -272,7 +272,7 @@ fn remove_toolchains(ctx: &Context) -> bool {
     let options = match gomux_dist::Options::from_env(|k: &str| std::env::var_os(k)) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::render::error(&e.to_string());
             return true;
         }
     };
@@ -291,23 +291,23 @@ fn remove_toolchains(ctx: &Context) -> bool {
             }
             continue;
         }
-        match gomux_dist::uninstall(home, &name, &options, &|m| eprintln!("{m}")) {
+        match gomux_dist::uninstall(home, &name, &options, &|m| crate::render::status!("{m}")) {
             Ok(gomux_dist::Removed::Deleted(dir)) => {
-                println!("removed {name} from `{}`", dir.display());
+                crate::render::status!("removed {name} from `{}`", dir.display());
                 changed = true;
             }
             Ok(gomux_dist::Removed::Unlinked(_)) => {
-                println!("unlinked {name} (the SDK it pointed to is untouched)");
+                crate::render::status!("unlinked {name} (the SDK it pointed to is untouched)");
                 changed = true;
             }
             Err(e @ gomux_dist::DistError::NotOwned { .. }) => {
                 eprintln!("note: {e}");
                 for h in e.hints() {
-                    eprintln!("hint: {h}");
+                    crate::render::hint(&h);
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::render::error(&e.to_string());
                 failed = true;
             }
         }
@@ -379,12 +379,12 @@ fn remove_caches(ctx: &Context) -> anyhow::Result<bool> {
     let mut failed = false;
     for f in crate::cache::folders(&root) {
         match fsx::remove_owned(&f.path, CACHE_MARKER) {
-            Ok(_) => println!("removed `{}`", f.path.display()),
+            Ok(_) => crate::render::status!("removed `{}`", f.path.display()),
             Err(e @ fsx::RemoveError::NotOwned { .. }) => eprintln!("note: {e}"),
             Err(fsx::RemoveError::Io(e)) => {
-                eprintln!("error: {e}");
+                crate::render::error(&e.to_string());
                 if let Some(h) = e.hint() {
-                    eprintln!("hint: {h}");
+                    crate::render::hint(&h);
                 }
                 failed = true;
             }

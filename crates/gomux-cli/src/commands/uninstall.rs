@@ -79,14 +79,16 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut changed = false;
     for name in names {
-        let removed = gomux_dist::uninstall(&ctx.home, &name, &options, &|m| eprintln!("{m}"));
+        let removed = gomux_dist::uninstall(&ctx.home, &name, &options, &|m| {
+            crate::render::status!("{m}")
+        });
         match removed {
             Ok(Removed::Deleted(dir)) => {
-                println!("removed {name} from `{}`", dir.display());
+                crate::render::status!("removed {name} from `{}`", dir.display());
                 changed = true;
             }
             Ok(Removed::Unlinked(_)) => {
-                println!("unlinked {name} (the SDK it pointed to is untouched)");
+                crate::render::status!("unlinked {name} (the SDK it pointed to is untouched)");
                 changed = true;
             }
             Err(e) => {

@@ -73,13 +73,13 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             &[hint.as_str()],
         )
     })?;
-    eprintln!(
+    crate::render::status!(
         "unpinned `{}` (removed `{}`)",
         dir.display(),
         file.display()
     );
     if let Some(above) = nearest_pin(dir.parent()) {
-        eprintln!(
+        crate::render::status!(
             "note: `{}` still pins this folder from above",
             text::escape_path(&above)
         );
@@ -124,17 +124,17 @@ fn nothing_here(dir: &Path) {
     match nearest_pin(dir.parent()) {
         Some(above) => {
             let folder = above.parent().unwrap_or(Path::new("/"));
-            eprintln!(
+            crate::render::status!(
                 "`{}` has no `{PIN_FILE}` of its own; it is pinned by `{}` in a parent folder, which is left alone",
                 text::escape_path(dir),
                 text::escape_path(&above)
             );
-            eprintln!(
-                "hint: to remove that pin, run `gomux unpin --path {}`",
+            crate::render::hint(&format!(
+                "to remove that pin, run `gomux unpin --path {}`",
                 text::escape_path(folder)
-            );
+            ));
         }
-        None => eprintln!(
+        None => crate::render::status!(
             "`{}` is not pinned: there is no `{PIN_FILE}` here or above",
             text::escape_path(dir)
         ),

@@ -49,7 +49,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     if families.is_empty() {
-        eprintln!("no installed releases to update (linked toolchains are never updated)");
+        crate::render::status!(
+            "no installed releases to update (linked toolchains are never updated)"
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let dist = dist(ctx, &settings, "")?;
@@ -67,15 +69,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                     newest: r.version.clone(),
                 });
             }
-            Some(_) => eprintln!("{family}: {installed} is the newest"),
-            None => eprintln!(
+            Some(_) => crate::render::status!("{family}: {installed} is the newest"),
+            None => crate::render::status!(
                 "{family}: no {family}.x release for {} in the index; {installed} is left as it is",
                 dist.platform()
             ),
         }
     }
     if steps.is_empty() {
-        eprintln!("everything is up to date");
+        crate::render::status!("everything is up to date");
         return Ok(ExitCode::SUCCESS);
     }
     if args.dry_run {
@@ -90,14 +92,16 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let mut done_any = false;
     let mut result = Ok(());
     for s in &steps {
-        eprintln!(
+        crate::render::status!(
             "installing {} ({}: newest installed {})",
-            s.newest, s.family, s.installed
+            s.newest,
+            s.family,
+            s.installed
         );
         match dist.install(&s.newest) {
             Ok(done) => {
                 if done.fresh {
-                    eprintln!("installed {} in `{}`", done.name, done.dir.display());
+                    crate::render::status!("installed {} in `{}`", done.name, done.dir.display());
                     crate::cache::start_base(ctx, &settings, &done.name);
                     done_any = true;
                 }
@@ -118,13 +122,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .find(|s| gomux_version::family_member(&s.family, &name))
     {
-        eprintln!(
+        crate::render::status!(
             "note: the default toolchain stays {name}, an exact release; `gomux default {}` follows the newest {}.x",
-            s.family, s.family
+            s.family,
+            s.family
         );
     }
     let old: Vec<&str> = steps.iter().map(|s| s.installed.as_str()).collect();
-    eprintln!(
+    crate::render::status!(
         "the older patches are still installed ({}); `gomux prune --unused-for 30d` or `gomux uninstall` removes them",
         old.join(", ")
     );

@@ -42,7 +42,7 @@ pub fn checks(ctx: &Context, env: Env<'_>) -> Vec<Finding> {
     out.extend(folders::layout_check(ctx));
     toolchains::toolchain_checks(ctx, &mut out);
     settings::settings_checks(ctx, &mut out);
-    here::here_checks(ctx, &mut out);
+    here::here_checks(ctx, env, &mut out);
     out
 }
 
