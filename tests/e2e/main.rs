@@ -16,6 +16,7 @@ mod harm_dist;
 mod harm_files;
 mod harm_input;
 mod install;
+mod one_binary;
 mod real_go;
 #[cfg(unix)]
 mod real_go_store;
