@@ -1,6 +1,11 @@
 //! One self-contained `gomux`: the binary alone, copied to an empty folder, sets up working
-//! `go` proxies, and they are the fast (static, on Linux) build of the proxy it carries.
+//! `go` proxies, and they are the fast (static, on Linux) build of the proxy it carries;
+//! `gomux self update` replaces it and its proxies from a verified release, atomically.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gomux_tests::mirror::{Mirror, host_platform, sha256_hex};
 use gomux_tests::{Run, Sandbox, copy_executable, ensure_built, exe};
 
 /// The ELF program header types of `bytes` (64-bit little-endian only), or `None` when it is
@@ -102,4 +107,201 @@ fn setup_proxy_binary_that_is_missing_is_a_clear_error() {
         "{out}"
     );
     assert!(!sb.bin().join(exe("go")).exists(), "{out}");
+}
+
+// ---- gomux self update / self uninstall ----
+
+/// `gomux-<os>-<arch>`: the release file name `gomux self update` asks a release folder for.
+fn release_name() -> String {
+    let (os, arch) = host_platform();
+    exe(&format!("gomux-{os}-{arch}"))
+}
+
+/// A different `gomux` release: the built `gomux` with one letter of a message inside the
+/// proxy it carries changed, so the new release carries a different proxy. Returns the new
+/// `gomux` and the proxy it carries.
+fn release_with_another_proxy(sb: &Sandbox) -> (Vec<u8>, Vec<u8>) {
+    let gomux = std::fs::read(ensure_built().join(exe("gomux"))).unwrap();
+    let proxy = std::fs::read(sb.bin().join(exe("gomux-shim"))).unwrap();
+    let at = gomux
+        .windows(proxy.len())
+        .position(|w| w == proxy.as_slice())
+        .expect("the proxy gomux setup wrote is inside the gomux binary");
+    let message = b"this proxy runs as";
+    let inside = proxy
+        .windows(message.len())
+        .position(|w| w == message)
+        .expect("the proxy's message is in its binary");
+    let mut new = gomux;
+    new[at + inside] = b'T';
+    let new_proxy = new[at..at + proxy.len()].to_vec();
+    (new, new_proxy)
+}
+
+/// A release folder at `dir`: `gomux-<os>-<arch>` and its `.sha256` (as `sha256sum` prints it).
+fn publish(dir: &Path, gomux: &[u8], sha256: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join(release_name());
+    std::fs::write(&file, gomux).unwrap();
+    std::fs::write(
+        dir.join(format!("{}.sha256", release_name())),
+        format!("{sha256}  {}\n", release_name()),
+    )
+    .unwrap();
+    file
+}
+
+/// Every file in `bin/` with its bytes and inode: what "left as it was" compares.
+fn bin_state(sb: &Sandbox) -> BTreeMap<String, (Vec<u8>, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::read_dir(sb.bin())
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                (std::fs::read(e.path()).unwrap(), meta.ino()),
+            )
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn self_update_replaces_gomux_and_the_proxies_without_touching_running_ones() {
+    use std::io::Read as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let mut sb = Sandbox::new();
+    sb.link_fake("go1.22.3");
+    sb.gomux(["default", "1.22.3"]).ok();
+    let old_proxy = std::fs::read(sb.bin().join("gomux-shim")).unwrap();
+    // A `go` call running from the old proxy holds its file; an update must not change it.
+    let mut running = std::fs::File::open(sb.bin().join("go")).unwrap();
+    let old_ino = running.metadata().unwrap().ino();
+
+    let (new, new_proxy) = release_with_another_proxy(&sb);
+    assert_ne!(new_proxy, old_proxy);
+    let releases = sb.root.join("releases");
+    publish(&releases, &new, &sha256_hex(&new));
+    let server = Mirror::serve(&releases);
+    sb.set_env("GOMUX_SELF_UPDATE_URL", Some(&server.url()));
+
+    let before = bin_state(&sb);
+    let out = sb.gomux(["self", "update", "--check"]).ok();
+    assert!(out.stdout.contains("an update is available"), "{out}");
+    let out = sb.gomux(["self", "update", "--dry-run"]).ok();
+    assert!(out.stdout.contains("an update is available"), "{out}");
+    assert_eq!(bin_state(&sb), before, "--check changes nothing");
+
+    let out = sb.gomux(["self", "update"]).ok();
+    assert!(out.stdout.contains("updated"), "{out}");
+    assert_eq!(std::fs::read(sb.bin().join("gomux")).unwrap(), new);
+    let master = sb.bin().join("gomux-shim");
+    assert_eq!(std::fs::read(&master).unwrap(), new_proxy, "{out}");
+    for proxy in ["go", "gofmt", "go1.22.3"] {
+        let p = sb.bin().join(proxy);
+        assert!(gomux_home::fsx::same_file(&p, &master), "{proxy}: {out}");
+    }
+    let new_ino = std::fs::metadata(sb.bin().join("go")).unwrap().ino();
+    assert_ne!(
+        new_ino, old_ino,
+        "the proxy is a new file, renamed into place"
+    );
+    let mut bytes = Vec::new();
+    running.read_to_end(&mut bytes).unwrap();
+    assert_eq!(bytes, old_proxy, "the running proxy's file is untouched");
+    // No temporary file is left in bin/.
+    let names: Vec<String> = bin_state(&sb).into_keys().collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.starts_with('.') || n == ".gomux-folder"),
+        "{names:?}"
+    );
+
+    // The new proxies work, and they are the new release's (its changed message).
+    let out = sb.go(["build"]).ok();
+    assert_eq!(out.val("version"), "go1.22.3");
+    let out = sb.proxy("gomux-shim", ["version"]).fails();
+    assert!(out.stderr.contains("This proxy runs as"), "{out}");
+
+    let out = sb.gomux(["self", "update", "--check"]).ok();
+    assert!(out.stdout.contains("up to date"), "{out}");
+    let out = sb.gomux(["self", "update"]).ok();
+    assert!(out.stdout.contains("up to date"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn self_update_refuses_what_it_cannot_verify_and_changes_nothing() {
+    let sb = Sandbox::new();
+    sb.link_fake("go1.22.3");
+    let (new, _) = release_with_another_proxy(&sb);
+    let before = bin_state(&sb);
+
+    // No release location.
+    let out = sb.gomux(["self", "update"]).fails();
+    assert!(
+        out.stderr.contains("no release location") && out.stderr.contains("self.update_url"),
+        "{out}"
+    );
+
+    // A checksum that does not match the file (`file://` and a plain path).
+    let bad = sb.root.join("bad");
+    let file = publish(&bad, &new, &sha256_hex(b"something else"));
+    let url = format!("file://{}", file.display());
+    for from in [url.as_str(), file.to_str().unwrap()] {
+        let out = sb.gomux(["self", "update", "--from", from]).fails();
+        assert!(out.stderr.contains("checksum mismatch"), "{out}");
+        assert_eq!(bin_state(&sb), before, "{out}");
+    }
+    let out = sb
+        .gomux([
+            "self",
+            "update",
+            "--from",
+            file.to_str().unwrap(),
+            "--sha256",
+        ])
+        .arg(sha256_hex(b"other"))
+        .fails();
+    assert!(out.stderr.contains("checksum mismatch"), "{out}");
+
+    // No `.sha256` beside it.
+    std::fs::remove_file(bad.join(format!("{}.sha256", release_name()))).unwrap();
+    let out = sb
+        .gomux(["self", "update", "--from", file.to_str().unwrap()])
+        .fails();
+    assert!(
+        out.stderr.contains("no sha256 is known") && out.stderr.contains("--sha256"),
+        "{out}"
+    );
+
+    // A verified file that is not a gomux for this machine.
+    let junk = b"#!/bin/sh\nexit 3\n";
+    let file = publish(&sb.root.join("junk"), junk, &sha256_hex(junk));
+    let out = sb
+        .gomux(["self", "update", "--from", file.to_str().unwrap()])
+        .fails();
+    assert!(out.stderr.contains("does not run on this machine"), "{out}");
+    assert_eq!(bin_state(&sb), before, "{out}");
+
+    // Not set up yet.
+    let bare = Sandbox::bare();
+    let out = bare
+        .gomux(["self", "update", "--from", file.to_str().unwrap()])
+        .fails();
+    assert!(out.stderr.contains("run `gomux setup` first"), "{out}");
+}
+
+#[test]
+fn self_uninstall_is_setup_uninstall() {
+    let sb = Sandbox::new();
+    assert!(sb.bin().join(exe("go")).is_file());
+    let out = sb.gomux(["self", "uninstall", "--no-modify-path"]).ok();
+    assert!(out.stdout.contains("gomux is uninstalled"), "{out}");
+    for tool in ["go", "gofmt", "gomux-shim", "gomux"] {
+        assert!(!sb.bin().join(exe(tool)).exists(), "{tool}: {out}");
+    }
 }

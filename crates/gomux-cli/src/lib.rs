@@ -68,6 +68,9 @@ enum Command {
     Doctor(commands::doctor::Args),
     /// Create the gomux home and the proxies.
     Setup(commands::setup::Args),
+    /// Update or uninstall gomux itself (`self update`, `self uninstall`).
+    #[command(name = "self")]
+    Self_(commands::self_cmd::Args),
     /// Print shell completions.
     Completions(commands::completions::Args),
 }
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Env(a) => commands::env::run(&ctx, a),
         Command::Doctor(a) => commands::doctor::run(&ctx, a),
         Command::Setup(a) => commands::setup::run(&ctx, a),
+        Command::Self_(a) => commands::self_cmd::run(&ctx, a),
         Command::Completions(a) => {
             commands::completions::run(&ctx, a, <Cli as clap::CommandFactory>::command())
         }

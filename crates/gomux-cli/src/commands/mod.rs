@@ -9,6 +9,7 @@ pub mod list;
 pub mod list_remote;
 pub mod pin;
 pub mod run;
+pub mod self_cmd;
 pub mod setup;
 pub mod show;
 pub mod uninstall;

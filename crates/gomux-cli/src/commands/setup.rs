@@ -1,6 +1,6 @@
 //! `gomux setup`: create the gomux home, install the `gomux` binary and the proxies into its
 //! `bin/`, and put that folder first on PATH through one marked block in the shell profiles.
-//! `gomux setup --uninstall` takes back exactly what it added.
+//! `gomux self uninstall` (alias: `gomux setup --uninstall`) takes back exactly what it added.
 //!
 //! The profile block itself (which profiles, its text, adding and removing it under the
 //! `profiles` update lock) is [`crate::shell::profile`]'s.
@@ -28,8 +28,8 @@ pub struct Args {
     /// Do not touch shell profiles; print the line to add instead
     #[arg(long, overrides_with = "modify_path")]
     no_modify_path: bool,
-    /// Undo `gomux setup`: remove the profile blocks, the proxies and `gomux` from `bin/`
-    /// (toolchains, caches and settings are kept)
+    /// Undo `gomux setup` (the same as `gomux self uninstall`): remove the profile blocks, the
+    /// proxies and `gomux` from `bin/` (toolchains, caches and settings are kept)
     #[arg(long)]
     uninstall: bool,
     /// With `--uninstall`: also remove the toolchains gomux installed (linked SDKs are only
@@ -48,7 +48,12 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let env = |k: &str| std::env::var_os(k);
     if args.uninstall {
-        return uninstall(ctx, &args, &env);
+        let opts = UninstallOptions {
+            keep_profiles: args.no_modify_path,
+            remove_toolchains: args.remove_toolchains,
+            remove_caches: args.remove_caches,
+        };
+        return uninstall(ctx, &opts);
     }
     let modify = if args.modify_path {
         true
@@ -139,13 +144,24 @@ fn custom_home(home: &Home, env: &dyn Fn(&str) -> Option<OsString>) -> Option<Pa
     (default.as_ref() != Some(home)).then(|| home.root().to_path_buf())
 }
 
-fn uninstall(
-    ctx: &Context,
-    args: &Args,
-    env: &dyn Fn(&str) -> Option<OsString>,
-) -> anyhow::Result<ExitCode> {
+/// What `gomux self uninstall` (and its alias `gomux setup --uninstall`) removes besides the
+/// proxies and `gomux` in `bin/`.
+pub struct UninstallOptions {
+    /// Leave the shell profiles alone (`--no-modify-path`).
+    pub keep_profiles: bool,
+    /// Also remove the toolchains gomux installed (linked SDKs are only unlinked).
+    pub remove_toolchains: bool,
+    /// Also remove gomux's GOCACHE/GOMODCACHE folders and its cached index.
+    pub remove_caches: bool,
+}
+
+/// Undoes `gomux setup`: the profile blocks, the proxies and `gomux` in `bin/`, and what
+/// `opts` asks for; toolchains, caches and settings are kept otherwise.
+pub fn uninstall(ctx: &Context, opts: &UninstallOptions) -> anyhow::Result<ExitCode> {
+    let env = &|k: &str| std::env::var_os(k);
+    let args = opts;
     let home = &ctx.home;
-    if !args.no_modify_path {
+    if !args.keep_profiles {
         profile::remove_blocks(home, env, |path, what| {
             println!("{}: {what}", text::escape_path(path));
         })?;
