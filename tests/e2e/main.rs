@@ -20,5 +20,6 @@ mod one_binary;
 mod real_go;
 #[cfg(unix)]
 mod real_go_store;
+mod recipes;
 mod selection;
 mod setup;
