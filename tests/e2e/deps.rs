@@ -104,3 +104,50 @@ fn the_release_proxy_stays_small() {
         bin.display()
     );
 }
+
+include!("../../shims/gomux-shim/recipe.rs");
+
+/// The `gomux` build script rebuilds the embedded proxy when one of the recipe's sources
+/// changes; a workspace crate the proxy links but the list misses would leave a stale proxy
+/// inside `gomux`.
+#[test]
+fn the_recipe_lists_every_workspace_crate_the_proxy_links() {
+    let out = cargo()
+        .args([
+            "tree",
+            "-p",
+            "gomux-shim",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .output()
+        .expect("running `cargo tree`");
+    assert!(out.status.success(), "`cargo tree -p gomux-shim` failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let root = workspace_root();
+    let mut checked = 0;
+    for line in text.lines() {
+        // `name v0.1.0 (/path/to/crate)` for path dependencies.
+        let line = line.trim_end_matches(" (*)");
+        let Some(path) = line
+            .split_once(" (")
+            .and_then(|(_, rest)| rest.strip_suffix(')'))
+        else {
+            continue;
+        };
+        let Ok(rel) = Path::new(path).strip_prefix(&root) else {
+            continue;
+        };
+        assert!(
+            recipe::SOURCES.iter().any(|s| Path::new(s) == rel),
+            "the proxy links `{}`, which `shims/gomux-shim/recipe.rs` does not list in SOURCES",
+            rel.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "no workspace crates found in:\n{text}");
+}

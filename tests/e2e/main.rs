@@ -17,10 +17,12 @@ mod harm_dist;
 mod harm_files;
 mod harm_input;
 mod install;
+mod one_binary;
 mod output;
 mod real_go;
 #[cfg(unix)]
 mod real_go_store;
+mod recipes;
 mod selection;
 mod setup;
 mod snapshots;

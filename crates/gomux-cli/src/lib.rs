@@ -128,6 +128,9 @@ enum Command {
     Cache(commands::cache::Args),
     /// Check the installation and environment for problems.
     Doctor(commands::doctor::Args),
+    /// Update or uninstall gomux itself (`self update`, `self uninstall`).
+    #[command(name = "self")]
+    Self_(commands::self_cmd::Args),
     /// Print shell completions.
     Completions(commands::completions::Args),
     /// Used by the completion scripts: the toolchain names to complete, one a line.
@@ -160,6 +163,7 @@ pub fn main() -> ExitCode {
         Command::Env(a) => commands::env::run(&ctx, a),
         Command::Doctor(a) => commands::doctor::run(&ctx, a),
         Command::Setup(a) => commands::setup::run(&ctx, a),
+        Command::Self_(a) => commands::self_cmd::run(&ctx, a),
         Command::Completions(a) => {
             commands::completions::run(&ctx, a, <Cli as clap::CommandFactory>::command())
         }

@@ -9,30 +9,102 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use gomux_home::Home;
 /// The commands that compare a `PATH` entry or a binary with the proxies use it from here.
 pub use gomux_home::fsx::same_file;
-use gomux_home::{Home, exe};
 
 /// The name of the master copy of the proxy in `bin/`.
 pub const MASTER: &str = gomux_home::PROXY_MASTER;
+
+/// The proxy binary built with this `gomux` (see `build.rs`).
+pub static EMBEDDED: &[u8] = include_bytes!(env!("GOMUX_EMBEDDED_PROXY"));
+
+/// Where the master copy is installed from.
+pub enum Source<'a> {
+    /// The proxy inside this `gomux`.
+    Embedded,
+    /// A proxy binary on disk (`gomux setup --proxy-binary FILE`).
+    File(&'a Path),
+}
 
 /// True when `name` is a versioned proxy name (`go1.22.3`, `go1.21rc2`, `go1.22.3-bigcorp`).
 pub fn is_versioned(name: &str) -> bool {
     gomux_resolve::locate::is_versioned_proxy_name(name)
 }
 
-/// Installs `shim` as the master copy and (re)creates every proxy.
-pub fn install(home: &Home, shim: &Path) -> anyhow::Result<()> {
+/// Installs the master copy from `source` (unless it already has those bytes, so a second
+/// setup changes nothing, not even the proxies' inodes) and (re)creates every proxy.
+pub fn install(home: &Home, source: Source<'_>) -> anyhow::Result<()> {
     let bin = home.bin_dir();
     gomux_home::fsx::create_owned_dir(&bin, gomux_home::fsx::FOLDER_MARKER)?;
     let master = home.proxy_master();
-    if !same_file(shim, &master) {
-        replace_with_copy(shim, &master)?;
+    match source {
+        Source::Embedded => {
+            if !has_content(&master, EMBEDDED) {
+                write_executable(&master, EMBEDDED)?;
+            }
+        }
+        Source::File(shim) => {
+            if !same_file(shim, &master) && !same_content(shim, &master) {
+                let bytes = std::fs::read(shim)
+                    .with_context(|| format!("cannot read `{}`", shim.display()))?;
+                write_executable(&master, &bytes)?;
+            }
+        }
     }
     for tool in ["go", "gofmt"] {
         link_to_master(&master, &home.proxy(tool))?;
     }
     sync(home)
+}
+
+/// True when both files have the same bytes (a proxy that is a copy, not a hard link).
+pub fn same_content(a: &Path, b: &Path) -> bool {
+    match std::fs::metadata(a) {
+        Ok(m) if m.is_file() => std::fs::read(a).is_ok_and(|bytes| has_content(b, &bytes)),
+        _ => false,
+    }
+}
+
+/// True when `path` is a regular file holding exactly `bytes`.
+pub fn has_content(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
+            std::fs::read(path).is_ok_and(|b| b == bytes)
+        }
+        _ => false,
+    }
+}
+
+/// Replaces `path` with an executable holding `bytes`: a new file beside it, synced, renamed
+/// over the old one (whose inode the programs running from it keep).
+pub fn write_executable(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let tmp = temp_sibling(path);
+    let _ = std::fs::remove_file(&tmp);
+    let write = || -> io::Result<()> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            opts.mode(0o755);
+        }
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        let hint = gomux_home::fsx::io_hint(&e, path);
+        let err = anyhow::anyhow!("cannot write `{}`: {e}", path.display());
+        match hint {
+            Some(h) => crate::render::with_hint(err.to_string(), &[h.as_str()]),
+            None => err,
+        }
+    })
 }
 
 /// Makes the versioned proxies match the toolchains: one `go1.X.Y` per installed or linked
@@ -81,32 +153,8 @@ fn link_to_master(master: &Path, path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create the proxy `{}`", path.display()))
 }
 
-fn replace_with_copy(src: &Path, dest: &Path) -> anyhow::Result<()> {
-    let tmp = temp_sibling(dest);
-    std::fs::copy(src, &tmp)
-        .with_context(|| format!("cannot copy `{}` to `{}`", src.display(), tmp.display()))?;
-    std::fs::rename(&tmp, dest).with_context(|| format!("cannot replace `{}`", dest.display()))
-}
-
 fn temp_sibling(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".tmp{}", std::process::id()));
     path.with_file_name(name)
-}
-
-/// Where the proxy binary to install comes from: `gomux-shim` beside the running `gomux`,
-/// or the master copy already in `bin/`.
-pub fn find_shim(home: &Home) -> io::Result<PathBuf> {
-    let me = std::env::current_exe()?;
-    let mut candidates = Vec::new();
-    if let Some(dir) = me.parent() {
-        candidates.push(dir.join(exe(MASTER)));
-    }
-    candidates.push(home.proxy_master());
-    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("`{}` is not beside `{}`", exe(MASTER), me.display()),
-        )
-    })
 }

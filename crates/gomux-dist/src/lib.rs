@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+mod download;
 mod error;
 mod extract;
 mod fetch;
@@ -33,6 +34,7 @@ use std::time::Duration;
 use gomux_home::env::{GOMUX_HTTP_TIMEOUT, GOMUX_LOCK_TIMEOUT};
 use gomux_version::Request;
 
+pub use download::{Download, Verified, sha256_hex};
 pub use error::{DistError, remove_command};
 pub use extract::Limits;
 pub use index::{File, Index, Release, is_sha256};

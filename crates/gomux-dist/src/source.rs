@@ -209,7 +209,7 @@ pub fn scheme_allowed(url: &Url, allow_http: bool) -> bool {
     }
 }
 
-fn check_url(value: &str, origin: &str, allow_http: bool) -> Result<Url, DistError> {
+pub(crate) fn check_url(value: &str, origin: &str, allow_http: bool) -> Result<Url, DistError> {
     let url = Url::parse(value).map_err(|e| bad(value, origin, &format!("not a URL ({e})")))?;
     // A password in a mirror URL is sent (as HTTP basic auth) but never printed or stored.
     match url.scheme() {

@@ -196,6 +196,15 @@ pub const HTTP_TIMEOUT: Def = Def {
     doc: "How long a network read may make no progress before it is abandoned.",
 };
 
+/// Where `gomux self update` looks for new releases.
+pub const SELF_UPDATE_URL: Def = Def {
+    var: Some(env::GOMUX_SELF_UPDATE_URL),
+    key: Some(keys::SELF_UPDATE_URL),
+    kind: Kind::Url,
+    default: "none (`gomux self update --from FILE|URL` names one)",
+    doc: "Where `gomux self update` looks for new releases: a folder URL holding `gomux-<os>-<arch>` and `gomux-<os>-<arch>.sha256` ([install](install.md#updating-gomux)).",
+};
+
 /// Every setting, in documentation order.
 pub const ALL: &[Def] = &[
     DEFAULT_TOOLCHAIN,
@@ -212,6 +221,7 @@ pub const ALL: &[Def] = &[
     DIST_ALLOW_HTTP,
     LOCK_TIMEOUT,
     HTTP_TIMEOUT,
+    SELF_UPDATE_URL,
 ];
 
 /// Every `settings.toml` key gomux knows, in documentation order.

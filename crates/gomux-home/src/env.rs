@@ -52,6 +52,8 @@ vars! {
     GOMUX_LOCK_TIMEOUT;
     /// Seconds before a network read with no progress is abandoned. Default: 30.
     GOMUX_HTTP_TIMEOUT;
+    /// Where `gomux self update` looks for new releases: a folder URL holding `gomux-<os>-<arch>` and its `.sha256` (`https://`, `http://` on loopback, `file://`).
+    GOMUX_SELF_UPDATE_URL;
     /// Set by the proxy in the environment of the SDK it runs, to stop a proxy that finds itself from looping. Internal.
     GOMUX_RECURSION_DEPTH;
     /// Set by `gomux install --for-proxy` when it runs the proxy again after installing, so a toolchain still missing afterwards is an error, not a loop. Internal.

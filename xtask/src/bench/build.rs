@@ -1,18 +1,16 @@
 //! Release builds for the benchmark: the `gomux` CLI as usual, and the proxy the fast way.
 //!
-//! The proxy's start-up is most of its cost, and most of that is the dynamic loader (loading
-//! libc and libgcc_s, applying relocations). On Linux it is therefore linked statically
-//! (`-C target-feature=+crt-static`). A Cargo profile cannot set a target feature for one
-//! package, so the proxy gets its own cargo invocation with its own RUSTFLAGS, an explicit
-//! `--target` (so build scripts and proc macros of the host are left alone) and its own target
-//! folder (so the flags never invalidate the normal build). The CLI, which does DNS and TLS,
-//! stays a normal dynamic build.
+//! How the fast proxy is built (flags, target, its own target folder) is the one recipe in
+//! `shims/gomux-shim/recipe.rs`, shared with the CLI's build script, which embeds the same
+//! build in `gomux`. The CLI, which does DNS and TLS, stays a normal dynamic build.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
+
+include!("../../../shims/gomux-shim/recipe.rs");
 
 /// Which build of the proxy to measure.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,10 +26,12 @@ pub enum ShimBuild {
 impl ShimBuild {
     pub fn describe(&self) -> String {
         match self {
-            ShimBuild::Fast if cfg!(target_os = "linux") => {
-                format!("static release build (`{FAST_FLAGS}`, its own target folder)")
-            }
-            ShimBuild::Fast => "release build".into(),
+            ShimBuild::Fast => match host_triple().map(|t| recipe::fast_flags(&t)) {
+                Ok(flags) if !flags.is_empty() => {
+                    format!("static release build (`{flags}`, its own target folder)")
+                }
+                _ => "release build (its own target folder)".into(),
+            },
             ShimBuild::Default => {
                 "default release build (`cargo build --release -p gomux-shim`)".into()
             }
@@ -39,9 +39,6 @@ impl ShimBuild {
         }
     }
 }
-
-/// The RUSTFLAGS of the fast build.
-pub const FAST_FLAGS: &str = "-C target-feature=+crt-static";
 
 /// The workspace root and its cargo target folder.
 pub struct Workspace {
@@ -105,29 +102,13 @@ impl Workspace {
     }
 }
 
-/// Builds the proxy statically into `<target>/fast-shim` and returns the binary.
+/// Builds the proxy the fast way (`recipe`) into `<target>/fast-shim` and returns the binary:
+/// the same build the `gomux` binary embeds.
 pub fn build_fast_shim(ws: &Workspace) -> Result<PathBuf> {
-    if !cfg!(target_os = "linux") {
-        // crt-static is a glibc/musl matter; elsewhere the release build is what ships.
-        return Ok(ws.target.join("release").join(exe("gomux-shim")));
-    }
     let host = host_triple()?;
-    let dir = ws.target.join("fast-shim");
-    let mut flags = std::env::var_os("RUSTFLAGS")
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if !flags.is_empty() {
-        flags.push(' ');
-    }
-    flags.push_str(FAST_FLAGS);
-    run(ws
-        .cargo()
-        .args(["build", "--release", "-p", "gomux-shim", "--target", &host])
-        .arg("--target-dir")
-        .arg(&dir)
-        .env("RUSTFLAGS", flags)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS"))?;
-    Ok(dir.join(&host).join("release").join(exe("gomux-shim")))
+    let dir = ws.target.join(recipe::TARGET_SUBDIR);
+    run(&mut recipe::command(&ws.cargo, &ws.root, &dir, &host))?;
+    Ok(recipe::binary(&dir, &host))
 }
 
 /// The host's target triple, from `rustc -vV`.

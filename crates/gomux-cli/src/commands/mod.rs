@@ -10,6 +10,7 @@ pub mod list_remote;
 pub mod pin;
 pub mod prune;
 pub mod run;
+pub mod self_cmd;
 pub mod setup;
 pub mod show;
 pub mod uninstall;

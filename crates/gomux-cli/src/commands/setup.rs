@@ -1,6 +1,6 @@
 //! `gomux setup`: create the gomux home, install the `gomux` binary and the proxies into its
 //! `bin/`, and put that folder first on PATH through one marked block in the shell profiles.
-//! `gomux setup --uninstall` takes back exactly what it added.
+//! `gomux self uninstall` (alias: `gomux setup --uninstall`) takes back exactly what it added.
 //!
 //! The profile block itself (which profiles, its text, adding and removing it under the
 //! `profiles` update lock) is [`crate::shell::profile`]'s.
@@ -28,8 +28,8 @@ pub struct Args {
     /// Do not touch shell profiles; print the line to add instead
     #[arg(long, overrides_with = "modify_path")]
     no_modify_path: bool,
-    /// Undo `gomux setup`: remove the profile blocks, the proxies and `gomux` from `bin/`
-    /// (toolchains, caches and settings are kept)
+    /// Undo `gomux setup` (the same as `gomux self uninstall`): remove the profile blocks, the
+    /// proxies and `gomux` from `bin/` (toolchains, caches and settings are kept)
     #[arg(long)]
     uninstall: bool,
     /// With `--uninstall`: also remove the toolchains gomux installed (linked SDKs are only
@@ -39,8 +39,8 @@ pub struct Args {
     /// With `--uninstall`: also remove gomux's GOCACHE/GOMODCACHE folders and its cached index
     #[arg(long, requires = "uninstall")]
     remove_caches: bool,
-    /// The proxy binary to install (default: `gomux-shim` beside this `gomux`); `cargo xtask
-    /// install` passes its fast static build
+    /// The proxy binary to install instead of the one this `gomux` carries (to try another
+    /// build of the proxy)
     #[arg(long, value_name = "FILE", hide = true)]
     proxy_binary: Option<std::path::PathBuf>,
 }
@@ -48,7 +48,12 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let env = |k: &str| std::env::var_os(k);
     if args.uninstall {
-        return uninstall(ctx, &args, &env);
+        let opts = UninstallOptions {
+            keep_profiles: args.no_modify_path,
+            remove_toolchains: args.remove_toolchains,
+            remove_caches: args.remove_caches,
+        };
+        return uninstall(ctx, &opts);
     }
     let modify = if args.modify_path {
         true
@@ -66,36 +71,24 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     home.mark_layout()?;
     let me = std::env::current_exe().context("cannot locate the running `gomux`")?;
     let gomux = home.gomux_exe();
-    if !proxies::same_file(&me, &gomux) && !same_content(&me, &gomux) {
+    if !proxies::same_file(&me, &gomux) && !proxies::same_content(&me, &gomux) {
         let tmp = gomux.with_extension(format!("tmp{}", std::process::id()));
         std::fs::copy(&me, &tmp)
             .with_context(|| format!("cannot copy `{}` to `{}`", me.display(), tmp.display()))?;
         std::fs::rename(&tmp, &gomux)
             .with_context(|| format!("cannot replace `{}`", gomux.display()))?;
     }
-    let found = match &args.proxy_binary {
-        Some(p) if p.is_file() => Ok(p.clone()),
-        Some(p) => Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("`{}` does not exist", p.display()),
-        )),
-        None => proxies::find_shim(home),
+    let source = match &args.proxy_binary {
+        Some(p) if p.is_file() => proxies::Source::File(p),
+        Some(p) => {
+            return Err(with_hint(
+                format!("the proxy binary `{}` does not exist", p.display()),
+                &["leave out `--proxy-binary`: `gomux` carries its own proxy"],
+            ));
+        }
+        None => proxies::Source::Embedded,
     };
-    let shim = found.map_err(|e| {
-        with_hint(
-            format!("cannot find the proxy binary: {e}"),
-            &["build it with `cargo build --release -p gomux-shim`, or use `cargo xtask install`"],
-        )
-    })?;
-    // A master copy that already has the same bytes stays as it is, so a second setup
-    // changes nothing (not even the proxies' inodes).
-    let master = home.proxy_master();
-    let shim = if same_content(&shim, &master) {
-        master
-    } else {
-        shim
-    };
-    proxies::install(home, &shim)?;
+    proxies::install(home, source)?;
     let bin = home.bin_dir();
     crate::render::status!("gomux is set up in {}", home.root().display());
     let custom_home = custom_home(home, &env);
@@ -151,23 +144,24 @@ fn custom_home(home: &Home, env: &dyn Fn(&str) -> Option<OsString>) -> Option<Pa
     (default.as_ref() != Some(home)).then(|| home.root().to_path_buf())
 }
 
-/// True when both files have the same bytes (a proxy that is a copy, not a hard link).
-fn same_content(a: &Path, b: &Path) -> bool {
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) if x.len() == y.len() => {
-            matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
-        }
-        _ => false,
-    }
+/// What `gomux self uninstall` (and its alias `gomux setup --uninstall`) removes besides the
+/// proxies and `gomux` in `bin/`.
+pub struct UninstallOptions {
+    /// Leave the shell profiles alone (`--no-modify-path`).
+    pub keep_profiles: bool,
+    /// Also remove the toolchains gomux installed (linked SDKs are only unlinked).
+    pub remove_toolchains: bool,
+    /// Also remove gomux's GOCACHE/GOMODCACHE folders and its cached index.
+    pub remove_caches: bool,
 }
 
-fn uninstall(
-    ctx: &Context,
-    args: &Args,
-    env: &dyn Fn(&str) -> Option<OsString>,
-) -> anyhow::Result<ExitCode> {
+/// Undoes `gomux setup`: the profile blocks, the proxies and `gomux` in `bin/`, and what
+/// `opts` asks for; toolchains, caches and settings are kept otherwise.
+pub fn uninstall(ctx: &Context, opts: &UninstallOptions) -> anyhow::Result<ExitCode> {
+    let env = &|k: &str| std::env::var_os(k);
+    let args = opts;
     let home = &ctx.home;
-    if !args.no_modify_path {
+    if !args.keep_profiles {
         profile::remove_blocks(home, env, |path, what| {
             crate::render::status!("{}: {what}", text::escape_path(path));
         })?;
@@ -186,7 +180,7 @@ fn uninstall(
             let path = entry.path();
             if proxy
                 && path != master
-                && (proxies::same_file(&path, &master) || same_content(&path, &master))
+                && (proxies::same_file(&path, &master) || proxies::same_content(&path, &master))
             {
                 remove(&path)?;
                 removed += 1;

@@ -242,18 +242,13 @@ pub(super) fn proxies_check(ctx: &Context) -> Finding {
             "run `gomux setup`",
         );
     }
-    if let Ok(me) = std::env::current_exe()
-        && let Some(beside) = me.parent().map(|d| d.join(exe(proxies::MASTER)))
-        && beside.is_file()
-        && !proxies::same_file(&beside, &master)
-        && !same_bytes(&beside, &master)
-    {
+    if !proxies::has_content(&master, proxies::EMBEDDED) {
         return Finding::warning(
             id,
             title,
             format!(
-                "the proxies differ from {} beside this `gomux`: they are from another build",
-                tick(&beside)
+                "{} is not the proxy this `gomux` carries: it is from another build",
+                tick(&master)
             ),
             "run `gomux setup` with this `gomux` to update them",
         );

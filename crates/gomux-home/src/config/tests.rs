@@ -36,6 +36,7 @@ fn the_registry_is_complete_and_consistent() {
         keys::CACHE_BASE,
         keys::DIST_SERVER,
         keys::DIST_INDEX,
+        keys::SELF_UPDATE_URL,
     ];
     assert_eq!(known_keys().collect::<Vec<_>>(), keys);
     for (i, d) in ALL.iter().enumerate() {

@@ -180,6 +180,8 @@ pub mod keys {
     pub const DIST_SERVER: &str = "dist.server";
     /// The release index location.
     pub const DIST_INDEX: &str = "dist.index";
+    /// Where `gomux self update` looks for new releases.
+    pub const SELF_UPDATE_URL: &str = "self.update_url";
 }
 
 /// What a key is set to, as far as gomux reads it.
