@@ -13,6 +13,7 @@ mod commands;
 mod context;
 mod dist;
 mod doctor;
+mod json;
 mod progress;
 mod proxies;
 mod render;
