@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "cache clean --project --dry-run --json",
     "cache verify --json",
     "cache base 1.22.3 --json",
+    "config list --json",
 ];
 
 /// The ```json examples of docs/json.md, each with the command of the marker above it.

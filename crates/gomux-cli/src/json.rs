@@ -292,7 +292,7 @@ pub struct CacheBaseBuilt {
 }
 
 // ---------------------------------------------------------------------------------------------
-// gomux env, doctor
+// gomux env, doctor, config
 
 /// `gomux env --json`.
 #[derive(Serialize)]
@@ -326,4 +326,29 @@ pub struct Check {
     pub status: &'static str,
     pub evidence: String,
     pub fix: Option<String>,
+}
+
+/// `gomux config list --json`.
+#[derive(Serialize)]
+pub struct Config {
+    /// The settings file (it may not exist yet).
+    pub file: String,
+    pub settings: Vec<ConfigSetting>,
+}
+
+/// One setting of the registry.
+#[derive(Serialize)]
+pub struct ConfigSetting {
+    /// The `settings.toml` key; none for a setting only a variable sets.
+    pub key: Option<String>,
+    /// The environment variable; none for a setting only the file sets.
+    pub variable: Option<String>,
+    /// The effective value; none when unset and the default is not one plain value.
+    pub value: Option<String>,
+    /// `variable`, `settings` or `default`.
+    pub origin: &'static str,
+    /// For `settings`: the 1-based line in the settings file.
+    pub line: Option<usize>,
+    /// The default, as docs/settings.md words it (Markdown).
+    pub default: String,
 }

@@ -65,6 +65,8 @@ enum Command {
     Cache(commands::cache::Args),
     /// Print the environment a `go` call here gets (for shells, IDEs, Dockerfiles).
     Env(commands::env::Args),
+    /// Show and change the settings (`list`, `get KEY`, `set KEY VALUE`, `unset KEY`).
+    Config(commands::config::Args),
     /// Check the installation and environment for problems.
     Doctor(commands::doctor::Args),
     /// Create the gomux home and the proxies.
@@ -91,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Env(a) => commands::env::run(&ctx, a),
+        Command::Config(a) => commands::config::run(&ctx, a),
         Command::Doctor(a) => commands::doctor::run(&ctx, a),
         Command::Setup(a) => commands::setup::run(&ctx, a),
         Command::Completions(a) => {
