@@ -155,10 +155,57 @@ fn same_shape(doc: &Value, real: &Value, at: &str) -> Result<(), String> {
     }
 }
 
+/// The subcommands a `--help` lists (`help` left out).
+fn subcommands(sb: &Sandbox, path: &[String]) -> Vec<String> {
+    let out = sb.gomux(path.iter().chain([&"--help".to_string()])).ok();
+    out.stdout
+        .lines()
+        .skip_while(|l| l.trim() != "Commands:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every command whose `--help` offers `--json`, as `cache dir`, walking the whole tree.
+fn json_commands(sb: &Sandbox) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut todo: Vec<Vec<String>> = subcommands(sb, &[]).into_iter().map(|c| vec![c]).collect();
+    while let Some(path) = todo.pop() {
+        let subs = subcommands(sb, &path);
+        if subs.is_empty() {
+            let help = sb.gomux(path.iter().chain([&"--help".to_string()])).ok();
+            if help.stdout.contains("--json") {
+                found.push(path.join(" "));
+            }
+        }
+        todo.extend(subs.into_iter().map(|c| {
+            let mut p = path.clone();
+            p.push(c);
+            p
+        }));
+    }
+    found
+}
+
 #[test]
 fn every_json_example_in_the_docs_matches_the_real_output() {
     let examples = examples();
     let documented: Vec<&str> = examples.iter().map(|(c, _)| c.as_str()).collect();
+    // No command has `--json` without its example here.
+    let sb = Sandbox::bare();
+    let commands = json_commands(&sb);
+    assert!(commands.len() >= 10, "{commands:?}");
+    for cmd in &commands {
+        assert!(
+            COMMANDS.iter().any(|c| c
+                .strip_prefix(cmd.as_str())
+                .is_some_and(|r| r.starts_with(' '))),
+            "`gomux {cmd}` has `--json` but docs/json.md and this test have no example of it"
+        );
+    }
     for cmd in COMMANDS {
         assert!(
             documented.contains(cmd),
