@@ -76,6 +76,10 @@ fn set_get_and_unset_edit_the_file_in_place_and_take_effect() {
     assert_eq!(out.stdout, "project\n", "the default: {out}");
     let out = sb.gomux(["config", "unset", "cache.mode"]).ok();
     assert!(out.stderr.contains("was not set"), "{out}");
+    // Unsetting what was set gives the user's file back, byte for byte.
+    sb.gomux(["config", "unset", "dist.server"]).ok();
+    sb.gomux(["config", "unset", "auto_install"]).ok();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
 }
 
 #[test]

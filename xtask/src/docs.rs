@@ -111,7 +111,8 @@ pub fn render_settings() -> String {
          `true` or `false`; `default_toolchain` takes what `gomux default` takes) and only then \
          writes the key into `settings.toml`, in place: comments, other keys and their order are \
          kept, and the file is replaced atomically, never half-written.\n\
-         - `gomux config unset KEY` removes the key; its default applies again.\n\n\
+         - `gomux config unset KEY` removes the key (and a `[table]` header it leaves empty); its \
+         default applies again.\n\n\
          A variable wins over the file: `set` and `unset` say so when the key's variable is set. \
          An unknown key is an error that names the nearest known one (hint: did you mean `cache.mode`?).\n\n\
          ## The file\n\n\
