@@ -126,9 +126,9 @@ fn project_mode_gives_each_project_its_own_caches() {
         .current_dir(sb.dir("alpha/cmd/tool/internal"))
         .ok()
         .json();
-    assert_eq!(d["GOCACHE"]["value"], a.val("GOCACHE"));
-    assert_eq!(d["GOMODCACHE"]["value"], a.val("GOMODCACHE"));
-    assert_eq!(d["GOCACHE"]["origin"], "gomux");
+    assert_eq!(d["gocache"]["value"], a.val("GOCACHE"));
+    assert_eq!(d["gomodcache"]["value"], a.val("GOMODCACHE"));
+    assert_eq!(d["gocache"]["origin"], "gomux");
     assert_eq!(d["mode"], "project");
     assert_eq!(d["project"], sb.work.join("alpha").display().to_string());
     let text = sb.gomux(["cache", "dir"]).current_dir(sb.dir("loose")).ok();
@@ -267,8 +267,8 @@ fn the_users_own_caches_win_unless_forced_and_go_env_w_is_overridden() {
         .current_dir(&alpha)
         .ok()
         .json();
-    assert_eq!(j["GOCACHE"]["origin"], "env");
-    assert_eq!(j["GOCACHE"]["decision"], "user");
+    assert_eq!(j["gocache"]["origin"], "env");
+    assert_eq!(j["gocache"]["decision"], "user");
 
     settings(&sb, "[cache]\nforce = true\n");
     let out = build_in(&sb, &alpha);
@@ -285,7 +285,7 @@ fn the_users_own_caches_win_unless_forced_and_go_env_w_is_overridden() {
         .current_dir(&alpha)
         .ok()
         .json();
-    assert_eq!(j["GOCACHE"]["decision"], "forced");
+    assert_eq!(j["gocache"]["decision"], "forced");
 
     // `go env -w` values are overridden, and `gomux cache dir` says so.
     sb.set_env("GOCACHE", None);
@@ -323,8 +323,8 @@ fn the_users_own_caches_win_unless_forced_and_go_env_w_is_overridden() {
         .current_dir(sb.dir("loose"))
         .ok()
         .json();
-    assert_eq!(j["GOCACHE"]["value"], "/from/go-env-w");
-    assert_eq!(j["GOCACHE"]["origin"], "go-env-file");
+    assert_eq!(j["gocache"]["value"], "/from/go-env-w");
+    assert_eq!(j["gocache"]["origin"], "go-env-file");
 }
 
 #[test]
@@ -848,8 +848,8 @@ pub(crate) fn plan_of(sb: &Sandbox, dir: &Path) -> (PathBuf, PathBuf) {
         .ok()
         .json();
     (
-        PathBuf::from(j["GOCACHE"]["value"].as_str().unwrap()),
-        PathBuf::from(j["GOMODCACHE"]["value"].as_str().unwrap()),
+        PathBuf::from(j["gocache"]["value"].as_str().unwrap()),
+        PathBuf::from(j["gomodcache"]["value"].as_str().unwrap()),
     )
 }
 

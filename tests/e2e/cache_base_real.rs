@@ -72,7 +72,7 @@ fn real_go_a_seeded_project_compiles_no_std_package_and_never_writes_the_base() 
             .ok()
             .json();
         assert_eq!(j["base"]["state"], "seeded", "{j}");
-        caches.push(PathBuf::from(j["GOCACHE"]["value"].as_str().unwrap()));
+        caches.push(PathBuf::from(j["gocache"]["value"].as_str().unwrap()));
     }
     assert_ne!(caches[0], caches[1], "each project keeps its own GOCACHE");
     assert!(caches.iter().all(|c| *c != base));

@@ -305,8 +305,8 @@ fn show_json_follows_go_startup_selection() {
             .ok()
             .json();
         // `request` is Go's own answer (`toolchain` may be a newer installed patch).
-        assert_eq!(j["request"], *toolchain, "{gomod:?}: {j}");
-        assert_eq!(j["source"], *source, "{gomod:?}: {j}");
+        assert_eq!(j["request"]["value"], *toolchain, "{gomod:?}: {j}");
+        assert_eq!(j["request"]["source"], *source, "{gomod:?}: {j}");
         assert_eq!(j["gotoolchain"], *gt, "{gomod:?}: {j}");
         assert_eq!(j["project_root"], sb.work.join(&dir).display().to_string());
     }
@@ -317,8 +317,11 @@ fn show_json_follows_go_startup_selection() {
         .current_dir(sb.dir("f/sub"))
         .ok()
         .json();
-    assert_eq!(j["file"], sb.work.join("f/go.mod").display().to_string());
-    assert_eq!(j["line"], 4);
+    assert_eq!(
+        j["request"]["file"],
+        sb.work.join("f/go.mod").display().to_string()
+    );
+    assert_eq!(j["request"]["line"], 4);
     assert_eq!(j["installed"], true);
     assert_eq!(
         j["goroot"],
@@ -333,7 +336,7 @@ fn show_json_follows_go_startup_selection() {
         .ok()
         .json();
     assert_eq!(
-        (j["toolchain"].as_str(), j["source"].as_str()),
+        (j["toolchain"].as_str(), j["request"]["source"].as_str()),
         (Some("go1.22.3"), Some("go-work"))
     );
     assert_eq!(j["project_root"], sb.work.join("w").display().to_string());
@@ -346,8 +349,8 @@ fn show_json_follows_go_startup_selection() {
         }
         let j = c.ok().json();
         (
-            j["request"].as_str().unwrap().to_string(),
-            j["source"].as_str().unwrap().to_string(),
+            j["request"]["value"].as_str().unwrap().to_string(),
+            j["request"]["source"].as_str().unwrap().to_string(),
         )
     };
     let pair = |t: &str, s: &str| (t.to_string(), s.to_string());
@@ -497,8 +500,9 @@ fn core_commands() {
     assert!(out.stdout.contains("go1.21.5 (default, linked: "), "{out}");
     assert!(out.stdout.contains("go1.22.3 (active, linked: "), "{out}");
     let j = sb.gomux(["list", "--json"]).current_dir(&p).ok().json();
-    assert_eq!(j.as_array().unwrap().len(), 2);
-    assert_eq!(j[1]["kind"], "linked");
+    assert_eq!(j["schema_version"], 1, "{j}");
+    assert_eq!(j["toolchains"].as_array().unwrap().len(), 2);
+    assert_eq!(j["toolchains"][1]["kind"], "linked");
     // which and which --goroot print the real SDK.
     let out = sb.gomux(["which", "--goroot"]).current_dir(&p).ok();
     assert_eq!(

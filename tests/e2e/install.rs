@@ -116,6 +116,7 @@ fn partial_versions_latest_and_the_remote_list() {
     assert!(out.stdout.starts_with("go1.24rc1  (unstable)\n"), "{out}");
     let out = sb.gomux(["list", "--remote", "--all", "--json"]).ok();
     let list = out.json();
+    let list = &list["releases"];
     let first = &list[0];
     assert_eq!(first["name"], "go1.24rc1");
     assert_eq!(first["stable"], false);

@@ -9,6 +9,7 @@ mod cache_base_real;
 #[cfg(unix)]
 mod cache_store;
 mod commands;
+mod config;
 mod deps;
 mod doctor;
 mod foundation;
@@ -17,6 +18,7 @@ mod harm_dist;
 mod harm_files;
 mod harm_input;
 mod install;
+mod json_docs;
 mod one_binary;
 mod output;
 mod real_go;

@@ -132,8 +132,8 @@ fn real_go_projects_build_with_their_own_sdk() {
     let ja = sb.gomux(["show", "--json"]).current_dir(&a).ok().json();
     let jb = sb.gomux(["show", "--json"]).current_dir(&b).ok().json();
     let (ca, cb) = (
-        ja["cache"]["gocache"].as_str().unwrap(),
-        jb["cache"]["gocache"].as_str().unwrap(),
+        ja["cache"]["gocache"]["value"].as_str().unwrap(),
+        jb["cache"]["gocache"]["value"].as_str().unwrap(),
     );
     assert_ne!(ca, cb);
     assert!(
@@ -192,7 +192,7 @@ fn real_go_downloads_modules_into_the_injected_cache() {
     let out = sb.go(["run", "."]).current_dir(&c).ok();
     assert_eq!(out.stdout.trim(), "hello from greet", "{out}");
     let j = sb.gomux(["show", "--json"]).current_dir(&c).ok().json();
-    let modcache = PathBuf::from(j["cache"]["gomodcache"].as_str().unwrap());
+    let modcache = PathBuf::from(j["cache"]["gomodcache"]["value"].as_str().unwrap());
     assert!(modcache.starts_with(&sb.gomux_home), "{modcache:?}");
     assert!(
         modcache.join("example.com/greet@v1.0.0/greet.go").is_file(),
@@ -233,7 +233,7 @@ fn real_go_reports_a_pin_older_than_go_mod() {
     assert!(out.stderr.contains(&want), "want {want:?}:\n{out}");
     // Nothing was downloaded behind gomux's back.
     let j = sb.gomux(["show", "--json"]).current_dir(&d).ok().json();
-    let modcache = PathBuf::from(j["cache"]["gomodcache"].as_str().unwrap());
+    let modcache = PathBuf::from(j["cache"]["gomodcache"]["value"].as_str().unwrap());
     assert!(
         !modcache.join("golang.org/toolchain").exists()
             && !modcache.join("cache/download/golang.org").exists()
@@ -319,12 +319,12 @@ fn show_with_dash_c_reports_the_caches_real_go_gets() {
         .current_dir(&sb.work)
         .ok()
         .json();
-    assert_eq!(shown["cache"]["gocache"].as_str(), Some(real), "{shown}");
     assert_eq!(
-        shown["cache"]["effective"]["GOCACHE"]["value"].as_str(),
+        shown["cache"]["gocache"]["value"].as_str(),
         Some(real),
         "{shown}"
     );
+    assert_eq!(shown["cache"]["gocache"]["origin"], "gomux", "{shown}");
     assert_eq!(
         shown["project_root"].as_str().map(Path::new),
         Some(sub.canonicalize().unwrap().as_path()),
@@ -336,7 +336,11 @@ fn show_with_dash_c_reports_the_caches_real_go_gets() {
         .current_dir(&sb.work)
         .ok()
         .json();
-    assert_ne!(plain["cache"]["gocache"].as_str(), Some(real), "{plain}");
+    assert_ne!(
+        plain["cache"]["gocache"]["value"].as_str(),
+        Some(real),
+        "{plain}"
+    );
 }
 
 /// `go env -w GOTOOLCHAIN=auto` and `go env -w GOCACHE=...` through the proxy are as quiet as

@@ -31,7 +31,10 @@ fn a_go_line_runs_an_installed_newer_patch_instead_of_downloading() {
         } else {
             "go1.22.0"
         };
-        assert_eq!(shown["request"], wanted, "Go's own answer stays visible");
+        assert_eq!(
+            shown["request"]["value"], wanted,
+            "Go's own answer stays visible"
+        );
         assert_eq!(shown["instead_of"]["toolchain"], wanted, "{shown}");
         let text = sb.gomux(["show"]).current_dir(sb.dir(dir)).ok().stdout;
         assert!(text.contains("instead of:"), "{text}");

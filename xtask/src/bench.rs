@@ -498,12 +498,12 @@ fn show(sb: &Sandbox, cwd: &Path) -> Result<serde_json::Value> {
 /// (`pin-file`, `go-mod`, `default`).
 fn expect_selection(sb: &Sandbox, cwd: &Path, kind: &str) -> Result<()> {
     let shown = show(sb, cwd)?;
-    if shown["source"].as_str() != Some(kind) {
+    if shown["request"]["source"].as_str() != Some(kind) {
         bail!(
             "in `{}`, `gomux show` says the toolchain was selected by {}; the benchmark expected \
              `{kind}`",
             cwd.display(),
-            shown["reason"]
+            shown["request"]["description"]
         );
     }
     Ok(())

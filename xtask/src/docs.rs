@@ -99,12 +99,28 @@ pub fn render_settings() -> String {
         ));
     }
     s.push_str(
-        "\n## The file\n\n\
+        "\n## `gomux config`\n\n\
+         - `gomux config list` (`--json`: [JSON output](json.md#gomux-config-list---json)) shows \
+         every setting above with the value gomux uses and where it came from: `[GOMUX_...]` for a \
+         variable, `[settings.toml:LINE]` for the file, nothing for the default.\n\
+         - `gomux config get KEY` prints the value gomux uses (a key such as `cache.mode`, or a \
+         variable such as `GOMUX_LOCK_TIMEOUT`). When it is unset and the default is not one \
+         value (\"the official downloads\"), it prints nothing and exits 1.\n\
+         - `gomux config set KEY VALUE` checks the value with the same reader every `go` call \
+         uses (`gomux config set cache.mode fast` is refused and lists the modes; a boolean takes \
+         `true` or `false`; `default_toolchain` takes what `gomux default` takes) and only then \
+         writes the key into `settings.toml`, in place: comments, other keys and their order are \
+         kept, and the file is replaced atomically, never half-written.\n\
+         - `gomux config unset KEY` removes the key (and a `[table]` header it leaves empty); its \
+         default applies again.\n\n\
+         A variable wins over the file: `set` and `unset` say so when the key's variable is set. \
+         An unknown key is an error that names the nearest known one (hint: did you mean `cache.mode`?).\n\n\
+         ## The file\n\n\
          `settings.toml` is TOML: top-level keys and `[table]` sections (`[cache]` holds `mode`, \
          `root`, `force`; `[dist]` holds `server`, `index`). A key gomux knows set \
          twice, or set to a value of another type, is an error naming its line. Unknown keys are \
          kept and ignored, so a newer gomux can add settings without breaking an older one. \
-         `gomux default` edits the file in place, keeping comments and every other line.\n\n\
+         `gomux default` and `gomux config set` edit the file in place, keeping comments and every other line.\n\n\
          ```toml\n\
          default_toolchain = \"go1.23.4\"\n\
          auto_install = true\n\n\

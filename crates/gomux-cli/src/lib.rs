@@ -13,6 +13,7 @@ mod commands;
 mod context;
 mod dist;
 mod doctor;
+mod json;
 mod log;
 mod progress;
 mod proxies;
@@ -126,6 +127,8 @@ enum Command {
     Prune(commands::prune::Args),
     /// Inspect, clean and verify the GOCACHE/GOMODCACHE folders.
     Cache(commands::cache::Args),
+    /// Show and change the settings (`list`, `get KEY`, `set KEY VALUE`, `unset KEY`).
+    Config(commands::config::Args),
     /// Check the installation and environment for problems.
     Doctor(commands::doctor::Args),
     /// Update or uninstall gomux itself (`self update`, `self uninstall`).
@@ -161,6 +164,7 @@ pub fn main() -> ExitCode {
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Env(a) => commands::env::run(&ctx, a),
+        Command::Config(a) => commands::config::run(&ctx, a),
         Command::Doctor(a) => commands::doctor::run(&ctx, a),
         Command::Setup(a) => commands::setup::run(&ctx, a),
         Command::Self_(a) => commands::self_cmd::run(&ctx, a),

@@ -128,14 +128,14 @@ fn switch_target(line: &str) -> Option<&str> {
         .map(|(name, _)| name)
 }
 
-/// Classifies `gomux show --json`: the JSON's `request` on success, the error's class on
+/// Classifies `gomux show --json`: the JSON's `request.value` on success, the error's class on
 /// failure.
 pub fn classify_gomux(code: Option<i32>, stdout: &str, stderr: &str) -> Outcome {
     if code == Some(0) {
         return match serde_json::from_str::<serde_json::Value>(stdout) {
-            Ok(v) => match v["request"].as_str() {
+            Ok(v) => match v["request"]["value"].as_str() {
                 Some(r) => Outcome::Runs(r.to_string()),
-                None => Outcome::Other("no `request` in the JSON".into()),
+                None => Outcome::Other("no `request.value` in the JSON".into()),
             },
             Err(_) => Outcome::Other(first_line(stdout, stderr)),
         };

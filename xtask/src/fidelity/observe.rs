@@ -266,7 +266,11 @@ impl Bench {
         let gomux_outcome = classify_gomux(code, &out, &err);
         let request = serde_json::from_str::<serde_json::Value>(&out)
             .ok()
-            .and_then(|v| v["request"].as_str().map(|r| format!("request: {r}\n")))
+            .and_then(|v| {
+                v["request"]["value"]
+                    .as_str()
+                    .map(|r| format!("request: {r}\n"))
+            })
             .unwrap_or_default();
         printed.push_str(&format!(
             "gomux show --json (exit {}):\n{}{}",

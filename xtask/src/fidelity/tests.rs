@@ -206,7 +206,7 @@ fn gomux_outcomes() {
     assert_eq!(
         classify_gomux(
             Some(0),
-            "{\"request\": \"go1.30.0\", \"toolchain\": \"x\"}",
+            "{\"schema_version\": 1, \"request\": {\"value\": \"go1.30.0\", \"kind\": \"exact\"}, \"toolchain\": \"x\"}",
             ""
         ),
         Outcome::Runs("go1.30.0".into())

@@ -12,10 +12,10 @@ use gomux_home::cache::{
     self as policy, BaseState, CachePlan, Decision, Effective, Kind, Origin, Source,
 };
 use gomux_version::Request;
-use serde_json::{Value, json};
 
 use crate::Context;
 use crate::cache;
+use crate::json;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,7 +45,7 @@ struct BaseArgs {
     /// Build it again even when it exists (the old base is replaced whole).
     #[arg(long)]
     rebuild: bool,
-    /// Print JSON.
+    /// Print one JSON object (docs/json.md).
     #[arg(long)]
     json: bool,
     /// Used by gomux itself: a background build (gives up when another build holds the lock
@@ -56,14 +56,14 @@ struct BaseArgs {
 
 #[derive(clap::Args)]
 struct DirArgs {
-    /// Print JSON.
+    /// Print one JSON object (docs/json.md).
     #[arg(long)]
     json: bool,
 }
 
 #[derive(clap::Args)]
 struct ListArgs {
-    /// Print JSON.
+    /// Print one JSON object (docs/json.md).
     #[arg(long)]
     json: bool,
 }
@@ -97,7 +97,7 @@ struct CleanArgs {
     /// Also remove this Go cache outside the gomux cache root (repeatable).
     #[arg(long, value_name = "PATH")]
     force: Vec<PathBuf>,
-    /// Print JSON.
+    /// Print one JSON object (docs/json.md).
     #[arg(long)]
     json: bool,
 }
@@ -107,7 +107,7 @@ struct VerifyArgs {
     /// Remove every module that does not match, so the next build downloads it again.
     #[arg(long)]
     fix: bool,
-    /// Print JSON.
+    /// Print one JSON object (docs/json.md).
     #[arg(long)]
     json: bool,
     /// The module cache to check (default: the GOMODCACHE a `go` call here gets).
@@ -170,35 +170,36 @@ fn decision_name(d: &Decision) -> &'static str {
 }
 
 /// The plan as JSON (also used by `gomux show --json`).
-pub fn plan_json(here: &cache::Here) -> Value {
+pub fn plan_json(here: &cache::Here) -> json::CacheDir {
     let p: &CachePlan = &here.plan;
-    let var = |e: &Effective, d: &Decision| {
-        json!({
-            "value": e.value,
-            "origin": origin_name(&e.origin),
-            "decision": decision_name(d),
-            "overrides": e.overrides.as_ref().map(|(f, v)| json!({"file": f, "value": v})),
-            "note": note(e, d),
-        })
+    let var = |e: &Effective, d: &Decision| json::CacheVar {
+        value: json::opt_path(e.value.as_deref()),
+        origin: origin_name(&e.origin),
+        decision: decision_name(d),
+        overrides: e.overrides.as_ref().map(|(f, v)| json::Overridden {
+            file: json::path(f),
+            value: v.clone(),
+        }),
+        note: note(e, d),
     };
-    json!({
-        "GOCACHE": var(&here.effective[0], &p.gocache_decision),
-        "GOMODCACHE": var(&here.effective[1], &p.gomodcache_decision),
-        "mode": p.mode.as_str(),
-        "mode_from": source_text(&p.mode_from),
-        "root": p.root,
-        "root_from": source_text(&p.root_from),
-        "project": here.project_root,
-        "toolchain": here.toolchain,
-        "reason": p.reason(),
-        "module_store": p.module_store,
-        "module_store_note": store_line(p),
-        "base": p.base.as_ref().map(|b| json!({
-            "path": policy::build_dir(&b.folder),
-            "state": p.base_state().map(|s| s.as_str()),
-            "from": source_text(&b.from),
-        })),
-    })
+    json::CacheDir {
+        gocache: var(&here.effective[0], &p.gocache_decision),
+        gomodcache: var(&here.effective[1], &p.gomodcache_decision),
+        mode: p.mode.as_str(),
+        mode_from: source_text(&p.mode_from),
+        root: json::path(&p.root),
+        root_from: source_text(&p.root_from),
+        project: json::opt_path(here.project_root.as_deref()),
+        toolchain: here.toolchain.clone(),
+        reason: p.reason(),
+        module_store: json::opt_path(p.module_store.as_deref()),
+        module_store_note: store_line(p),
+        base: p.base.as_ref().map(|b| json::CacheBase {
+            path: json::path(&policy::build_dir(&b.folder)),
+            state: p.base_state().map(|s| s.as_str()),
+            from: source_text(&b.from),
+        }),
+    }
 }
 
 /// Where the project's module downloads come from, when the plan uses the module store.
@@ -276,7 +277,7 @@ pub fn plan_lines(here: &cache::Here) -> Vec<String> {
 fn dir(ctx: &Context, args: DirArgs) -> anyhow::Result<ExitCode> {
     let here = cache::here(ctx, &ctx.cwd)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&plan_json(&here))?);
+        json::print(&plan_json(&here))?;
     } else {
         for line in plan_lines(&here) {
             println!("{line}");
@@ -285,18 +286,21 @@ fn dir(ctx: &Context, args: DirArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn folder_json(f: &Folder, size: u64, usage: &gomux_cache::base::Usage) -> Value {
-    json!({
-        "kind": f.kind.as_str(),
-        "folder": f.name,
-        "path": f.path,
-        "project": f.project,
-        "size": size,
-        "shared": usage.shared,
-        "own": usage.own,
-        "last_use": f.last_use.map(gomux_home::time::rfc3339),
-        "last_use_unix": f.last_use.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).map(|d| d.as_secs()),
-    })
+fn folder_json(f: &Folder, size: u64, usage: &gomux_cache::base::Usage) -> json::CacheFolder {
+    json::CacheFolder {
+        kind: f.kind.as_str(),
+        folder: f.name.clone(),
+        path: json::path(&f.path),
+        project: f.project.clone(),
+        size,
+        shared: usage.shared,
+        own: usage.own,
+        last_use: f.last_use.map(gomux_home::time::rfc3339),
+        last_use_unix: f
+            .last_use
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs()),
+    }
 }
 
 fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
@@ -307,14 +311,17 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     let (usages, total) = gomux_cache::base::usage(&paths);
     let sizes: Vec<u64> = usages.iter().map(|u| u.shared + u.own).collect();
     if args.json {
-        let items: Vec<Value> = folders
+        let folders = folders
             .iter()
             .zip(&sizes)
             .zip(&usages)
             .map(|((f, s), u)| folder_json(f, *s, u))
             .collect();
-        let out = json!({"root": root.path(), "folders": items, "total": total});
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        json::print(&json::CacheList {
+            root: json::path(root.path()),
+            folders,
+            total,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     if folders.is_empty() {
@@ -376,7 +383,7 @@ fn clean(ctx: &Context, args: CleanArgs) -> anyhow::Result<ExitCode> {
         ExitCode::FAILURE
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&clean_json(&outcome))?);
+        json::print(&clean_json(&outcome))?;
     } else {
         clean_text(&outcome);
     }
@@ -461,32 +468,31 @@ fn failure_text(error: &gomux_home::fsx::FsError) -> String {
     msg
 }
 
-fn clean_json(outcome: &Outcome) -> Value {
-    let removed: Vec<Value> = outcome
+fn clean_json(outcome: &Outcome) -> json::CacheClean {
+    let removed = outcome
         .removed()
         .map(|(t, size)| removed_json(t, size))
         .collect();
-    let failures: Vec<Value> = outcome
+    let failed = outcome
         .failed()
         .filter_map(|p| match &p.result {
-            Removal::Failed { freed, error } => Some(json!({
-                "folder": p.target.label,
-                "path": p.target.path,
-                "size": p.size,
-                "freed": freed,
-                "error": failure_text(error),
-            })),
+            Removal::Failed { freed, error } => Some(json::FailedRemoval {
+                folder: p.target.label.clone(),
+                path: json::path(&p.target.path),
+                size: p.size,
+                freed: *freed,
+                error: failure_text(error),
+            }),
             _ => None,
         })
         .collect();
-    let notes: Vec<String> = outcome.notes.iter().map(ToString::to_string).collect();
-    json!({
-        "dry_run": outcome.dry_run,
-        "removed": removed,
-        "failed": failures,
-        "freed": outcome.freed(),
-        "notes": notes,
-    })
+    json::CacheClean {
+        dry_run: outcome.dry_run,
+        removed,
+        failed,
+        freed: outcome.freed(),
+        notes: outcome.notes.iter().map(ToString::to_string).collect(),
+    }
 }
 
 fn clean_text(outcome: &Outcome) {
@@ -547,13 +553,13 @@ fn clean_text(outcome: &Outcome) {
     }
 }
 
-fn removed_json(t: &Target, size: u64) -> Value {
-    json!({
-        "folder": t.label,
-        "path": t.path,
-        "project": t.project,
-        "size": size,
-    })
+fn removed_json(t: &Target, size: u64) -> json::Removed {
+    json::Removed {
+        folder: t.label.clone(),
+        path: json::path(&t.path),
+        project: t.project.clone(),
+        size,
+    }
 }
 
 /// Notes for the folders in the group folders that gomux did not make (at most ten by name).
@@ -618,8 +624,17 @@ fn verify_cmd(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         problems == 0 && store_problems == 0
     };
     if args.json {
-        let out = json!({"ok": ok, "fix": args.fix, "modcaches": reports, "store": store});
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        json::print(&json::CacheVerify {
+            ok,
+            fix: args.fix,
+            modcaches: reports,
+            store,
+        })?;
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     } else {
         for r in &reports {
             println!(
@@ -813,11 +828,12 @@ fn base_cmd(ctx: &Context, args: BaseArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     if args.json {
-        let mut v = serde_json::to_value(&built)?;
-        v["toolchain"] = json!(name);
-        v["build"] = json!(policy::build_dir(&built.folder));
-        v["seconds"] = json!(started.elapsed().as_secs_f64());
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        json::print(&json::CacheBaseBuilt {
+            toolchain: name,
+            build: json::path(&policy::build_dir(&built.folder)),
+            seconds: started.elapsed().as_secs_f64(),
+            built,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     match built.state {

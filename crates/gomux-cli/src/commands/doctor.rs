@@ -15,7 +15,7 @@ use crate::doctor;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Print one JSON object: `{errors, warnings, ok, checks: [{id, title, status, evidence, fix}]}`
+    /// Print one JSON object: `{schema_version, errors, warnings, ok, checks: [{id, title, status, evidence, fix}]}` (docs/json.md)
     #[arg(long)]
     json: bool,
 }
@@ -24,10 +24,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let env = |k: &str| std::env::var_os(k);
     let findings = doctor::checks(ctx, &env);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&doctor::render_json(&findings))?
-        );
+        crate::json::print(&doctor::render_json(&findings))?;
     } else {
         // Findings quote paths and values from files and the environment: every line is
         // escaped (a line without control characters prints as it is).

@@ -12,7 +12,6 @@ use std::process::ExitCode;
 
 use gomux_home::env as vars;
 use gomux_resolve::{Tool, launch};
-use serde_json::{Map, Value, json};
 
 use crate::context::Context;
 use crate::proxies;
@@ -24,7 +23,7 @@ pub struct Args {
     /// The syntax to print (default: from `$SHELL`; `pwsh` on Windows)
     #[arg(long, value_enum)]
     shell: Option<Shell>,
-    /// Print one JSON object instead
+    /// Print one JSON object instead (docs/json.md)
     #[arg(long, conflicts_with = "shell")]
     json: bool,
 }
@@ -182,22 +181,19 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("note: {name} is not installed yet; the first `go` call installs it");
     }
     if args.json {
-        let mut set = Map::new();
-        for (k, v) in &e.set {
-            set.insert(
-                k.to_string(),
-                Value::String(v.to_string_lossy().into_owned()),
-            );
-        }
-        let out = json!({
-            "toolchain": e.toolchain,
-            "goroot": e.goroot.as_ref().map(|p| p.display().to_string()),
-            "reason": e.reason,
-            "set": set,
-            "unset": e.unset,
-            "error": e.error,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let set = e
+            .set
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string_lossy().into_owned()))
+            .collect();
+        crate::json::print(&crate::json::Env {
+            toolchain: e.toolchain.clone(),
+            goroot: crate::json::opt_path(e.goroot.as_deref()),
+            reason: e.reason.clone(),
+            set,
+            unset: e.unset.iter().map(|k| k.to_string()).collect(),
+            error: e.error.clone(),
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let shell = args.shell.unwrap_or_else(Shell::detect);

@@ -4,13 +4,13 @@
 use std::process::ExitCode;
 
 use gomux_resolve::{Tool, launch};
-use serde_json::json;
 
 use crate::context::Context;
+use crate::json;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Print JSON
+    /// Print one JSON object (docs/json.md)
     #[arg(long)]
     json: bool,
     /// List the releases available for download instead
@@ -39,21 +39,19 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         rows.push((name, dir, linked, target, usable));
     }
     if args.json {
-        let list: Vec<_> = rows
+        let toolchains = rows
             .iter()
-            .map(|(name, dir, linked, target, usable)| {
-                json!({
-                    "name": name,
-                    "path": dir.display().to_string(),
-                    "kind": if *linked { "linked" } else { "installed" },
-                    "target": target.as_ref().map(|t| t.display().to_string()),
-                    "usable": usable,
-                    "default": default.as_deref() == Some(name.as_str()),
-                    "active": active.as_deref() == Some(name.as_str()),
-                })
+            .map(|(name, dir, linked, target, usable)| json::Toolchain {
+                name: name.clone(),
+                path: json::path(dir),
+                kind: if *linked { "linked" } else { "installed" },
+                target: json::opt_path(target.as_deref()),
+                usable: *usable,
+                default: default.as_deref() == Some(name.as_str()),
+                active: active.as_deref() == Some(name.as_str()),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        json::print(&json::List { toolchains })?;
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {

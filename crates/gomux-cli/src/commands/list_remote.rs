@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use gomux_dist::DistError;
-use serde_json::json;
 
 use crate::context::Context;
 use crate::dist::dist;
+use crate::json;
 
 pub fn list_remote(ctx: &Context, all: bool, json: bool) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings()?;
@@ -28,20 +28,21 @@ pub fn list_remote(ctx: &Context, all: bool, json: bool) -> anyhow::Result<ExitC
         })
         .collect();
     if json {
-        let list: Vec<_> = rows
+        let releases = rows
             .iter()
-            .map(|(release, file, installed)| {
-                json!({
-                    "name": release.version,
-                    "stable": release.stable,
-                    "installed": installed,
-                    "filename": file.filename,
-                    "sha256": file.sha256,
-                    "size": file.size,
-                })
+            .map(|(release, file, installed)| json::Release {
+                name: release.version.clone(),
+                stable: release.stable,
+                installed: *installed,
+                filename: file.filename.clone(),
+                sha256: file.sha256.clone(),
+                size: file.size,
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        json::print(&json::Releases {
+            platform: platform.to_string(),
+            releases,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {

@@ -1,5 +1,6 @@
 pub mod cache;
 pub mod completions;
+pub mod config;
 pub mod default;
 pub mod doctor;
 pub mod env;

@@ -172,9 +172,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
                     cache::human_size(*freed),
                     cache::human_size(p.size)
                 ));
-                crate::render::hint(&format!(
-                    "what is left is out of Go's sight; the next `gomux cache clean` or `gomux cache list` finishes it"
-                ));
+                crate::render::hint(
+                    "what is left is out of Go's sight; the next `gomux cache clean` or `gomux cache list` finishes it",
+                );
                 code = ExitCode::FAILURE;
             }
             _ => {}

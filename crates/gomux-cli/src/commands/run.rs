@@ -201,7 +201,6 @@ fn spawn_error(command: &[OsString], e: &std::io::Error) -> anyhow::Error {
 /// The summary of `gomux run --each --json`.
 #[derive(Serialize)]
 struct EachReport {
-    schema_version: u32,
     /// The command, as given after `--` (lossy for non-UTF-8 arguments).
     command: Vec<String>,
     /// True when every toolchain's run exited 0.
@@ -325,13 +324,11 @@ fn each(
     let ok = results.iter().all(|r| r.status == Status::Ok);
     summary(&results);
     if args.json {
-        let report = EachReport {
-            schema_version: 1,
+        crate::json::print(&EachReport {
             command: shown,
             ok,
             results,
-        };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        })?;
     }
     Ok(if ok {
         ExitCode::SUCCESS

@@ -21,7 +21,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use gomux_home::env as vars;
-use serde_json::{Value, json};
 
 use crate::context::Context;
 
@@ -191,22 +190,25 @@ pub fn render_text(findings: &[Finding]) -> String {
     s
 }
 
-/// The JSON report.
-pub fn render_json(findings: &[Finding]) -> Value {
-    let (e, w, o) = counts(findings);
-    let checks: Vec<Value> = findings
+/// The JSON report (`gomux doctor --json`).
+pub fn render_json(findings: &[Finding]) -> crate::json::Doctor {
+    let (errors, warnings, ok) = counts(findings);
+    let checks = findings
         .iter()
-        .map(|f| {
-            json!({
-                "id": f.id,
-                "title": f.title,
-                "status": f.status.as_str(),
-                "evidence": f.evidence,
-                "fix": f.fix,
-            })
+        .map(|f| crate::json::Check {
+            id: f.id.clone(),
+            title: f.title.clone(),
+            status: f.status.as_str(),
+            evidence: f.evidence.clone(),
+            fix: f.fix.clone(),
         })
         .collect();
-    json!({ "errors": e, "warnings": w, "ok": o, "checks": checks })
+    crate::json::Doctor {
+        errors,
+        warnings,
+        ok,
+        checks,
+    }
 }
 
 #[cfg(test)]
@@ -223,7 +225,7 @@ mod tests {
             render_text(&f),
             "ok       first\n         all good\nerror    second\n         broken `x`\n         fix: run `y`\n\n1 error, 0 warnings, 1 ok\n"
         );
-        let j = render_json(&f);
+        let j = serde_json::to_value(render_json(&f)).unwrap();
         assert_eq!(j["errors"], 1);
         assert_eq!(j["checks"][1]["fix"], "run `y`");
         assert!(j["checks"][0]["fix"].is_null());

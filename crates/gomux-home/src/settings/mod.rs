@@ -413,7 +413,8 @@ impl Settings {
     }
 
     /// Sets (or with `None`, removes) a dotted key in the file at `path`, keeping every other
-    /// byte of it (comments, unknown keys, the way the key is written). Creates the file and
+    /// byte of it (comments, unknown keys, the way the key is written); a `[table]` header
+    /// that the removal leaves with nothing in it goes too. Creates the file and
     /// its folder if needed. The caller holds the file's update lock (`_held`; see
     /// [`crate::Home::update_setting`]), so two edits never lose each other's change, and the
     /// write goes through [`fsx::write_atomic`]: a kill or a full disk leaves the old file
@@ -464,7 +465,10 @@ impl Settings {
         if let Some(e) = self.entry(key) {
             return match (value, &e.value_span, &e.statement) {
                 (Some(v), Some(span), _) => Ok(splice(text, span.clone(), &v.to_string())),
-                (None, _, Some(stmt)) => Ok(splice(text, stmt.clone(), "")),
+                (None, _, Some(stmt)) => Ok(match self.emptied_table(text, e, stmt) {
+                    Some(table) => remove_table(text, table),
+                    None => splice(text, stmt.clone(), ""),
+                }),
                 (Some(_), None, _) => Err((
                     e.line,
                     format!("`{key}` is a table here; gomux cannot set it: fix it by hand"),
@@ -559,6 +563,52 @@ impl Settings {
         out.push_str(&format!("[{}]{nl}{} = {v}{nl}", table.join("."), leaf[0]));
         Ok(out)
     }
+}
+
+impl Settings {
+    /// The bytes of the `[table]` that removing `e` (its statement `stmt`) leaves empty: a
+    /// header gomux can take away with the key (`gomux config unset cache.mode` after `set`
+    /// added `[cache]`). None when anything else is in it: another key, a comment, a comment
+    /// on the header line, or an array of tables.
+    fn emptied_table(&self, text: &str, e: &Entry, stmt: &Range<usize>) -> Option<Range<usize>> {
+        if e.section == 0 {
+            return None;
+        }
+        let sec = self.sections.get(e.section)?;
+        if sec.array || sec.nested || text[sec.header_start..sec.header_end].contains('#') {
+            return None;
+        }
+        if self
+            .entries
+            .iter()
+            .filter(|x| x.section == e.section)
+            .count()
+            != 1
+        {
+            return None;
+        }
+        let end = self
+            .sections
+            .get(e.section + 1)
+            .map_or(text.len(), |s| s.header_start);
+        let blank = |r: Range<usize>| text.get(r).is_some_and(|t| t.trim().is_empty());
+        (blank(sec.header_end..stmt.start) && blank(stmt.end..end)).then_some(sec.header_start..end)
+    }
+}
+
+/// `text` without the table at `table`; at the end of the file, the blank line that set it
+/// apart goes too.
+fn remove_table(text: &str, table: Range<usize>) -> String {
+    let mut before = &text[..table.start];
+    if table.end == text.len() {
+        for blank in ["\r\n\r\n", "\n\n"] {
+            if before.ends_with(blank) {
+                before = &before[..before.len() - blank.len() / 2];
+                break;
+            }
+        }
+    }
+    format!("{before}{}", &text[table.end..])
 }
 
 fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, SettingsError> {

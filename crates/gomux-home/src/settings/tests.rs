@@ -146,7 +146,29 @@ fn edits_keep_other_lines() {
     assert_eq!(t, "auto_install = false\n[cache]\nmode = \"off\"\n");
     let t = edit(original, "cache.mode", None);
     assert!(!t.contains("mode ="), "{t}");
-    assert!(t.contains("[cache]\n\n[other]"), "{t}");
+    // The table left empty goes with its last key; one with anything else in it stays.
+    assert_eq!(
+        t,
+        "# mine\ndefault_toolchain = \"go1.21.0\"\n\n[other]\nx = 1\n"
+    );
+    let added = edit(original, "dist.server", Some(&string("file:///m")));
+    assert_eq!(
+        edit(&added, "dist.server", None),
+        original,
+        "set then unset"
+    );
+    let crlf = "a = 1\r\n\r\n[cache]\r\nmode = \"off\"\r\n";
+    assert_eq!(edit(crlf, "cache.mode", None), "a = 1\r\n");
+    for kept in [
+        "[cache]\n# why\nmode = \"off\"\n",
+        "[cache] # mine\nmode = \"off\"\n",
+        "[cache]\nmode = \"off\"\nroot = \"/r\"\n",
+        "[cache]\nmode = \"off\"\nother = 1\n",
+    ] {
+        let t = edit(kept, "cache.mode", None);
+        assert!(t.starts_with("[cache]"), "{kept:?} -> {t:?}");
+        assert!(!t.contains("mode ="), "{t}");
+    }
     // Unknown forms stay byte for byte, and a multi-line value is never taken for keys.
     let other = "mirrors = [\n  \"a\",\n]\nnote = \"\"\"\ndefault_toolchain = 1\n\"\"\"\n[cache]\nx = { a = 1 }\n";
     let t = edit(other, "default_toolchain", Some(&string("go1.23.0")));
