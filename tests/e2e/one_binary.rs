@@ -39,7 +39,7 @@ fn gomux_alone_in_an_empty_folder_sets_up_static_proxies_that_work() {
     assert_eq!(std::fs::read_dir(&alone).unwrap().count(), 1);
 
     let out = sb.cmd(&gomux).args(["setup", "--no-modify-path"]).ok();
-    assert!(out.stdout.contains("gomux is set up"), "{out}");
+    assert!(out.stderr.contains("gomux is set up"), "{out}");
     for tool in ["go", "gofmt", "gomux-shim", "gomux"] {
         assert!(sb.bin().join(exe(tool)).is_file(), "{tool}\n{out}");
     }
@@ -300,7 +300,7 @@ fn self_uninstall_is_setup_uninstall() {
     let sb = Sandbox::new();
     assert!(sb.bin().join(exe("go")).is_file());
     let out = sb.gomux(["self", "uninstall", "--no-modify-path"]).ok();
-    assert!(out.stdout.contains("gomux is uninstalled"), "{out}");
+    assert!(out.stderr.contains("gomux is uninstalled"), "{out}");
     for tool in ["go", "gofmt", "gomux-shim", "gomux"] {
         assert!(!sb.bin().join(exe(tool)).exists(), "{tool}: {out}");
     }
