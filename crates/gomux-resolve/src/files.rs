@@ -46,10 +46,18 @@ pub fn scan_module_text(text: &str) -> ModuleLines {
 /// non-blank byte can start a key, with newlines found eight bytes at a time.
 pub fn scan_module_bytes(bytes: &[u8]) -> ModuleLines {
     let mut found = ModuleLines::default();
-    let mut start = 0;
     let mut line_no = 0;
+    scan_lines(bytes, &mut found, &mut line_no);
+    found
+}
+
+/// Scans `bytes` as whole lines (split at `\n`; the last piece is a line too), numbering them
+/// on from `line_no`; true once both keys are found.
+fn scan_lines(bytes: &[u8], found: &mut ModuleLines, line_no: &mut usize) -> bool {
+    let mut start = 0;
     while start <= bytes.len() {
-        line_no += 1;
+        *line_no += 1;
+        let line_no = *line_no;
         let end = next_newline(bytes, start).unwrap_or(bytes.len());
         let line = &bytes[start..end];
         // Only a line whose first byte is `g`, `t`, or could begin a space (which the trim
@@ -75,12 +83,12 @@ pub fn scan_module_bytes(bytes: &[u8]) -> ModuleLines {
                 });
             }
             if found.go.is_some() && found.toolchain.is_some() {
-                break;
+                return true;
             }
         }
         start = end + 1;
     }
-    found
+    false
 }
 
 /// The length of the space character at the start of `s` (Go's `unicode.IsSpace`: ASCII
@@ -145,13 +153,64 @@ fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
     memchr::memchr(b'\n', bytes.get(from..)?).map(|i| from + i)
 }
 
-/// Reads a go.mod or go.work and scans it.
+/// How much of a module file is read at a time. A go.mod of 50,000 `require` lines is 2.5 MB:
+/// read whole into a fresh buffer, its page faults alone cost the proxy milliseconds, while one
+/// reused buffer costs a copy of each chunk and nothing more.
+const MODULE_CHUNK: usize = 64 * 1024;
+
+/// Reads a go.mod or go.work and scans it, in chunks of [`MODULE_CHUNK`] bytes into one
+/// buffer, and no further than the scan needs (both keys found ends it).
 pub fn scan_module_file(path: &Path) -> Result<ModuleLines, ResolveError> {
-    let bytes = std::fs::read(path).map_err(|e| ResolveError::Read {
+    let read_error = |e: std::io::Error| ResolveError::Read {
         path: path.to_path_buf(),
         message: gomux_home::fsx::describe(&e),
-    })?;
-    Ok(scan_module_bytes(&bytes))
+    };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // O_NONBLOCK: a FIFO put there after the walk saw a file never blocks the proxy.
+        opts.custom_flags(0o4000);
+    }
+    let file = opts.open(path).map_err(read_error)?;
+    scan_module_reader(file, MODULE_CHUNK).map_err(read_error)
+}
+
+/// [`scan_module_bytes`] over a reader, `chunk` bytes at a time: the same answer as on the
+/// whole text. Only the last, unfinished line of a chunk is kept for the next one (a line
+/// longer than the buffer grows it).
+fn scan_module_reader(mut r: impl std::io::Read, chunk: usize) -> std::io::Result<ModuleLines> {
+    let mut found = ModuleLines::default();
+    let mut line_no = 0;
+    let mut buf = vec![0u8; chunk.max(1)];
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match r.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            scan_lines(&buf[..filled], &mut found, &mut line_no);
+            return Ok(found);
+        }
+        let new = filled;
+        filled += n;
+        // The last newline of the buffer (it can only be in what was just read, or the
+        // carried-over part had been scanned already).
+        let Some(last) = memchr::memrchr(b'\n', &buf[new..filled]).map(|i| new + i) else {
+            continue;
+        };
+        if scan_lines(&buf[..last], &mut found, &mut line_no) {
+            return Ok(found);
+        }
+        buf.copy_within(last + 1..filled, 0);
+        filled -= last + 1;
+    }
 }
 
 /// Strips a `#` comment and surrounding whitespace (including `\r`) from a pin-file line.
@@ -324,6 +383,84 @@ mod tests {
                 String::from_utf8_lossy(&text)
             );
         }
+    }
+
+    /// A reader that hands out at most `step` bytes per read, as a pipe or a slow disk may.
+    struct Dribble<'a> {
+        rest: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Dribble<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.rest.len().min(self.step).min(out.len());
+            out[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    /// Chunked reads give the whole-text answer whatever the chunk and read sizes, lines
+    /// longer than the buffer and a last line without a newline included.
+    #[test]
+    fn the_chunked_scan_matches_the_whole_text() {
+        let long = format!("// {}\n", "x".repeat(40));
+        let cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\n".to_vec(),
+            b"go 1.22".to_vec(),
+            b"module m\n\ngo 1.22\n".to_vec(),
+            b"module m\ngo 1.22\ntoolchain go1.23.1\n".to_vec(),
+            format!(
+                "module m\n{}go 1.21 // c\n{}\ttoolchain  go1.22.3\r\n",
+                long, long
+            )
+            .into_bytes(),
+            format!("{}\n\n{}toolchain go1.25.0", long.repeat(3), "\n".repeat(9)).into_bytes(),
+            b"go 1.2\xc3\n\xc3\xa9\ntoolchain \xe2\x82x\n".to_vec(),
+        ];
+        for text in &cases {
+            let want = scan_module_bytes(text);
+            for chunk in [1, 2, 3, 5, 8, 13, 64, 4096] {
+                for step in [1, 2, 7, 100_000] {
+                    let got = scan_module_reader(Dribble { rest: text, step }, chunk).unwrap();
+                    assert_eq!(
+                        got,
+                        want,
+                        "chunk {chunk}, step {step}: {:?}",
+                        String::from_utf8_lossy(text)
+                    );
+                }
+            }
+        }
+    }
+
+    /// The scan stops reading once both keys are found (the reader would go on for 1,000
+    /// reads).
+    #[test]
+    fn the_chunked_scan_stops_when_both_keys_are_found() {
+        struct Endless(usize);
+        impl std::io::Read for Endless {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                self.0 += 1;
+                if self.0 > 1000 {
+                    return Ok(0);
+                }
+                let text = if self.0 == 1 {
+                    &b"go 1.22\ntoolchain go1.23.0\n"[..]
+                } else {
+                    &b"require x v1.0.0\n"[..]
+                };
+                let n = text.len().min(out.len());
+                out[..n].copy_from_slice(&text[..n]);
+                Ok(n)
+            }
+        }
+        let mut reader = Endless(0);
+        let got = scan_module_reader(&mut reader, 64).unwrap();
+        assert_eq!(reader.0, 1, "reads");
+        assert_eq!(got.go, lined("1.22", 1));
+        assert_eq!(got.toolchain, lined("go1.23.0", 2));
     }
 
     #[test]
