@@ -16,6 +16,7 @@ mod harm_dist;
 mod harm_files;
 mod harm_input;
 mod install;
+mod proxy_trace;
 mod real_go;
 #[cfg(unix)]
 mod real_go_store;
