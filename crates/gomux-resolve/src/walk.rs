@@ -166,6 +166,7 @@ pub(crate) fn walk(
 
 /// A file name the walk probes, as text and as a C string (for `openat`/`fstatat`).
 #[derive(Clone, Copy)]
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) struct Name(pub(crate) &'static str, pub(crate) &'static std::ffi::CStr);
 
 const GO_VERSION: Name = Name(".go-version", c".go-version");
@@ -241,6 +242,8 @@ impl Folders {
     }
 
     fn at<'a>(&'a self, level: usize, path: &'a Path) -> Folder<'a> {
+        #[cfg(not(unix))]
+        let _ = level;
         Folder {
             path,
             #[cfg(unix)]
@@ -284,6 +287,8 @@ impl Folder<'_> {
             // SAFETY: `got` was just opened and is owned by nothing else.
             return Ok(unsafe { std::fs::File::from_raw_fd(got) });
         }
+        #[cfg(not(unix))]
+        let _ = name;
         let mut opts = std::fs::OpenOptions::new();
         opts.read(true);
         #[cfg(unix)]
