@@ -21,6 +21,7 @@ mod install;
 mod json_docs;
 mod one_binary;
 mod output;
+mod proxy_trace;
 mod real_go;
 #[cfg(unix)]
 mod real_go_store;

@@ -48,6 +48,7 @@ overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go
   --install-runs N  timed installs of each kind (default 4, after one warm-up)
   --quick           a smoke run: 30 rounds, 1 install of each kind; docs/benchmarks.md untouched
   --no-install      skip the install comparison
+  --proxy-only      only the proxy's table (no real SDK, CLI or install rows)
   --install-on-disk install into the temp folder rather than /dev/shm (tmpfs)
   --fixtures DIR    the `cargo xtask fixtures` folder (default: GOMUX_FIXTURES, else the newest
                     folder in the fixtures cache); without fixtures the real-SDK rows say so
@@ -81,8 +82,22 @@ fn started_at() -> Instant {
 /// The budgets the report checks.
 const OVERHEAD_BUDGET_MS: f64 = 1.0;
 const INSTALL_BUDGET_RATIO: f64 = 1.2;
+/// The floor's targets (ms): 10 levels deep with a pin; 200 levels above 10; a 50,000-line
+/// go.mod; a partial pin among 500 toolchains above 2.
+const PIN_DEEP_TARGET_MS: f64 = 0.30;
+const DEPTH_GROWTH_TARGET_MS: f64 = 1.5;
+const HUGE_GOMOD_TARGET_MS: f64 = 1.0;
+const TOOLCHAINS_GROWTH_TARGET_MS: f64 = 0.2;
 /// go.mod size for the "long go.mod" rows.
 const REQUIRE_LINES: usize = 2000;
+/// go.mod size for the "huge go.mod" row (how the proxy's cost grows with the file).
+const HUGE_REQUIRE_LINES: usize = 50_000;
+/// Depth of the "very deep" row (how the cost grows with the walk).
+const VERY_DEEP_LEVELS: usize = 200;
+/// Installed toolchains of the "many toolchains" row (how a partial pin's pick grows).
+const MANY_TOOLCHAINS: usize = 500;
+/// Extra variables of the "large environment" rows.
+const MANY_VARIABLES: usize = 5000;
 /// Peak-RSS runs per command.
 const RSS_RUNS: usize = 10;
 
@@ -99,6 +114,7 @@ struct Options {
     keep: bool,
     quick: bool,
     caches: bool,
+    proxy_only: bool,
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
@@ -115,6 +131,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
         keep: false,
         quick: false,
         caches: false,
+        proxy_only: false,
     };
     let mut it = args.into_iter();
     let number = |v: Option<OsString>, flag: &str| -> Result<usize> {
@@ -128,6 +145,10 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
             "--warmup" => o.warmup = number(it.next(), "--warmup")?,
             "--install-runs" => o.install_runs = number(it.next(), "--install-runs")?.max(1),
             "--no-install" => o.install = false,
+            "--proxy-only" => {
+                o.proxy_only = true;
+                o.install = false;
+            }
             "--install-on-disk" => o.tmpfs = false,
             "--quick" => {
                 o.quick = true;
@@ -224,6 +245,37 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     for (dir, wanted) in [(&pin, "pin-file"), (&modp, "go-mod"), (&none, "default")] {
         expect_selection(&sb, &dir.join(DEEP), wanted)?;
     }
+    // How the cost grows: a walk 200 levels deep, a 50,000-line go.mod, a partial pin among
+    // 2 and 500 toolchains (a second home with 498 more links to the same fake SDK), and an
+    // environment of 5,000 more variables.
+    let very_deep_rel: PathBuf = std::iter::repeat_n("d", VERY_DEEP_LEVELS).collect();
+    let pin200 = sb.project(
+        "pin200",
+        &[
+            (".go-version", "1.98.0\n"),
+            ("go.mod", "module example.com/pin\n\ngo 1.22\n"),
+        ],
+    )?;
+    let very_deep = pin200.join(&very_deep_rel);
+    std::fs::create_dir_all(&very_deep)
+        .with_context(|| format!("cannot create `{}`", very_deep.display()))?;
+    expect_selection(&sb, &very_deep, "pin-file")?;
+    let huge_text = sandbox::long_gomod("example.com/huge", "1.98.0", HUGE_REQUIRE_LINES);
+    let huge = sb.project("huge", &[("go.mod", &huge_text)])?;
+    expect_selection(&sb, &huge.join(DEEP), "go-mod")?;
+    let family = sb.project(
+        "family",
+        &[
+            (".go-version", "1.98\n"),
+            ("go.mod", "module example.com/family\n\ngo 1.22\n"),
+        ],
+    )?;
+    expect_selection(&sb, &family.join(DEEP), "pin-file")?;
+    let many_home = sb.root.join("gomux-home-many");
+    sb.setup(&many_home)?;
+    let many_env = sb.env_for(&many_home);
+    sandbox::many_toolchains(&many_home, &fake, MANY_TOOLCHAINS)?;
+    let big_env: Vec<(OsString, OsString)> = env_with_many(&sb.env(), MANY_VARIABLES);
 
     let env = sb.env();
     let go = sb.go_proxy();
@@ -255,7 +307,50 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         ),
         proxy("proxy, the default, no project files", none.clone()),
         proxy("proxy, the default, 10 levels deep", deep(&none)),
+        proxy(
+            &format!("proxy, `.go-version`, {VERY_DEEP_LEVELS} levels deep"),
+            very_deep.clone(),
+        ),
+        proxy(
+            "proxy, go.mod (50,000 require lines), 10 levels deep",
+            deep(&huge),
+        ),
+        proxy(
+            "proxy, partial pin `1.98`, 2 toolchains, 10 levels deep",
+            deep(&family),
+        ),
+        Variant::new(
+            format!("proxy, partial pin `1.98`, {MANY_TOOLCHAINS} toolchains, 10 levels deep"),
+            &go,
+            &deep(&family),
+        )
+        .args(["version"])
+        .env(&many_env)
+        .baseline(0),
     ];
+    // The large environment has its own direct run: copying 5,000 variables into the child is
+    // a cost of the exec, not of gomux.
+    let big_direct = trivial_rows.len();
+    trivial_rows.push(
+        Variant::new(
+            format!("direct, {MANY_VARIABLES} more variables"),
+            fake.join("bin").join("go"),
+            &deep(&pin),
+        )
+        .args(["version"])
+        .env(&big_env)
+        .baseline(big_direct),
+    );
+    trivial_rows.push(
+        Variant::new(
+            format!("proxy, `.go-version`, 10 levels deep, {MANY_VARIABLES} more variables"),
+            &go,
+            &deep(&pin),
+        )
+        .args(["version"])
+        .env(&big_env)
+        .baseline(big_direct),
+    );
     // Other proxy binaries, timed in the same rounds: the proxy finds its home through
     // GOMUX_HOME, so a copy named `go` anywhere behaves as the installed one.
     for (i, file) in o.compare.iter().enumerate() {
@@ -285,8 +380,24 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         v.check()?;
     }
 
+    // System calls per call, where strace is installed.
+    let strace = which("strace");
+    let mut syscalls: Vec<Option<usize>> = Vec::new();
+    match &strace {
+        Some(st) => {
+            for v in &trivial_rows {
+                syscalls.push(Some(v.count_syscalls(st, &sb.tmp)?));
+            }
+        }
+        None => step!("strace is not installed: the syscall column is left out"),
+    }
+
     // A real SDK from the fixtures, unpacked and linked.
-    let fixtures = real::locate(o.fixtures.as_deref());
+    let fixtures = if o.proxy_only {
+        Err("`--proxy-only`".to_string())
+    } else {
+        real::locate(o.fixtures.as_deref())
+    };
     let archive = match &fixtures {
         Ok(dir) => Some(real::pick_archive(dir)?),
         Err(_) => None,
@@ -360,14 +471,18 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         }
     }
 
-    let cli_rows = vec![
-        Variant::new("`gomux show`, 10 levels deep", sb.gomux_bin(), &deep(&pin))
-            .args(["show"])
-            .env(&env),
-        Variant::new("`gomux which`, 10 levels deep", sb.gomux_bin(), &deep(&pin))
-            .args(["which"])
-            .env(&env),
-    ];
+    let cli_rows = if o.proxy_only {
+        Vec::new()
+    } else {
+        vec![
+            Variant::new("`gomux show`, 10 levels deep", sb.gomux_bin(), &deep(&pin))
+                .args(["show"])
+                .env(&env),
+            Variant::new("`gomux which`, 10 levels deep", sb.gomux_bin(), &deep(&pin))
+                .args(["which"])
+                .env(&env),
+        ]
+    };
     for v in &cli_rows {
         v.check()?;
     }
@@ -404,11 +519,13 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         .iter()
         .zip(samples)
         .zip(rss)
-        .map(|((v, s), r)| Row {
+        .enumerate()
+        .map(|(i, ((v, s), r))| Row {
             label: v.label.clone(),
             times: measure::millis(&s.times),
             rss: r.into_iter().map(|k| k as f64).collect(),
             baseline: None,
+            syscalls: syscalls.get(i).copied().flatten(),
         })
         .collect();
     let mut tables = Vec::new();
@@ -427,7 +544,10 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
                 skipped: None,
                 notes: vec![format!(
                     "The trivial `go` is {trivial_how}; \"10 levels deep\" runs in `{DEEP}` below \
-                     the project root. Ratio and overhead are against the direct exec."
+                     the project root. Ratio and overhead are against the direct exec (the \
+                     large-environment row against the direct exec with the same variables). \
+                     Syscalls: `strace -f`, every call of the proxy and of the target (a direct \
+                     exec is 2: `execve` and `exit`)."
                 )],
             },
             1 => Table {
@@ -451,7 +571,9 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
                 notes: vec!["In the pinned project, 10 levels deep.".into()],
             },
         };
-        tables.push(table);
+        if !table.rows.is_empty() || table.skipped.is_some() {
+            tables.push(table);
+        }
     }
 
     if o.install {
@@ -486,6 +608,25 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         step!("wrote {}", doc.display());
     }
     Ok(())
+}
+
+/// `base` plus `n` variables of a typical size.
+fn env_with_many(base: &[(OsString, OsString)], n: usize) -> Vec<(OsString, OsString)> {
+    let mut env = base.to_vec();
+    env.extend((0..n).map(|i| {
+        (
+            OsString::from(format!("BENCH_VARIABLE_{i:05}")),
+            OsString::from(format!("/some/value/of/typical/length/{i}")),
+        )
+    }));
+    env
+}
+
+/// `name` on PATH, if it is there.
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// `gomux show --json` in `cwd`.
@@ -570,6 +711,57 @@ fn render(tables: &[Table], info: &RenderInfo<'_>) -> String {
     s
 }
 
+/// The floor's targets: how the proxy's overhead grows with depth, go.mod size and the number
+/// of installed toolchains, each against its target.
+fn growth_verdicts(t: &Table, s: &mut String) {
+    let overhead = |label: &str| -> Option<f64> {
+        let i = t.rows.iter().position(|r| r.label == label)?;
+        t.overhead(i)
+    };
+    let pin10 = overhead("proxy, `.go-version`, 10 levels deep");
+    let pin200 = overhead(&format!(
+        "proxy, `.go-version`, {VERY_DEEP_LEVELS} levels deep"
+    ));
+    let huge = overhead("proxy, go.mod (50,000 require lines), 10 levels deep");
+    let two = overhead("proxy, partial pin `1.98`, 2 toolchains, 10 levels deep");
+    let many = overhead(&format!(
+        "proxy, partial pin `1.98`, {MANY_TOOLCHAINS} toolchains, 10 levels deep"
+    ));
+    let check = |what: String, value: Option<f64>, target: f64| -> String {
+        match value {
+            Some(v) => {
+                let verdict = if v <= target { "met" } else { "missed" };
+                format!(
+                    "- {what}: {} (target {}: {verdict})\n",
+                    report::signed_ms(v),
+                    report::signed_ms(target)
+                )
+            }
+            None => format!("- {what}: not measured\n"),
+        }
+    };
+    s.push_str(&check(
+        "`.go-version`, 10 levels deep".into(),
+        pin10,
+        PIN_DEEP_TARGET_MS,
+    ));
+    s.push_str(&check(
+        format!("{VERY_DEEP_LEVELS} levels deep, above 10 levels"),
+        pin200.zip(pin10).map(|(a, b)| a - b),
+        DEPTH_GROWTH_TARGET_MS,
+    ));
+    s.push_str(&check(
+        "go.mod of 50,000 require lines".into(),
+        huge,
+        HUGE_GOMOD_TARGET_MS,
+    ));
+    s.push_str(&check(
+        format!("partial pin, {MANY_TOOLCHAINS} toolchains above 2"),
+        many.zip(two).map(|(a, b)| a - b),
+        TOOLCHAINS_GROWTH_TARGET_MS,
+    ));
+}
+
 /// The budget lines: the proxy's overhead 10 levels deep, and the install ratio.
 fn verdicts(tables: &[Table]) -> String {
     use std::fmt::Write as _;
@@ -579,7 +771,13 @@ fn verdicts(tables: &[Table]) -> String {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.label.starts_with("proxy,") && r.label.contains("10 levels deep"))
+            .filter(|(_, r)| {
+                // The three selections of the budget (the growth rows have their own targets).
+                r.label.starts_with("proxy,")
+                    && r.label.ends_with("10 levels deep")
+                    && !r.label.contains("50,000")
+                    && !r.label.contains("partial pin")
+            })
             .filter_map(|(i, _)| t.overhead(i).map(|o| (i, o)))
             .collect();
         if let Some(&(worst_i, worst)) = deep.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
@@ -601,6 +799,7 @@ fn verdicts(tables: &[Table]) -> String {
         if let Some(r) = t.rows.get(2).and_then(|r| measure::median(&r.rss)) {
             let _ = writeln!(s, "- **proxy peak RSS: {}** (median)", report::kib(r));
         }
+        growth_verdicts(t, &mut s);
     }
     if let Some(t) = tables.iter().find(|t| t.title.starts_with("Install")) {
         if let Some(ratio) = t.ratio(1) {

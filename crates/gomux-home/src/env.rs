@@ -58,6 +58,8 @@ vars! {
     GOMUX_RECURSION_DEPTH;
     /// Set by `gomux install --for-proxy` when it runs the proxy again after installing, so a toolchain still missing afterwards is an error, not a loop. Internal.
     GOMUX_AUTO_INSTALLED;
+    /// `1` makes the proxy print one line on stderr before it runs the SDK: the toolchain, what selected it (a file and line, or a variable), the GOCACHE and GOMODCACHE the SDK gets, and the binary it runs. Costs nothing when unset.
+    GOMUX_DEBUG;
     /// A mount table for `gomux doctor` to read instead of `/proc/self/mountinfo` (either that format or `/proc/mounts`'s). For tests and diagnostics.
     GOMUX_MOUNTINFO;
     /// The `gomux` command's log lines on stderr, as filters: a level (`info`, `debug`, `trace`), `target=level` pairs, or both (`gomux_dist=debug,warn`). Overrides `-v`. The proxy never reads it.

@@ -286,18 +286,25 @@ impl Home {
     /// Like [`Home::toolchain_names`], with an error when `toolchains/` exists but cannot be
     /// read (a missing folder lists nothing).
     pub fn try_toolchain_names(&self) -> Result<Vec<String>, ToolchainsUnreadable> {
+        let mut names = self.try_toolchain_names_unsorted()?;
+        names.sort_by(|a, b| gomux_version::compare_names(a, b).then_with(|| a.cmp(b)));
+        Ok(names)
+    }
+
+    /// [`Home::try_toolchain_names`] in the folder's own order: what the proxy lists for a
+    /// partial pin, which picks the newest member in one pass and needs no sort.
+    pub fn try_toolchain_names_unsorted(&self) -> Result<Vec<String>, ToolchainsUnreadable> {
         let dir = self.toolchains_dir();
         let rd = match std::fs::read_dir(&dir) {
             Ok(rd) => rd,
             Err(e) if is_absent(&e) => return Ok(Vec::new()),
             Err(e) => return Err(ToolchainsUnreadable { dir, source: e }),
         };
-        let mut names: Vec<String> = rd
+        let names: Vec<String> = rd
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|n| gomux_version::is_safe_name(n))
             .collect();
-        names.sort_by(|a, b| gomux_version::compare_names(a, b).then_with(|| a.cmp(b)));
         Ok(names)
     }
 }

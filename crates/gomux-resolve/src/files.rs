@@ -43,44 +43,93 @@ pub fn scan_module_text(text: &str) -> ModuleLines {
 ///
 /// This runs on every `go` call in a module, and a go.mod with thousands of `require` lines
 /// is common, so it is one pass over the bytes that looks at a line only when its first
-/// non-blank byte can start a key, with newlines found eight bytes at a time.
+/// non-blank byte can start a key.
 pub fn scan_module_bytes(bytes: &[u8]) -> ModuleLines {
     let mut found = ModuleLines::default();
-    let mut start = 0;
     let mut line_no = 0;
-    while start <= bytes.len() {
-        line_no += 1;
-        let end = next_newline(bytes, start).unwrap_or(bytes.len());
-        let line = &bytes[start..end];
-        // Only a line whose first byte is `g`, `t`, or could begin a space (which the trim
-        // removes) can hold a key.
-        if let Some(&first) = line.first()
-            && (first == b'g'
-                || first == b't'
-                || first.is_ascii_whitespace()
-                || first == 0x0b
-                || first >= 0x80)
-        {
-            let line = trim_space(line);
-            if found.go.is_none() {
-                found.go = key_value(line, b"go").map(|value| Lined {
-                    value,
-                    line: line_no,
-                });
-            }
-            if found.toolchain.is_none() {
-                found.toolchain = key_value(line, b"toolchain").map(|value| Lined {
-                    value,
-                    line: line_no,
-                });
-            }
-            if found.go.is_some() && found.toolchain.is_some() {
-                break;
-            }
-        }
-        start = end + 1;
-    }
+    scan_lines(bytes, &mut found, &mut line_no);
     found
+}
+
+/// Scans `bytes` as whole lines (split at `\n`; the last piece is a line too), numbering them
+/// on from `line_no`; true once both keys are found.
+///
+/// The newlines come from one SIMD search over the whole slice, and a line is looked at only
+/// when its first byte after ASCII blanks can start a key (`g`, `t`) or a Unicode space (a
+/// byte from 0x80): the `require` lines of a 50,000-line go.mod cost a few instructions each.
+fn scan_lines(bytes: &[u8], found: &mut ModuleLines, line_no: &mut usize) -> bool {
+    let mut start = 0;
+    let mut line = |end: usize| -> bool {
+        *line_no += 1;
+        let text = &bytes[start..end];
+        start = end + 1;
+        may_hold_key(text) && scan_line(text, *line_no, found)
+    };
+    each_newline(bytes, &mut line) || line(bytes.len())
+}
+
+/// Calls `f` with the index of every `\n` in `bytes`, in order, until it returns true (then
+/// true). On x86_64, 16 bytes are compared at a time (SSE2, which every x86_64 has): a line
+/// costs a few instructions instead of a search call of its own.
+fn each_newline(bytes: &[u8], f: &mut impl FnMut(usize) -> bool) -> bool {
+    let mut i = 0;
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    // SAFETY (every intrinsic below): SSE2 is enabled for this build (the cfg above; every
+    // x86_64 target has it).
+    unsafe {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        let nl = _mm_set1_epi8(b'\n' as i8);
+        while i + 16 <= bytes.len() {
+            // SAFETY: `i + 16 <= len`, so the 16 bytes read are inside `bytes`; the load is
+            // unaligned.
+            let v = _mm_loadu_si128(bytes.as_ptr().add(i).cast::<__m128i>());
+            let mut mask = _mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) as u32;
+            while mask != 0 {
+                if f(i + mask.trailing_zeros() as usize) {
+                    return true;
+                }
+                mask &= mask - 1;
+            }
+            i += 16;
+        }
+    }
+    for j in memchr::memchr_iter(b'\n', &bytes[i..]) {
+        if f(i + j) {
+            return true;
+        }
+    }
+    false
+}
+
+/// One line that may hold a key (see [`may_hold_key`]); true once both keys are found.
+fn scan_line(line: &[u8], line_no: usize, found: &mut ModuleLines) -> bool {
+    {
+        let line = trim_space(line);
+        if found.go.is_none() {
+            found.go = key_value(line, b"go").map(|value| Lined {
+                value,
+                line: line_no,
+            });
+        }
+        if found.toolchain.is_none() {
+            found.toolchain = key_value(line, b"toolchain").map(|value| Lined {
+                value,
+                line: line_no,
+            });
+        }
+        found.go.is_some() && found.toolchain.is_some()
+    }
+}
+
+/// False when `line` cannot hold a key: after its ASCII blanks comes neither `g`, `t` nor a
+/// byte that may start a Unicode space (which [`trim_space`] also removes).
+fn may_hold_key(line: &[u8]) -> bool {
+    let first = line
+        .iter()
+        .find(|&&b| !matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c));
+    matches!(first, Some(b'g' | b't' | 0x80..=0xff))
 }
 
 /// The length of the space character at the start of `s` (Go's `unicode.IsSpace`: ASCII
@@ -140,19 +189,74 @@ fn key_value(line: &[u8], key: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(trim_space(rest)).into_owned())
 }
 
-/// The index of the next `\n` at or after `from`.
-fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    memchr::memchr(b'\n', bytes.get(from..)?).map(|i| from + i)
-}
+/// How much of a module file is read at a time. A go.mod of 50,000 `require` lines is 2.5 MB:
+/// read whole into a fresh buffer, its page faults alone cost the proxy milliseconds, while one
+/// reused buffer costs a copy of each chunk and nothing more.
+const MODULE_CHUNK: usize = 64 * 1024;
 
-/// Reads a go.mod or go.work and scans it.
+/// Reads a go.mod or go.work and scans it, in chunks of [`MODULE_CHUNK`] bytes into one
+/// buffer, and no further than the scan needs (both keys found ends it).
 pub fn scan_module_file(path: &Path) -> Result<ModuleLines, ResolveError> {
-    let bytes = std::fs::read(path).map_err(|e| ResolveError::Read {
+    let read_error = |e: std::io::Error| ResolveError::Read {
         path: path.to_path_buf(),
         message: gomux_home::fsx::describe(&e),
-    })?;
-    Ok(scan_module_bytes(&bytes))
+    };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // O_NONBLOCK: a FIFO put there after the walk saw a file never blocks the proxy.
+        opts.custom_flags(0o4000);
+    }
+    let file = opts.open(path).map_err(read_error)?;
+    scan_module_reader(file, MODULE_CHUNK).map_err(read_error)
 }
+
+/// [`scan_module_bytes`] over a reader, `chunk` bytes at a time: the same answer as on the
+/// whole text. Only the last, unfinished line of a chunk is kept for the next one (a line
+/// longer than the buffer grows it).
+fn scan_module_reader(mut r: impl std::io::Read, chunk: usize) -> std::io::Result<ModuleLines> {
+    let mut found = ModuleLines::default();
+    let mut line_no = 0;
+    // A small first buffer: most module files fit in it, and zeroing (and touching) 64 KiB
+    // for a 50-byte go.mod cost more than the scan. It grows to `chunk` when reads fill it.
+    let mut buf = vec![0u8; chunk.clamp(1, FIRST_READ)];
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let space = buf.len() - filled;
+        let n = match r.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            scan_lines(&buf[..filled], &mut found, &mut line_no);
+            return Ok(found);
+        }
+        let new = filled;
+        filled += n;
+        // The last newline of the buffer (it can only be in what was just read, or the
+        // carried-over part had been scanned already).
+        let Some(last) = memchr::memrchr(b'\n', &buf[new..filled]).map(|i| new + i) else {
+            continue;
+        };
+        if scan_lines(&buf[..last], &mut found, &mut line_no) {
+            return Ok(found);
+        }
+        buf.copy_within(last + 1..filled, 0);
+        filled -= last + 1;
+        if n == space && buf.len() < chunk {
+            buf.resize((buf.len() * 16).min(chunk), 0);
+        }
+    }
+}
+
+/// The first read of a module file (see [`scan_module_reader`]).
+const FIRST_READ: usize = 4096;
 
 /// Strips a `#` comment and surrounding whitespace (including `\r`) from a pin-file line.
 fn clean_line(line: &str) -> &str {
@@ -326,23 +430,110 @@ mod tests {
         }
     }
 
+    /// A reader that hands out at most `step` bytes per read, as a pipe or a slow disk may.
+    struct Dribble<'a> {
+        rest: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Dribble<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.rest.len().min(self.step).min(out.len());
+            out[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    /// Chunked reads give the whole-text answer whatever the chunk and read sizes, lines
+    /// longer than the buffer and a last line without a newline included.
     #[test]
-    fn newlines_are_found_across_word_boundaries() {
-        for len in 0..40 {
-            for at in 0..len {
-                let mut text = vec![b'a'; len];
-                text[at] = b'\n';
-                for from in 0..=len {
-                    let want = (from <= at).then_some(at);
+    fn the_chunked_scan_matches_the_whole_text() {
+        let long = format!("// {}\n", "x".repeat(40));
+        let cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\n".to_vec(),
+            b"go 1.22".to_vec(),
+            b"module m\n\ngo 1.22\n".to_vec(),
+            b"module m\ngo 1.22\ntoolchain go1.23.1\n".to_vec(),
+            format!(
+                "module m\n{}go 1.21 // c\n{}\ttoolchain  go1.22.3\r\n",
+                long, long
+            )
+            .into_bytes(),
+            format!("{}\n\n{}toolchain go1.25.0", long.repeat(3), "\n".repeat(9)).into_bytes(),
+            b"go 1.2\xc3\n\xc3\xa9\ntoolchain \xe2\x82x\n".to_vec(),
+        ];
+        for text in &cases {
+            let want = scan_module_bytes(text);
+            for chunk in [1, 2, 3, 5, 8, 13, 64, 4096] {
+                for step in [1, 2, 7, 100_000] {
+                    let got = scan_module_reader(Dribble { rest: text, step }, chunk).unwrap();
                     assert_eq!(
-                        next_newline(&text, from),
+                        got,
                         want,
-                        "len {len} at {at} from {from}"
+                        "chunk {chunk}, step {step}: {:?}",
+                        String::from_utf8_lossy(text)
                     );
                 }
             }
         }
-        assert_eq!(next_newline(b"abc", 4), None);
+    }
+
+    /// The scan stops reading once both keys are found (the reader would go on for 1,000
+    /// reads).
+    #[test]
+    fn the_chunked_scan_stops_when_both_keys_are_found() {
+        struct Endless(usize);
+        impl std::io::Read for Endless {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                self.0 += 1;
+                if self.0 > 1000 {
+                    return Ok(0);
+                }
+                let text = if self.0 == 1 {
+                    &b"go 1.22\ntoolchain go1.23.0\n"[..]
+                } else {
+                    &b"require x v1.0.0\n"[..]
+                };
+                let n = text.len().min(out.len());
+                out[..n].copy_from_slice(&text[..n]);
+                Ok(n)
+            }
+        }
+        let mut reader = Endless(0);
+        let got = scan_module_reader(&mut reader, 64).unwrap();
+        assert_eq!(reader.0, 1, "reads");
+        assert_eq!(got.go, lined("1.22", 1));
+        assert_eq!(got.toolchain, lined("go1.23.0", 2));
+    }
+
+    /// The 16-bytes-at-a-time newline search finds every newline, in order, wherever it
+    /// falls (across block boundaries and in the tail), and stops when told to.
+    #[test]
+    fn newlines_are_found_in_every_position() {
+        for len in 0..70 {
+            for step in 1..6 {
+                let text: Vec<u8> = (0..len)
+                    .map(|i| if i % step == 0 { b'\n' } else { b'a' })
+                    .collect();
+                let want: Vec<usize> = memchr::memchr_iter(b'\n', &text).collect();
+                let mut got = Vec::new();
+                assert!(!each_newline(&text, &mut |i| {
+                    got.push(i);
+                    false
+                }));
+                assert_eq!(got, want, "len {len} step {step}");
+                if let Some(&first) = want.first() {
+                    let mut seen = 0;
+                    assert!(each_newline(&text, &mut |i| {
+                        seen += 1;
+                        i == first
+                    }));
+                    assert_eq!(seen, 1, "stops at the first");
+                }
+            }
+        }
     }
 
     #[test]

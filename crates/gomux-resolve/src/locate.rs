@@ -122,7 +122,7 @@ impl LocateError {
 /// and only a lookup that fails for that reason is reported as [`LocateError::Toolchains`].
 pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
     let names: OnceCell<Result<Vec<String>, ToolchainsUnreadable>> = OnceCell::new();
-    let listed = || names.get_or_init(|| site.home.try_toolchain_names());
+    let listed = || names.get_or_init(|| site.home.try_toolchain_names_unsorted());
     let installed = |r: &Request| {
         let names = listed().as_ref().ok()?;
         r.pick(names.iter().map(String::as_str)).map(str::to_string)

@@ -844,6 +844,34 @@ mod release_rules {
         assert_eq!(t.pick("z", &[]), p("go1.23.5", "default"));
     }
 
+    /// The walk probes each level through a handle on its folder: 300 levels deep it still
+    /// finds the nearest files of each kind, at different heights, by their full paths.
+    #[test]
+    fn a_very_deep_walk_finds_the_nearest_files() {
+        let t = with_default("go1.23.5");
+        let deep: String = std::iter::once("p/")
+            .chain(std::iter::repeat_n("d/", 299))
+            .collect();
+        t.file("p/.go-version", "1.22.4\n");
+        t.file(&format!("{}go.mod", &deep[..2 * 250]), "go 1.21.0\n");
+        t.file(&format!("{}x", deep), "");
+        let s = t.run(&deep, &[]).unwrap();
+        assert_eq!(s.request, Request::Exact("go1.22.4".into()));
+        // A pin above the module is the user's default there (`PinAbove`).
+        assert_eq!(
+            s.source.file_line().map(|(f, _)| f.to_path_buf()),
+            Some(t.root().join("p/.go-version"))
+        );
+        assert_eq!(
+            s.project_root,
+            Some(t.root().join(&deep[..2 * 250 - 1])),
+            "the go.mod 50 levels up is the project"
+        );
+        // A go.mod asking for more than the default decides.
+        t.file(&format!("{}go.mod", &deep[..2 * 250]), "go 1.31\n");
+        assert_eq!(t.pick(&deep, &[]), p("go1.31.0", "go-mod"));
+    }
+
     #[test]
     fn chdir_dot_keeps_the_logical_pwd() {
         let mut t = with_default("go1.23.5");

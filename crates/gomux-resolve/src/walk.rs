@@ -101,8 +101,10 @@ pub(crate) fn is_file(p: &Path) -> bool {
 
 /// One walk up from `start`, looking for the nearest pin file, go.work and go.mod.
 ///
-/// This runs on every `go` call: one `stat` per candidate file and level, and the candidate
-/// paths are built in one reused buffer.
+/// This runs on every `go` call. Every level is probed relative to a handle on its folder
+/// ([`Folders`]), so a probe costs one lookup whatever the depth (probing `dir/name` by its
+/// full path walks it from `/` again: 200 levels deep that was +13 ms); a candidate's path is
+/// built only when it is there.
 pub(crate) fn walk(
     start: &Path,
     gowork: &GoWork,
@@ -121,33 +123,35 @@ pub(crate) fn walk(
     let mut gomod_done = !look_for_modules;
     let search_work = look_for_modules && matches!(gowork, GoWork::Search);
     let find_workspace = look_for_modules && matches!(gowork, GoWork::Off);
-    let mut buf = PathBuf::with_capacity(start.as_os_str().len() + 16);
-    for dir in start.ancestors() {
+    let mut buf = PathBuf::new();
+    let folders = Folders::open(start);
+    for (level, dir) in start.ancestors().enumerate() {
+        let folder = folders.at(level, dir);
         if found.pin.is_none() {
-            if let Some(text) = read_pin(at(&mut buf, dir, ".go-version"))? {
+            if let Some(text) = read_pin(&folder, GO_VERSION, &mut buf)? {
                 found.pin = Some((buf.clone(), files::parse_go_version(&buf, &text)?));
-            } else if let Some(text) = read_pin(at(&mut buf, dir, ".tool-versions"))?
+            } else if let Some(text) = read_pin(&folder, TOOL_VERSIONS, &mut buf)?
                 && let Some(l) = files::parse_tool_versions(&buf, &text)?
             {
                 found.pin = Some((buf.clone(), l));
             }
         }
-        if search_work && found.gowork.is_none() && is_file(at(&mut buf, dir, "go.work")) {
-            found.gowork = Some(buf.clone());
+        if search_work && found.gowork.is_none() && folder.is_file(GO_WORK) {
+            found.gowork = Some(dir.join(GO_WORK.0));
         }
         if find_workspace
             && found.gomod.is_some()
             && found.workspace.is_none()
-            && is_file(at(&mut buf, dir, "go.work"))
+            && folder.is_file(GO_WORK)
         {
-            found.workspace = Some(buf.clone());
+            found.workspace = Some(dir.join(GO_WORK.0));
         }
-        if !gomod_done && is_file(at(&mut buf, dir, "go.mod")) {
+        if !gomod_done && folder.is_file(GO_MOD) {
             // The nearest go.mod decides; one in the temporary folder itself means no module
             // at all (Go's FindGoMod), not a reason to look further up.
             gomod_done = true;
             if !is_tmpdir(dir, env) {
-                found.gomod = Some(buf.clone());
+                found.gomod = Some(dir.join(GO_MOD.0));
             }
         }
         let modules_done = gomod_done
@@ -158,6 +162,142 @@ pub(crate) fn walk(
         }
     }
     Ok(found)
+}
+
+/// A file name the walk probes, as text and as a C string (for `openat`/`fstatat`).
+#[derive(Clone, Copy)]
+#[cfg_attr(not(unix), allow(dead_code))]
+pub(crate) struct Name(pub(crate) &'static str, pub(crate) &'static std::ffi::CStr);
+
+const GO_VERSION: Name = Name(".go-version", c".go-version");
+const TOOL_VERSIONS: Name = Name(".tool-versions", c".tool-versions");
+const GO_WORK: Name = Name("go.work", c"go.work");
+const GO_MOD: Name = Name("go.mod", c"go.mod");
+
+/// Handles on every folder from `start` up, opened once from the top down, each relative to
+/// the one above it (`openat(parent, name, O_PATH)`): one lookup per level, and the same
+/// folders the paths name (a symlinked component is followed as in the path, unlike `..`).
+/// A folder that cannot be opened (or a platform without `openat`) leaves that level and
+/// those below it to their paths.
+struct Folders {
+    /// Bottom up, as `start.ancestors()`: `handles[0]` is `start`.
+    #[cfg(unix)]
+    handles: Vec<Option<std::os::fd::OwnedFd>>,
+}
+
+/// One level of the walk: its path, and its handle when there is one.
+pub(crate) struct Folder<'a> {
+    path: &'a Path,
+    #[cfg(unix)]
+    fd: Option<std::os::fd::BorrowedFd<'a>>,
+}
+
+impl Folders {
+    #[cfg(unix)]
+    fn open(start: &Path) -> Folders {
+        use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
+        use std::os::unix::ffi::OsStrExt as _;
+        use std::path::Component;
+        let mut top_down: Vec<Option<OwnedFd>> = Vec::new();
+        if start.is_absolute() {
+            let flags = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
+            let mut name = [0u8; 256];
+            let mut parent: Option<libc::c_int> = None;
+            for c in start.components() {
+                let fd = match (c, parent) {
+                    // SAFETY: a NUL-terminated literal.
+                    (Component::RootDir, None) => unsafe { libc::open(c"/".as_ptr(), flags) },
+                    (Component::Normal(n), Some(p))
+                        if n.len() < name.len() && !n.as_bytes().contains(&0) =>
+                    {
+                        name[..n.len()].copy_from_slice(n.as_bytes());
+                        name[n.len()] = 0;
+                        // SAFETY: `name` is NUL-terminated and `p` is an open folder handle.
+                        unsafe { libc::openat(p, name.as_ptr().cast(), flags) }
+                    }
+                    _ => -1,
+                };
+                if fd < 0 {
+                    break;
+                }
+                // SAFETY: `fd` was just opened and is owned by nothing else.
+                let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+                parent = Some(owned.as_raw_fd());
+                top_down.push(Some(owned));
+            }
+            let levels = start.ancestors().count();
+            if top_down.len() > levels {
+                top_down.clear();
+            }
+            // Not all opened: the handles still line up from the top.
+            top_down.resize_with(levels, || None);
+        }
+        top_down.reverse();
+        Folders { handles: top_down }
+    }
+
+    #[cfg(not(unix))]
+    fn open(_start: &Path) -> Folders {
+        Folders {}
+    }
+
+    fn at<'a>(&'a self, level: usize, path: &'a Path) -> Folder<'a> {
+        #[cfg(not(unix))]
+        let _ = level;
+        Folder {
+            path,
+            #[cfg(unix)]
+            fd: {
+                use std::os::fd::AsFd as _;
+                self.handles
+                    .get(level)
+                    .and_then(Option::as_ref)
+                    .map(|f| f.as_fd())
+            },
+        }
+    }
+}
+
+impl Folder<'_> {
+    /// True when `name` in this folder is a regular file (following a symbolic link).
+    pub(crate) fn is_file(&self, name: Name) -> bool {
+        #[cfg(unix)]
+        if let Some(fd) = self.fd {
+            use std::os::fd::AsRawFd as _;
+            // SAFETY: all-zero is a valid `stat`; `fd` is open and `name` NUL-terminated.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            let rc = unsafe { libc::fstatat(fd.as_raw_fd(), name.1.as_ptr(), &mut st, 0) };
+            return rc == 0 && (st.st_mode & libc::S_IFMT) == libc::S_IFREG;
+        }
+        is_file(&self.path.join(name.0))
+    }
+
+    /// Opens `name` in this folder for reading, as [`fsx::read_bounded`] does (`O_NONBLOCK`,
+    /// so a FIFO never blocks).
+    fn open_file(&self, name: Name, path: &Path) -> std::io::Result<std::fs::File> {
+        #[cfg(unix)]
+        if let Some(fd) = self.fd {
+            use std::os::fd::{AsRawFd as _, FromRawFd as _};
+            let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC;
+            // SAFETY: `fd` is open and `name` NUL-terminated.
+            let got = unsafe { libc::openat(fd.as_raw_fd(), name.1.as_ptr(), flags) };
+            if got < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: `got` was just opened and is owned by nothing else.
+            return Ok(unsafe { std::fs::File::from_raw_fd(got) });
+        }
+        #[cfg(not(unix))]
+        let _ = name;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            opts.custom_flags(libc::O_NONBLOCK);
+        }
+        opts.open(path)
+    }
 }
 
 /// Whether `dir` is `os.TempDir()` (`$TMPDIR`, else `/tmp`), compared as Go's `search.InDir`
@@ -171,31 +311,63 @@ fn is_tmpdir(dir: &Path, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
     dir == tmp || (tmp.is_absolute() && fsx::same_file(dir, &tmp))
 }
 
-/// Puts `dir/name` into `buf` (reused across the walk instead of a new path per candidate).
-pub(crate) fn at<'b>(buf: &'b mut PathBuf, dir: &Path, name: &str) -> &'b Path {
-    buf.clear();
-    buf.push(dir);
-    buf.push(name);
-    buf
-}
-
 /// The most a pin file may hold. A `.go-version` is one line and a `.tool-versions` one line
 /// per tool, so 64 KiB is hundreds of times any real one, yet still nothing to read, parse or
 /// quote: a repository cannot make the proxy read, keep or print more than that.
 pub const PIN_FILE_LIMIT: u64 = 64 * 1024;
 
-/// Reads a pin file, `None` when there is none. The file is opened without a `stat` first
-/// (`open`, `fstat`, `read`: the same number of calls as the `stat` and plain reads this
-/// replaced), only a regular file is read (a FIFO never blocks the proxy), and at most
-/// [`PIN_FILE_LIMIT`] bytes.
-pub(crate) fn read_pin(path: &Path) -> Result<Option<String>, ResolveError> {
+/// Reads the pin file `name` of `folder`, `None` when there is none; `buf` holds its path
+/// afterwards (built only when the file is there, or for a message). The file is opened
+/// without a `stat` first (`open`, `fstat`, `read`), only a regular file is read (a FIFO never
+/// blocks the proxy), and at most [`PIN_FILE_LIMIT`] bytes.
+pub(crate) fn read_pin(
+    folder: &Folder<'_>,
+    name: Name,
+    buf: &mut PathBuf,
+) -> Result<Option<String>, ResolveError> {
+    #[cfg(unix)]
+    let opened = if folder.fd.is_some() {
+        folder.open_file(name, folder.path)
+    } else {
+        set_path(buf, folder.path, name.0);
+        folder.open_file(name, buf)
+    };
+    #[cfg(not(unix))]
+    let opened = {
+        set_path(buf, folder.path, name.0);
+        folder.open_file(name, buf)
+    };
+    if let Err(e) = &opened
+        && matches!(
+            e.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+        )
+    {
+        return Ok(None);
+    }
+    set_path(buf, folder.path, name.0);
+    read_pin_opened(opened, buf)
+}
+
+/// Puts `dir/name` into `buf`.
+fn set_path(buf: &mut PathBuf, dir: &Path, name: &str) {
+    buf.clear();
+    buf.push(dir);
+    buf.push(name);
+}
+
+/// The rest of [`read_pin`], once the file at `path` was opened (or not).
+fn read_pin_opened(
+    opened: std::io::Result<std::fs::File>,
+    path: &Path,
+) -> Result<Option<String>, ResolveError> {
     let bad = |message: String, hint: String| ResolveError::BadPinFile {
         path: path.to_path_buf(),
         message,
         hint,
     };
     let shown = || text::escape_path(path);
-    match fsx::read_bounded(path, PIN_FILE_LIMIT) {
+    match fsx::read_bounded_opened(opened, path, PIN_FILE_LIMIT) {
         // A valid UTF-8 file (every real one) is not copied again.
         Ok(Some(bytes)) => {
             Ok(Some(String::from_utf8(bytes).unwrap_or_else(|e| {

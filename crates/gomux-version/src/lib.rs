@@ -129,6 +129,18 @@ pub struct LangVersion<'a> {
     pub minor: &'a str,
 }
 
+impl LangVersion<'_> {
+    /// True when this is the language version written `text` (its [`fmt::Display`] form),
+    /// compared without building that string.
+    pub fn is(&self, text: &str) -> bool {
+        match text.strip_prefix(self.major) {
+            Some(rest) if self.minor.is_empty() => rest.is_empty(),
+            Some(rest) => rest.strip_prefix('.') == Some(self.minor),
+            None => false,
+        }
+    }
+}
+
 impl fmt::Display for LangVersion<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.minor.is_empty() {
@@ -160,11 +172,19 @@ pub fn cmp_int(x: &str, y: &str) -> Ordering {
 pub fn compare(x: &str, y: &str) -> Ordering {
     let vx = Version::parse(x).unwrap_or_default();
     let vy = Version::parse(y).unwrap_or_default();
-    cmp_int(vx.major, vy.major)
-        .then_with(|| cmp_int(vx.minor, vy.minor))
-        .then_with(|| cmp_int(vx.patch, vy.patch))
-        .then_with(|| vx.kind.cmp(vy.kind))
-        .then_with(|| cmp_int(vx.pre, vy.pre))
+    vx.cmp_go(&vy)
+}
+
+impl Version<'_> {
+    /// [`compare`] on versions parsed already (an invalid version is the default, all empty).
+    pub fn cmp_go(&self, other: &Version<'_>) -> Ordering {
+        let (vx, vy) = (self, other);
+        cmp_int(vx.major, vy.major)
+            .then_with(|| cmp_int(vx.minor, vy.minor))
+            .then_with(|| cmp_int(vx.patch, vy.patch))
+            .then_with(|| vx.kind.cmp(vy.kind))
+            .then_with(|| cmp_int(vx.pre, vy.pre))
+    }
 }
 
 /// Returns the larger of two versions; ties go to `x`, as Go's `gover.Max`.
@@ -349,17 +369,25 @@ impl Request {
     where
         I: IntoIterator<Item = &'n str>,
     {
-        let mut best: Option<&'n str> = None;
+        let family = match self {
+            Request::Exact(exact) => return names.into_iter().find(|n| n == exact),
+            Request::Family(family) => family.as_str(),
+        };
+        // One pass, each name parsed once (this runs on every `go` call with a partial pin,
+        // over every installed toolchain); ties keep the first, as a sort would.
+        let mut best: Option<(&'n str, Version<'n>)> = None;
         for name in names {
-            if !self.matches(name) {
+            let Some(v) = name.strip_prefix("go").and_then(Version::parse) else {
+                continue;
+            };
+            if v.is_prerelease() || v.is_lang() || !v.lang().is(family) {
                 continue;
             }
-            best = match best {
-                Some(b) if compare_names(b, name) != Ordering::Less => Some(b),
-                _ => Some(name),
-            };
+            if best.is_none_or(|(_, b)| b.cmp_go(&v) == Ordering::Less) {
+                best = Some((name, v));
+            }
         }
-        best
+        best.map(|(name, _)| name)
     }
 }
 
@@ -379,7 +407,7 @@ pub fn family_member(family: &str, name: &str) -> bool {
         return false;
     };
     match Version::parse(v) {
-        Some(p) => !p.is_prerelease() && !p.is_lang() && p.lang().to_string() == family,
+        Some(p) => !p.is_prerelease() && !p.is_lang() && p.lang().is(family),
         None => false,
     }
 }

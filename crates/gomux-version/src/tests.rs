@@ -235,6 +235,60 @@ fn request_pick() {
     assert_eq!(Request::Exact("system".into()).pick(names), Some("system"));
 }
 
+/// The one-pass pick gives what the definition says (every member, the greatest by
+/// `compare_names`), whatever the folder's order.
+#[test]
+fn request_pick_is_order_free_and_matches_the_definition() {
+    let mut names = vec![
+        "go1.22.9",
+        "go1.22.10",
+        "go1.22",
+        "go1.22rc2",
+        "go1.22.3-custom",
+        "go1.2.22",
+        "go1.21.22",
+        "go1.22.0",
+        "go1",
+        "go1.0.1",
+        "system",
+        "go1.220.1",
+        "go1.9.1",
+        "go1.22.1",
+    ];
+    let families = ["1.22", "1.2", "1", "1.21", "1.220", "1.9", "2", ""];
+    for round in 0..names.len() {
+        names.rotate_left(1);
+        if round % 2 == 1 {
+            names.reverse();
+        }
+        for family in families {
+            let r = Request::Family(family.to_string());
+            let want = names
+                .iter()
+                .copied()
+                .filter(|n| r.matches(n))
+                .max_by(|a, b| compare_names(a, b));
+            assert_eq!(r.pick(names.iter().copied()), want, "{family} in {names:?}");
+        }
+    }
+    for (text, version, is) in [
+        ("1.22", "1.22.3", true),
+        ("1.2", "1.22.3", false),
+        ("1.22", "1.2.2", false),
+        ("1", "1.0.1", true),
+        ("1.0", "1.0.1", false),
+        ("1", "1.1.0", false),
+    ] {
+        let v = Version::parse(version).unwrap();
+        assert_eq!(v.lang().is(text), is, "{version} in {text}");
+        assert_eq!(
+            v.lang().to_string() == text,
+            is,
+            "{version} shown as {text}"
+        );
+    }
+}
+
 #[test]
 fn safe_names() {
     assert!(is_safe_name("go1.22.3"));

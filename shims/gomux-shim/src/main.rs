@@ -95,8 +95,67 @@ fn report(f: &Failure) {
     }
 }
 
-fn env(key: &str) -> Option<OsString> {
-    std::env::var_os(key)
+/// The environment, read in one pass at start.
+///
+/// Every lookup of `std::env::var_os` scans the whole environment again, and the proxy looks
+/// up a few dozen variables: with 5,000 variables that was a measurable part of its cost. So
+/// one pass keeps every variable the proxy can ask for (every `GO*`, which covers all of
+/// gomux's and Go's own, and the few others below); a lookup of any other name still works,
+/// through `var_os`.
+struct Environment {
+    #[cfg(unix)]
+    kept: Vec<(&'static [u8], &'static [u8])>,
+}
+
+/// The variables outside `GO*` that selection and the cache plan read.
+#[cfg(unix)]
+const KEPT: &[&[u8]] = &[
+    b"PWD",
+    b"HOME",
+    b"TMPDIR",
+    b"XDG_CONFIG_HOME",
+    b"XDG_CACHE_HOME",
+    b"CI_JOB_ID",
+    b"GITHUB_RUN_ID",
+    b"BUILDKITE_JOB_ID",
+    b"BUILD_TAG",
+];
+
+impl Environment {
+    #[cfg(unix)]
+    fn capture() -> Environment {
+        let mut kept = Vec::with_capacity(16);
+        sys::each_env(|key, value| {
+            if Environment::is_kept(key) {
+                kept.push((key, value));
+            }
+        });
+        Environment { kept }
+    }
+
+    #[cfg(not(unix))]
+    fn capture() -> Environment {
+        Environment {}
+    }
+
+    #[cfg(unix)]
+    fn is_kept(key: &[u8]) -> bool {
+        key.starts_with(b"GO") || KEPT.contains(&key)
+    }
+
+    fn get(&self, key: &str) -> Option<OsString> {
+        #[cfg(unix)]
+        if Environment::is_kept(key.as_bytes()) {
+            use std::os::unix::ffi::OsStringExt as _;
+            // The first entry wins, as in `getenv`.
+            return self
+                .kept
+                .iter()
+                .find(|(k, _)| *k == key.as_bytes())
+                .map(|(_, v)| OsString::from_vec(v.to_vec()));
+        }
+        std::env::var_os(key)
+    }
 }
 
 /// `go`, `gofmt` or a versioned name (`go1.22.3`) from argv[0].
@@ -119,13 +178,16 @@ type Done = std::convert::Infallible;
 type Done = ExitCode;
 
 fn run(args: Vec<OsString>) -> Result<Done, Failure> {
+    let environment = Environment::capture();
+    let env = |key: &str| environment.get(key);
+    let env = &env;
     let argv0 = args
         .first()
         .cloned()
         .unwrap_or_else(|| OsString::from("go"));
     let (tool, proxy_toolchain) = classify(&argv0)?;
 
-    let depth = locate::recursion_depth(&env);
+    let depth = locate::recursion_depth(env);
     if depth >= locate::MAX_DEPTH {
         return Err(Failure::new(format!(
             "the `{}` proxy started itself {depth} times in a row: a toolchain leads back to a gomux proxy",
@@ -135,7 +197,7 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
     }
 
     let home = Home::from_lookup(env)?;
-    let cwd = locate::working_dir(&env).map_err(|e| {
+    let cwd = locate::working_dir(env).map_err(|e| {
         Failure::new(format!(
             "cannot read the current directory: {}",
             gomux_home::fsx::describe(&e)
@@ -150,11 +212,12 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         args: rest,
         tool,
         proxy_toolchain,
-        env: &env,
+        env,
     };
     let located = locate::locate(&site)?;
+    let debug = env(vars::GOMUX_DEBUG).is_some_and(|v| !v.is_empty() && v != "0");
     let (Some(name), Some(root)) = (&located.name, &located.root) else {
-        return missing(&home, &located.selection, &args, &settings);
+        return missing(&home, &located.selection, &args, &settings, env, debug);
     };
 
     let exe = root.join("bin").join(gomux_home::exe(tool.name()));
@@ -165,8 +228,41 @@ fn run(args: Vec<OsString>) -> Result<Done, Failure> {
         located.selection.project_root.as_deref(),
         name,
     )?;
-    let changes = launch::child_env(&located.selection, root, depth, &plan, &env);
+    let changes = launch::child_env(&located.selection, root, depth, &plan, env);
+    if debug {
+        trace(name, &located.selection, &changes, env, &exe);
+    }
     exec(&exe, &argv0, located.child_args(rest), &changes)
+}
+
+/// The `GOMUX_DEBUG=1` line: which toolchain, what selected it, the caches the SDK gets (set
+/// by gomux, else inherited, else Go's own default) and what runs. One line on stderr, every
+/// part escaped.
+fn trace(
+    toolchain: &str,
+    selection: &Selection,
+    changes: &[(&str, Option<OsString>)],
+    env: &dyn Fn(&str) -> Option<OsString>,
+    exe: &Path,
+) {
+    let mut line = format!(
+        "gomux: {} selected by {}",
+        text::escape(toolchain),
+        reason(selection)
+    );
+    for var in ["GOCACHE", "GOMODCACHE"] {
+        let value = match changes.iter().find(|(k, _)| *k == var) {
+            Some((_, Some(v))) => Some(v.clone()),
+            Some((_, None)) => None,
+            None => env(var).filter(|v| !v.is_empty()),
+        };
+        match value {
+            Some(v) => line.push_str(&format!(" {var}={}", text::escape_path(Path::new(&v)))),
+            None => line.push_str(&format!(" {var}=(Go's default)")),
+        }
+    }
+    line.push_str(&format!(" exec {}", text::escape_path(exe)));
+    eprintln!("{line}");
 }
 
 fn reason(selection: &Selection) -> String {
@@ -179,6 +275,8 @@ fn missing(
     selection: &Selection,
     args: &[OsString],
     settings: &Settings,
+    env: &dyn Fn(&str) -> Option<OsString>,
+    debug: bool,
 ) -> Result<Done, Failure> {
     let wanted = match &selection.request {
         Request::Exact(name) => name.clone(),
@@ -205,7 +303,7 @@ fn missing(
             .hint("GOTOOLCHAIN is a `path` form, which forbids downloads")
             .hint(format!("run `{install_cmd}`")));
     }
-    let (auto, _) = gomux_home::config::AUTO_INSTALL.flag(&env, || {
+    let (auto, _) = gomux_home::config::AUTO_INSTALL.flag(env, || {
         Ok::<_, gomux_home::settings::SettingsError>(settings)
     })?;
     if !auto {
@@ -240,11 +338,18 @@ fn missing(
     install_args.extend([
         OsString::from(&wanted),
         "--reason".into(),
-        why.into(),
+        why.clone().into(),
         "--".into(),
         me.into_os_string(),
     ]);
     install_args.extend(args.iter().cloned());
+    if debug {
+        eprintln!(
+            "gomux: {} selected by {why}, not installed: exec {} install --for-proxy",
+            text::escape(&wanted),
+            text::escape_path(&gomux)
+        );
+    }
     exec(&gomux, OsStr::new("gomux"), &install_args, &[])
 }
 
@@ -309,6 +414,26 @@ mod sys {
 
     const SIGPIPE: c_int = 13;
     const SIG_DFL: usize = 0;
+
+    /// Calls `f(key, value)` for every `KEY=VALUE` entry of the environment, in order.
+    ///
+    /// The slices borrow libc's environment strings, which live as long as the process: the
+    /// proxy never changes its environment (it passes changes to `execve` instead).
+    pub fn each_env(mut f: impl FnMut(&'static [u8], &'static [u8])) {
+        // SAFETY: `environ` is the NUL-terminated array of NUL-terminated strings that libc
+        // keeps; nothing changes it while the proxy runs (one thread, no `setenv`).
+        unsafe {
+            let mut p = environ;
+            while !p.is_null() && !(*p).is_null() {
+                let entry: &'static [u8] = CStr::from_ptr(*p).to_bytes();
+                // A key may begin with `=` (as on Windows); the first `=` after it ends it.
+                if let Some(i) = entry.iter().skip(1).position(|&b| b == b'=') {
+                    f(&entry[..i + 1], &entry[i + 2..]);
+                }
+                p = p.add(1);
+            }
+        }
+    }
 
     /// The arguments as `OsString`s.
     ///

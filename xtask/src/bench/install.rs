@@ -119,6 +119,7 @@ pub(super) fn install_table(
             times: measure::millis(&s.times),
             rss: s.rss.into_iter().map(|k| k as f64).collect(),
             baseline: v.baseline,
+            syscalls: None,
         })
         .collect();
     Ok(Table {

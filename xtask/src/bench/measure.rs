@@ -2,8 +2,10 @@
 //! round, and the peak memory of a run through a small runner program.
 //!
 //! Why interleaved: on a shared 2-core machine the background load drifts over a minute; running
-//! every variant once per round (starting each round at a different variant) spreads that drift
-//! over all of them instead of penalising whichever ran last. Why a runner for memory: a child's
+//! every variant once per round spreads that drift over all of them instead of penalising
+//! whichever ran last. Why a random order each round (not a rotation): with a fixed rotation a
+//! row always follows the same binary, and one that followed a warm twin came out ~0.09 ms
+//! faster here (measured 2026-12-01). Why a runner for memory: a child's
 //! `ru_maxrss` includes the memory of the process that forked it (the kernel records the old
 //! image's peak at `execve`), so a run spawned by this large process would report this process's
 //! size. The runner is a tiny static program that forks, execs and reports the child's peak.
@@ -108,6 +110,35 @@ impl Variant {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// The system calls of one run, counted by `strace -f` (every process the run starts, the
+    /// final program's `execve` and `exit` included: a direct exec of the trivial target is 2).
+    pub fn count_syscalls(&self, strace: &Path, scratch: &Path) -> Result<usize> {
+        if let Some(p) = &self.prepare {
+            p()?;
+        }
+        let log = scratch.join("strace.log");
+        let status = self
+            .command(strace)
+            .args(["-f", "-qq", "-o"])
+            .arg(&log)
+            .arg(&self.program)
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .with_context(|| format!("cannot run `{}`", strace.display()))?;
+        if !status.success() {
+            bail!("`strace {}` failed ({status})", self.display());
+        }
+        let text = std::fs::read_to_string(&log)
+            .with_context(|| format!("cannot read `{}`", log.display()))?;
+        let _ = std::fs::remove_file(&log);
+        Ok(text
+            .lines()
+            .filter(|l| !l.contains("+++") && !l.contains("---") && !l.contains("resumed>"))
+            .count())
+    }
+
     /// One timed run: spawn, wait; output discarded.
     fn time_once(&self) -> Result<Duration> {
         if let Some(p) = &self.prepare {
@@ -180,8 +211,8 @@ pub struct Samples {
     pub rss: Vec<u64>,
 }
 
-/// Runs every variant `warmup + runs` times, one run per variant per round, rotating which
-/// variant starts a round. With a runner, every sample also measures the peak RSS.
+/// Runs every variant `warmup + runs` times, one run per variant per round, in a new random
+/// order each round. With a runner, every sample also measures the peak RSS.
 pub fn interleaved(
     variants: &[Variant],
     warmup: usize,
@@ -191,10 +222,12 @@ pub fn interleaved(
 ) -> Result<Vec<Samples>> {
     let n = variants.len();
     let mut out = vec![Samples::default(); n];
+    let mut rng = Rng::seeded();
+    let mut order: Vec<usize> = (0..n).collect();
     for round in 0..warmup + runs {
         progress(round, warmup + runs);
-        for k in 0..n {
-            let i = (round + k) % n;
+        rng.shuffle(&mut order);
+        for &i in &order {
             let v = &variants[i];
             let (took, rss) = match runner {
                 Some(r) => {
@@ -210,6 +243,37 @@ pub fn interleaved(
         }
     }
     Ok(out)
+}
+
+/// A small xorshift generator: the order of a round needs no cryptography, and the benchmark
+/// needs no extra dependency for it.
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded from the clock and the process id (a different order every run).
+    pub fn seeded() -> Rng {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Rng((nanos ^ (u64::from(std::process::id()) << 32)) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Fisher–Yates.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
 }
 
 /// Peak RSS only: `runs` runs of each variant through the runner (times discarded).

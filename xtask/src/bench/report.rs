@@ -24,6 +24,8 @@ pub struct Row {
     pub rss: Vec<f64>,
     /// The row (in the same table) this one is compared with.
     pub baseline: Option<usize>,
+    /// System calls per call (`strace -f`), when counted.
+    pub syscalls: Option<usize>,
 }
 
 impl Row {
@@ -62,8 +64,16 @@ impl Table {
             let _ = writeln!(out, "Not measured: {why}.\n");
             return;
         }
-        out.push_str("| command | median | min – max | ratio | overhead | peak RSS | runs |\n");
-        out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+        let counted = self.rows.iter().any(|r| r.syscalls.is_some());
+        if counted {
+            out.push_str(
+                "| command | median | min – max | ratio | overhead | syscalls | peak RSS | runs |\n",
+            );
+            out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        } else {
+            out.push_str("| command | median | min – max | ratio | overhead | peak RSS | runs |\n");
+            out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+        }
         for (i, row) in self.rows.iter().enumerate() {
             let min = row.times.iter().copied().fold(f64::INFINITY, f64::min);
             let max = row.times.iter().copied().fold(0.0, f64::max);
@@ -75,9 +85,14 @@ impl Table {
                 ),
                 None => ("—".to_string(), "—".to_string()),
             };
+            let syscalls = match (counted, row.syscalls) {
+                (false, _) => String::new(),
+                (true, Some(n)) => format!(" {n} |"),
+                (true, None) => " — |".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} – {} | {ratio} | {overhead} | {} | {} |",
+                "| {} | {} | {} – {} | {ratio} | {overhead} |{syscalls} {} | {} |",
                 row.label,
                 row.median().map_or("—".into(), ms),
                 ms(min),
@@ -233,6 +248,7 @@ mod tests {
             times: times.to_vec(),
             rss: vec![100.0],
             baseline,
+            syscalls: None,
         };
         let t = Table {
             title: "t".into(),

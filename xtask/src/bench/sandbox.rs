@@ -307,3 +307,31 @@ pub fn long_gomod(module: &str, go: &str, n: usize) -> String {
     s.push_str(")\n");
     s
 }
+
+/// `n` toolchains in the home `gomux_home` (which `gomux setup` made): links to the fake SDK
+/// `sdk`, named `go1.98.0` and `go1.97.0` (as in the main home) and then older releases, as
+/// `gomux link` makes them.
+pub fn many_toolchains(gomux_home: &Path, sdk: &Path, n: usize) -> Result<()> {
+    let dir = gomux_home.join("toolchains");
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mut names = vec!["go1.98.0".to_string(), "go1.97.0".to_string()];
+    let mut minor = 96;
+    while names.len() < n {
+        for patch in 0..10 {
+            if names.len() < n {
+                names.push(format!("go1.{minor}.{patch}"));
+            }
+        }
+        minor -= 1;
+    }
+    for name in names {
+        let link = dir.join(&name);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(sdk, &link)
+            .with_context(|| format!("cannot link `{}`", link.display()))?;
+        #[cfg(windows)]
+        std::os::windows::fs::symlink_dir(sdk, &link)
+            .with_context(|| format!("cannot link `{}`", link.display()))?;
+    }
+    Ok(())
+}

@@ -396,7 +396,17 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, ReadErro
         // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
         opts.custom_flags(0o4000);
     }
-    let mut file = match opts.open(path) {
+    read_bounded_opened(opts.open(path), path, limit)
+}
+
+/// [`read_bounded`] on a file opened already (relative to a folder handle, say), `path` being
+/// what messages show: the same answers, from the open's result on.
+pub fn read_bounded_opened(
+    opened: io::Result<File>,
+    path: &Path,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    let mut file = match opened {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) if e.kind() == io::ErrorKind::NotADirectory => return Ok(None),
