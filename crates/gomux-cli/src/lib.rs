@@ -62,6 +62,9 @@ enum Command {
     Uninstall(commands::uninstall::Args),
     /// Inspect, clean and verify the GOCACHE/GOMODCACHE folders.
     Cache(commands::cache::Args),
+    /// The GOCACHEPROG helper the proxy runs Go with when a remote cache is configured.
+    #[command(hide = true)]
+    Cacheprog(commands::cacheprog::Args),
     /// Print the environment a `go` call here gets (for shells, IDEs, Dockerfiles).
     Env(commands::env::Args),
     /// Check the installation and environment for problems.
@@ -89,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Install(a) => commands::install::run(&ctx, a),
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
+        Command::Cacheprog(a) => commands::cacheprog::run(&ctx, a),
         Command::Env(a) => commands::env::run(&ctx, a),
         Command::Doctor(a) => commands::doctor::run(&ctx, a),
         Command::Setup(a) => commands::setup::run(&ctx, a),

@@ -35,6 +35,7 @@ use gomux_version::Request;
 
 pub use error::{DistError, remove_command};
 pub use extract::Limits;
+pub use fetch::client_builder;
 pub use index::{File, Index, Release, is_sha256};
 pub use install::{Dist, Installed, Removed, Verify};
 pub use lock::Operation;
