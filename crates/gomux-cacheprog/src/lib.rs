@@ -10,8 +10,9 @@
 //! The design decision to know: requests are answered by a few worker threads, out of order
 //! as the protocol allows, so one slow remote fetch does not hold up the build's other
 //! lookups; the main thread only reads requests. At `close` the workers finish (pending
-//! uploads included, each bounded by the timeout) before the reply, then the summary is
-//! printed when asked.
+//! uploads included, each bounded by the timeout) before the reply, then the local layer is
+//! trimmed as Go trims its own cache (Go skips that when a helper serves it) and the summary
+//! is printed when asked.
 
 pub mod local;
 pub mod protocol;
@@ -128,6 +129,9 @@ pub fn serve<R: BufRead, W: Write + Send + 'static>(
     drop(tx);
     for w in workers {
         let _ = w.join();
+    }
+    if close_id.is_some() {
+        shared.config.local.trim(std::time::SystemTime::now());
     }
     let summary = summary(&shared);
     if shared.config.summary {

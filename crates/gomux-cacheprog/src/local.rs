@@ -25,6 +25,13 @@ const ENTRY_SIZE: usize = 2 + 1 + 64 + 1 + 64 + 1 + 20 + 1 + 20 + 1;
 /// Go refreshes a used entry's time at most once an hour (`mtimeInterval`).
 const TOUCH_EVERY: Duration = Duration::from_secs(3600);
 
+/// Go trims its cache at most once a day (`trimInterval`)...
+const TRIM_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// ...removing entries unused for five days (`trimLimit`), plus the hour a use may go
+/// unrecorded.
+const TRIM_AGE: Duration = Duration::from_secs(5 * 24 * 3600 + 3600);
+
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// An entry found in the local cache.
@@ -107,6 +114,52 @@ impl Local {
         );
         write_renamed(&self.file(action_id, "a"), entry.as_bytes())?;
         Ok(path)
+    }
+}
+
+impl Local {
+    /// Go's own trim, which Go skips when a GOCACHEPROG serves its cache: at most once a day
+    /// (the Unix time in `trim.txt`, Go's file), remove `-a` and `-d` files unused for five
+    /// days. Returns how many files were removed.
+    pub fn trim(&self, now: SystemTime) -> usize {
+        let stamp = self.dir.join("trim.txt");
+        let now_s = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let recent = fs::read_to_string(&stamp)
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .is_some_and(|last| {
+                // A time far in the future (a broken clock) means trim now, as in Go.
+                now_s.saturating_sub(last) < TRIM_EVERY.as_secs()
+                    && last <= now_s + TOUCH_EVERY.as_secs()
+            });
+        if recent {
+            return 0;
+        }
+        let Some(cutoff) = now.checked_sub(TRIM_AGE) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for i in 0..=255u8 {
+            let Ok(rd) = fs::read_dir(self.dir.join(format!("{i:02x}"))) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if !(name.ends_with("-a") || name.ends_with("-d")) {
+                    continue;
+                }
+                let old = e
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|m| m < cutoff);
+                if old && fs::remove_file(e.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        let _ = write_renamed(&stamp, now_s.to_string().as_bytes());
+        removed
     }
 }
 
@@ -231,6 +284,40 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(".gomux-tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn trims_as_go_does_at_most_once_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = Local::new(dir.path().to_path_buf());
+        let body = b"old";
+        let output: [u8; 32] = Sha256::digest(body).into();
+        let old = local.put(&[1; 32], &output, body).unwrap();
+        let young = local.put(&[2; 32], &[3; 32], b"").unwrap();
+        let week_ago = SystemTime::now() - Duration::from_secs(7 * 24 * 3600);
+        for p in [old.clone(), local.file(&[1; 32], "a")] {
+            File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(week_ago)
+                .unwrap();
+        }
+        let now = SystemTime::now();
+        assert_eq!(local.trim(now), 2);
+        assert!(!old.exists() && young.exists());
+        assert!(local.get(&[1; 32]).is_none());
+        // trim.txt holds the time, as Go's does: the next trim waits a day.
+        let stamp = fs::read_to_string(dir.path().join("trim.txt")).unwrap();
+        assert!(stamp.parse::<u64>().is_ok(), "{stamp}");
+        File::options()
+            .write(true)
+            .open(&young)
+            .unwrap()
+            .set_modified(week_ago)
+            .unwrap();
+        assert_eq!(local.trim(now + Duration::from_secs(3600)), 0);
+        assert_eq!(local.trim(now + Duration::from_secs(25 * 3600)), 1);
     }
 
     #[test]

@@ -148,6 +148,9 @@ impl Remote {
         }
         let mut headers = HeaderMap::new();
         if let Some((line, var)) = header {
+            // The header is the credentials: user info in the URL would replace it.
+            let _ = base.set_username("");
+            let _ = base.set_password(None);
             let (name, value) = line.split_once(':').ok_or(RemoteError::BadHeader { var })?;
             let name = HeaderName::from_bytes(name.trim().as_bytes())
                 .map_err(|_| RemoteError::BadHeader { var })?;
@@ -224,7 +227,7 @@ impl Remote {
         response
             .take(limit + 1)
             .read_to_end(&mut body)
-            .map_err(|e| format!("GET `{what}`: {}", text::escape(&e.to_string())))?;
+            .map_err(|e| format!("GET `{what}`: {}", describe_chain(&e)))?;
         if body.len() as u64 > limit {
             return Err(format!("GET `{what}`: more than {limit} bytes"));
         }
@@ -345,14 +348,25 @@ fn shown(url: &Url) -> String {
 }
 
 fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "no answer in time".to_string();
-    }
+    describe_chain(e)
+}
+
+/// The innermost cause of `e`, or "no answer in time" when any cause is a timeout (a body
+/// read that stalls comes back as an I/O error wrapping the client's timeout).
+fn describe_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut detail = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        let timed_out = c
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_timeout)
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+        if timed_out {
+            return "no answer in time".to_string();
+        }
+        detail = c.to_string();
+        cause = c.source();
     }
     text::escape(&text::redact_urls(&detail))
 }
