@@ -8,6 +8,7 @@ mod cache_base;
 mod cache_base_real;
 #[cfg(unix)]
 mod cache_store;
+mod cacheprog;
 mod deps;
 mod doctor;
 mod foundation;
