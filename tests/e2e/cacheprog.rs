@@ -355,6 +355,19 @@ fn cacheprog_remote_faults_are_misses_and_changed_objects_are_refused() {
     let skipped = count(&out.stderr, "not asked after errors");
     assert!((3..=10).contains(&errors), "{out}");
     assert_eq!(errors + skipped, u64::from(n), "{out}");
+
+    // An upload to it is dropped; Go still gets its local file.
+    let rw = [("GOMUX_CACHE_REMOTE_MODE", "read-write")];
+    let (r, out) = cacheprog(
+        &sb,
+        &sb.root.join("local-6"),
+        &format!("{}/", dead_url()),
+        &rw,
+        &put(1, action(7), b"kept locally"),
+    );
+    let path = PathBuf::from(response(&r, 1)["DiskPath"].as_str().unwrap());
+    assert_eq!(std::fs::read(path).unwrap(), b"kept locally");
+    assert_eq!(count(&out.stderr, "uploads dropped"), 1, "{out}");
 }
 
 #[test]
