@@ -231,22 +231,25 @@ fn serve_one<W: Write>(shared: &Shared, out: &Mutex<W>, req: Request) -> io::Res
 }
 
 fn get(config: &Config, counts: &Counts, id: i64, action: &[u8; 32]) -> Response {
-    let hit = |output_id: [u8; 32], size: u64, path: std::path::PathBuf| Response {
-        id,
-        output_id: Some(output_id.to_vec()),
-        size: i64::try_from(size).unwrap_or(i64::MAX),
-        disk_path: path.to_string_lossy().into_owned(),
-        ..Response::default()
-    };
+    let hit =
+        |output_id: [u8; 32], size: u64, path: std::path::PathBuf, time: Option<String>| Response {
+            id,
+            output_id: Some(output_id.to_vec()),
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            time,
+            disk_path: path.to_string_lossy().into_owned(),
+            ..Response::default()
+        };
     if let Some(h) = config.local.get(action) {
         counts.local_hits.fetch_add(1, Ordering::Relaxed);
-        return hit(h.output_id, h.size, h.path);
+        // Go ignores cached test results older than `go clean -testcache`: it needs the time.
+        return hit(h.output_id, h.size, h.path, Some(protocol::go_time(h.time)));
     }
     if let Some(remote) = &config.remote
         && let Fetched::Hit { output_id, body } = remote.get(action)
     {
         match config.local.put(action, &output_id, &body) {
-            Ok(path) => return hit(output_id, body.len() as u64, path),
+            Ok(path) => return hit(output_id, body.len() as u64, path, None),
             Err(_) => {
                 counts.local_errors.fetch_add(1, Ordering::Relaxed);
             }
@@ -391,6 +394,8 @@ mod tests {
         assert_eq!(hit["DiskPath"], path.as_str());
         assert_eq!(hit["OutputID"], STANDARD.encode(oid).as_str());
         assert_eq!(hit["Size"], body.len());
+        // The time it was stored, which `go clean -testcache` is compared with.
+        assert!(hit["Time"].as_str().unwrap().ends_with('Z'), "{hit}");
         assert_eq!(out.iter().find(|r| r["ID"] == 2).unwrap()["Miss"], true);
         assert!(
             summary.contains("2: 1 local hits, 0 remote hits, 1 misses"),

@@ -40,6 +40,8 @@ pub struct Hit {
     pub output_id: [u8; 32],
     pub size: u64,
     pub path: PathBuf,
+    /// When the entry was stored (Go compares it with `go clean -testcache`'s time).
+    pub time: SystemTime,
 }
 
 /// A build cache folder in Go's layout.
@@ -74,7 +76,7 @@ impl Local {
         let entry = self.file(action_id, "a");
         let mut buf = [0u8; ENTRY_SIZE + 1];
         let n = read_up_to(&entry, &mut buf).ok()?;
-        let (output_id, size) = parse_entry(&buf[..n], action_id)?;
+        let (output_id, size, time) = parse_entry(&buf[..n], action_id)?;
         let path = self.output_path(&output_id);
         let meta = fs::metadata(&path).ok()?;
         if !meta.is_file() || meta.len() != size {
@@ -86,6 +88,7 @@ impl Local {
             output_id,
             size,
             path,
+            time,
         })
     }
 
@@ -177,17 +180,23 @@ fn read_up_to(path: &Path, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Parses Go's index entry for `action_id`; `None` for anything else (a short, long or
 /// foreign entry is a miss, as in Go).
-fn parse_entry(entry: &[u8], action_id: &[u8; 32]) -> Option<([u8; 32], u64)> {
+fn parse_entry(entry: &[u8], action_id: &[u8; 32]) -> Option<([u8; 32], u64, SystemTime)> {
     if entry.len() != ENTRY_SIZE || !entry.starts_with(b"v1 ") || entry[ENTRY_SIZE - 1] != b'\n' {
         return None;
     }
     let text = std::str::from_utf8(&entry[3..ENTRY_SIZE - 1]).ok()?;
     let mut fields = text.split(' ').filter(|f| !f.is_empty());
-    let (a, o, size) = (fields.next()?, fields.next()?, fields.next()?);
+    let (a, o, size, nanos) = (
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    );
     if a != hex(action_id) {
         return None;
     }
-    Some((unhex32(o)?, size.parse().ok()?))
+    let time = UNIX_EPOCH + Duration::from_nanos(nanos.parse().ok()?);
+    Some((unhex32(o)?, size.parse().ok()?, time))
 }
 
 /// 64 hex digits as 32 bytes.
@@ -338,7 +347,12 @@ mod tests {
         fs::create_dir_all(dir.path().join("01")).unwrap();
         fs::write(dir.path().join(format!("ab/{}-a", hex(&action))), entry).unwrap();
         fs::write(local.output_path(&output), b"abc").unwrap();
-        assert_eq!(local.get(&action).map(|h| h.size), Some(3));
+        let hit = local.get(&action).unwrap();
+        assert_eq!(hit.size, 3);
+        assert_eq!(
+            hit.time,
+            UNIX_EPOCH + Duration::from_nanos(1_700_000_000_000_000_000)
+        );
         assert_eq!(local.get(&[0xac; 32]), None);
     }
 }

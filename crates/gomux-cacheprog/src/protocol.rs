@@ -57,6 +57,9 @@ pub struct Response {
     pub output_id: Option<Vec<u8>>,
     #[serde(skip_serializing_if = "is_zero")]
     pub size: i64,
+    /// When a hit was stored, RFC 3339 with nanoseconds (Go's `time.Time` in JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub disk_path: String,
 }
@@ -75,6 +78,18 @@ fn b64_ser<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> 
     match v {
         Some(bytes) => s.serialize_str(&STANDARD.encode(bytes)),
         None => s.serialize_none(),
+    }
+}
+
+/// `t` as Go's JSON for `time.Time` (RFC 3339, UTC, nanoseconds).
+pub fn go_time(t: std::time::SystemTime) -> String {
+    let whole = gomux_home::time::rfc3339(t);
+    let nanos = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    match whole.strip_suffix('Z') {
+        Some(s) => format!("{s}.{nanos:09}Z"),
+        None => whole,
     }
 }
 
@@ -181,6 +196,12 @@ mod tests {
         );
         let mut r = io::Cursor::new(input.into_bytes());
         assert!(read_request(&mut r).is_err());
+    }
+
+    #[test]
+    fn times_are_gos_rfc3339_with_nanoseconds() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_123_456_789);
+        assert_eq!(go_time(t), "2023-11-14T22:13:20.123456789Z");
     }
 
     #[test]
