@@ -8,6 +8,7 @@ mod cache_base;
 mod cache_base_real;
 #[cfg(unix)]
 mod cache_store;
+mod cacheprog;
 mod commands;
 mod config;
 mod deps;

@@ -560,3 +560,4 @@ impl Sandbox {
 
 pub mod fixtures;
 pub mod mirror;
+pub mod nginx;

@@ -38,6 +38,7 @@ const USAGE: &str = "\
 usage: cargo xtask bench [--runs N] [--warmup N] [--install-runs N] [--quick] [--no-install]
                          [--install-on-disk] [--fixtures DIR] [--shim fast|default|FILE]
                          [--compare FILE]... [--no-write] [--keep] [--caches]
+                         [--remote-cache]
 
 Builds gomux and the proxy in release mode, then measures in a sandbox, interleaved: the proxy's
 overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go env GOROOT`),
@@ -60,6 +61,9 @@ overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go
   --no-write        print only; leave docs/benchmarks.md alone
   --caches          only the cache layers part: a second project's first build (real Go from the
                     fixtures) under policy `shared`, per-project without and with the base layer
+  --remote-cache    only the remote build cache part: CI jobs with policy `job` and nginx as the
+                    remote cache behind `gomux cacheprog` (real Go 1.24+ from the fixtures): a
+                    cold job, the same job warm, a new job served from the remote
   --keep            keep the sandbox folder
 ";
 
@@ -73,6 +77,7 @@ macro_rules! step {
 // After `step!`, which it uses.
 mod caches;
 mod install;
+mod remote_cache;
 
 fn started_at() -> Instant {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
@@ -115,6 +120,7 @@ struct Options {
     quick: bool,
     caches: bool,
     proxy_only: bool,
+    remote_cache: bool,
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
@@ -132,6 +138,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
         quick: false,
         caches: false,
         proxy_only: false,
+        remote_cache: false,
     };
     let mut it = args.into_iter();
     let number = |v: Option<OsString>, flag: &str| -> Result<usize> {
@@ -172,6 +179,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
             }
             "--no-write" => o.write = false,
             "--caches" => o.caches = true,
+            "--remote-cache" => o.remote_cache = true,
             "--keep" => o.keep = true,
             "--compare" => o.compare.push(PathBuf::from(
                 it.next().context("`--compare` needs a proxy binary")?,
@@ -206,6 +214,19 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         .with_context(|| format!("cannot read `{}`", shim.display()))?
         .len();
 
+    if o.remote_cache {
+        let fixtures = real::locate(o.fixtures.as_deref()).map_err(anyhow::Error::msg)?;
+        step!("remote cache: CI jobs with nginx behind `gomux cacheprog`");
+        let rounds = if o.quick { 1 } else { o.install_runs.min(3) };
+        let block = remote_cache::run(&gomux, &shim, &fixtures, o.keep, rounds)?;
+        print!("{block}");
+        if o.write {
+            let file = ws.root.join("docs").join("benchmarks.md");
+            caches::write_block(&file, "--remote-cache", &block)?;
+            step!("wrote {}", file.display());
+        }
+        return Ok(());
+    }
     if o.caches {
         let fixtures = real::locate(o.fixtures.as_deref()).map_err(anyhow::Error::msg)?;
         step!("caches: the first build of a second project, three setups");
@@ -214,7 +235,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         print!("{block}");
         if o.write {
             let file = ws.root.join("docs").join("benchmarks.md");
-            caches::write_block(&file, &block)?;
+            caches::write_block(&file, "--caches", &block)?;
             step!("wrote {}", file.display());
         }
         return Ok(());

@@ -176,6 +176,9 @@ pub struct CacheDir {
     pub project: Option<String>,
     pub toolchain: Option<String>,
     pub reason: String,
+    /// The GOCACHEPROG the proxy sets (`gomux cacheprog`), when a remote cache is configured
+    /// and the toolchain is Go 1.24 or newer.
+    pub gocacheprog: Option<String>,
     pub module_store: Option<String>,
     pub module_store_note: Option<String>,
     pub base: Option<CacheBase>,

@@ -129,6 +129,9 @@ enum Command {
     Cache(commands::cache::Args),
     /// Show and change the settings (`list`, `get KEY`, `set KEY VALUE`, `unset KEY`).
     Config(commands::config::Args),
+    /// The GOCACHEPROG helper the proxy runs Go with when a remote cache is configured.
+    #[command(hide = true)]
+    Cacheprog(commands::cacheprog::Args),
     /// Check the installation and environment for problems.
     Doctor(commands::doctor::Args),
     /// Update or uninstall gomux itself (`self update`, `self uninstall`).
@@ -163,6 +166,7 @@ pub fn main() -> ExitCode {
         Command::Prune(a) => commands::prune::run(&ctx, a),
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
+        Command::Cacheprog(a) => commands::cacheprog::run(&ctx, a),
         Command::Env(a) => commands::env::run(&ctx, a),
         Command::Config(a) => commands::config::run(&ctx, a),
         Command::Doctor(a) => commands::doctor::run(&ctx, a),

@@ -17,6 +17,13 @@ use reqwest::blocking::Client;
 use crate::error::DistError;
 use crate::source::scheme_allowed;
 
+/// The one HTTP client setup gomux uses (rustls with the OS trust store and `SSL_CERT_FILE`,
+/// proxies from the environment, gomux's user agent), for the caller to add its timeouts and
+/// redirect policy to. Every gomux HTTP client starts here, so TLS is configured once.
+pub fn client_builder() -> reqwest::blocking::ClientBuilder {
+    Client::builder().user_agent(concat!("gomux/", env!("CARGO_PKG_VERSION")))
+}
+
 /// An open response body.
 pub(crate) struct Body {
     pub reader: Box<dyn Read + Send>,
@@ -65,8 +72,7 @@ impl Fetcher {
                     attempt.follow()
                 }
             });
-            Client::builder()
-                .user_agent(concat!("gomux/", env!("CARGO_PKG_VERSION")))
+            client_builder()
                 .timeout(self.timeout)
                 .connect_timeout(self.timeout)
                 .redirect(policy)

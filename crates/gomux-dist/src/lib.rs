@@ -37,6 +37,7 @@ use gomux_version::Request;
 pub use download::{Download, Verified, sha256_hex};
 pub use error::{DistError, remove_command};
 pub use extract::Limits;
+pub use fetch::client_builder;
 pub use index::{File, Index, Release, is_sha256};
 pub use install::{Dist, Installed, Removed, Verify};
 pub use lock::Operation;

@@ -142,6 +142,24 @@ pub const CACHE_BASE: Def = Def {
     doc: "`auto` builds each toolchain's standard library once, in the background, into a base build cache that seeds every project's own; `off` turns the builds and the seeding off ([caches](caches.md#the-base-layer)).",
 };
 
+/// A remote build cache behind `gomux cacheprog`.
+pub const CACHE_REMOTE: Def = Def {
+    var: Some(env::GOMUX_CACHE_REMOTE),
+    key: Some(keys::CACHE_REMOTE),
+    kind: Kind::Url,
+    default: "none",
+    doc: "A remote build cache speaking the Bazel HTTP remote-cache protocol (`/ac/`, `/cas/`): with Go 1.24 or later, Go's build cache is served by `gomux cacheprog` from the local cache, then the remote ([caches](caches.md#a-remote-build-cache)).",
+};
+
+/// Whether `gomux cacheprog` writes to the remote cache.
+pub const CACHE_REMOTE_MODE: Def = Def {
+    var: Some(env::GOMUX_CACHE_REMOTE_MODE),
+    key: Some(keys::CACHE_REMOTE_MODE),
+    kind: Kind::Text,
+    default: "`read`",
+    doc: "`read` only fetches from the remote cache; `read-write` also uploads what Go builds (for trusted jobs, such as the main branch's).",
+};
+
 /// The job id for cache policy `job`.
 pub const JOB_ID: Def = Def {
     var: Some(env::GOMUX_JOB_ID),
@@ -215,6 +233,8 @@ pub const ALL: &[Def] = &[
     CACHE_FORCE,
     CACHE_MODULE_STORE,
     CACHE_BASE,
+    CACHE_REMOTE,
+    CACHE_REMOTE_MODE,
     JOB_ID,
     DIST_SERVER,
     DIST_INDEX,

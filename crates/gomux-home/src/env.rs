@@ -40,6 +40,16 @@ vars! {
     GOMUX_CACHE_MODULE_STORE;
     /// `off` turns the base build cache per toolchain off: no background builds, no seeding of project caches from it. Default: `auto`.
     GOMUX_CACHE_BASE;
+    /// A remote build cache speaking the Bazel HTTP remote-cache protocol (`https://cache.example/go`, `http://` on loopback): with Go 1.24 or later, the proxy runs Go with `GOCACHEPROG` set to `gomux cacheprog`, which answers from the local build cache and then from the remote.
+    GOMUX_CACHE_REMOTE;
+    /// `read` (default) or `read-write`: whether `gomux cacheprog` uploads what Go builds to the remote cache.
+    GOMUX_CACHE_REMOTE_MODE;
+    /// One HTTP header sent with every remote-cache request, as `Name: value` (`Authorization: Bearer …`). Never printed.
+    GOMUX_CACHE_REMOTE_HEADER;
+    /// `1` makes `gomux cacheprog` print a summary of its local and remote hits, misses and errors on stderr when Go closes it.
+    GOMUX_CACHE_REMOTE_SUMMARY;
+    /// Seconds `gomux cacheprog` waits for the remote cache to connect or to answer a request before it counts a miss. Default: 5.
+    GOMUX_CACHE_REMOTE_TIMEOUT;
     /// The job id for the `job` cache policy; it comes before the CI system's own (`CI_JOB_ID`, `GITHUB_RUN_ID`, `BUILDKITE_JOB_ID`, `BUILD_TAG`).
     GOMUX_JOB_ID;
     /// A mirror of the Go downloads: archives at `BASE/<file>`, the index at `BASE/?mode=json&include=all` (`BASE/index.json` for `file://`).

@@ -37,7 +37,8 @@ pub fn default_toolchain(settings: &Settings) -> Result<Option<(Request, PathBuf
 /// - GOTOOLCHAIN is set to `local` for an explicit pin and `path` otherwise, unless the user set
 ///   it in the environment;
 /// - the recursion counter goes up by one;
-/// - GOCACHE/GOMODCACHE come from the cache plan;
+/// - GOCACHE/GOMODCACHE come from the cache plan, and GOCACHEPROG when it names
+///   `gomux cacheprog` (a remote cache is configured);
 /// - none of these is injected for a variable the call writes, removes or asks for as the
 ///   user's own setting ([`Selection::user_settings`]): `go env -w GOTOOLCHAIN=auto` through
 ///   gomux warns exactly when Go alone would.
@@ -48,7 +49,7 @@ pub fn child_env(
     cache: &CachePlan,
     env: &dyn Fn(&str) -> Option<OsString>,
 ) -> Vec<(&'static str, Option<OsString>)> {
-    let mut changes = Vec::with_capacity(6);
+    let mut changes = Vec::with_capacity(7);
     let ours = |name: &str| !selection.user_settings.iter().any(|n| n == name);
     if env("GOROOT").is_some_and(|g| Path::new(&g) != root) {
         changes.push(("GOROOT", None));
@@ -69,6 +70,9 @@ pub fn child_env(
     }
     if let Some(dir) = cache.gomodcache.as_ref().filter(|_| ours("GOMODCACHE")) {
         changes.push(("GOMODCACHE", Some(dir.clone().into_os_string())));
+    }
+    if let Some(prog) = cache.gocacheprog.as_ref().filter(|_| ours("GOCACHEPROG")) {
+        changes.push(("GOCACHEPROG", Some(prog.clone())));
     }
     changes
 }

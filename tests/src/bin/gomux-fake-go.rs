@@ -4,7 +4,7 @@
 //!
 //! Output (stdout), one `key=value` per line: `tool`, `version` (first line of `../VERSION`),
 //! `goroot` (its own root), `pid`, `cwd`, `arg` (one line per argument), and the variables
-//! GOROOT, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOMUX_RECURSION_DEPTH (`<unset>` when missing).
+//! GOROOT, GOTOOLCHAIN, GOCACHE, GOMODCACHE, GOCACHEPROG, GOMUX_RECURSION_DEPTH (`<unset>` when missing).
 //! `argx` (each argument's raw bytes in hex), and
 //! `go version` prints `go version <VERSION> <os>/<arch>` like the real one.
 //! `FAKE_GO_EXIT=N` makes it exit with N.
@@ -85,6 +85,7 @@ fn main() {
             "GOTOOLCHAIN",
             "GOCACHE",
             "GOMODCACHE",
+            "GOCACHEPROG",
             "GOMUX_RECURSION_DEPTH",
             "GOTOOLCHAIN_INTERNAL_SWITCH_VERSION",
         ] {

@@ -192,6 +192,10 @@ pub fn plan_json(here: &cache::Here) -> json::CacheDir {
         project: json::opt_path(here.project_root.as_deref()),
         toolchain: here.toolchain.clone(),
         reason: p.reason(),
+        gocacheprog: p
+            .gocacheprog
+            .as_ref()
+            .map(|v| v.to_string_lossy().into_owned()),
         module_store: json::opt_path(p.module_store.as_deref()),
         module_store_note: store_line(p),
         base: p.base.as_ref().map(|b| json::CacheBase {
@@ -242,6 +246,13 @@ pub fn plan_lines(here: &cache::Here) -> Vec<String> {
             .unwrap_or_else(|| "(unknown: no home folder)".into());
         out.push(format!("{:<11} {value}", e.key));
         out.push(format!("{:<11} {}", "", note(e, d)));
+    }
+    if let Some(prog) = &p.gocacheprog {
+        out.push(format!("{:<11} {}", "GOCACHEPROG", prog.to_string_lossy()));
+        out.push(format!(
+            "{:<11} set by gomux: Go asks `gomux cacheprog`, which serves GOCACHE, then the remote cache",
+            ""
+        ));
     }
     if let Some(project) = &here.project_root {
         out.push(format!("{:<11} {}", "project", project.display()));

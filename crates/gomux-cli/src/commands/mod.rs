@@ -1,4 +1,5 @@
 pub mod cache;
+pub mod cacheprog;
 pub mod completions;
 pub mod config;
 pub mod default;

@@ -151,6 +151,10 @@ pub struct CachePlan {
     /// The toolchain's base layer that seeds this plan's build cache: only for a per-project or
     /// per-job GOCACHE that gomux sets ([`super::base`]).
     pub base: Option<BaseUse>,
+    /// The `GOCACHEPROG` to set (`<GOMUX_HOME>/bin/gomux cacheprog`, quoted as Go splits it):
+    /// only when a remote cache is configured, gomux sets GOCACHE (the helper's local layer),
+    /// the toolchain is Go 1.24 or later and the environment has no GOCACHEPROG of its own.
+    pub gocacheprog: Option<OsString>,
 }
 
 /// The cache root the settings and environment choose, and where it came from.
@@ -297,6 +301,10 @@ pub fn compute(
         }
         _ => None,
     };
+    let gocacheprog = match gocache {
+        Some(_) => cacheprog(home, settings, get, toolchain)?,
+        None => None,
+    };
     Ok(CachePlan {
         gocache,
         gomodcache,
@@ -309,7 +317,51 @@ pub fn compute(
         scope,
         module_store,
         base,
+        gocacheprog,
     })
+}
+
+/// The first release where `GOCACHEPROG` is on without an experiment flag.
+const CACHEPROG_SINCE: &str = "1.24";
+
+/// `GOCACHEPROG` for a call whose GOCACHE gomux sets: a variable lookup or two and string
+/// work, no I/O (the settings are already read).
+fn cacheprog(
+    home: &Home,
+    settings: &Settings,
+    get: &dyn Fn(&str) -> Option<OsString>,
+    toolchain: &str,
+) -> Result<Option<OsString>, CacheError> {
+    if get("GOCACHEPROG").is_some_and(|v| !v.is_empty()) {
+        return Ok(None);
+    }
+    let new_enough = gomux_version::from_toolchain(toolchain)
+        .is_some_and(|v| gomux_version::compare(v, CACHEPROG_SINCE) != std::cmp::Ordering::Less);
+    if !new_enough
+        || config::CACHE_REMOTE
+            .lookup(get, || Ok::<_, CacheError>(settings))?
+            .is_none()
+    {
+        return Ok(None);
+    }
+    Ok(go_quoted(&home.gomux_exe()).map(|exe| OsString::from(format!("{exe} cacheprog"))))
+}
+
+/// `path` as one field of Go's `quoted.Split` (spaces separate fields; a field may be wrapped
+/// in `'` or `"`, with no escapes): `None` when it cannot be written so (or is not UTF-8).
+fn go_quoted(path: &Path) -> Option<String> {
+    let s = path.to_str()?;
+    let plain =
+        !s.is_empty() && !s.contains([' ', '\t', '\n', '\r']) && !s.starts_with(['"', '\'']);
+    if plain {
+        Some(s.to_string())
+    } else if !s.contains('"') {
+        Some(format!("\"{s}\""))
+    } else if !s.contains('\'') {
+        Some(format!("'{s}'"))
+    } else {
+        None
+    }
 }
 
 fn decide(

@@ -470,3 +470,50 @@ fn effective_values_say_what_they_override() {
         assert_eq!(m.value, Some(PathBuf::from("/g1/pkg/mod")));
     }
 }
+
+#[test]
+fn gocacheprog_only_with_a_remote_a_gomux_gocache_and_go_1_24() {
+    let f = fixture();
+    let remote = "[cache]\nremote = \"http://127.0.0.1:9/\"\n";
+    let with = |s: &str, env: &[(&str, &str)], tc: &str| {
+        compute(&f.home, &settings(s), &vars(env), Some(&f.project), tc)
+            .unwrap()
+            .gocacheprog
+    };
+    let expected = format!("{} cacheprog", f.home.gomux_exe().display());
+    assert_eq!(with(remote, &[], "go1.24.0"), Some(expected.clone().into()));
+    assert_eq!(
+        with(remote, &[], "go1.24rc1"),
+        Some(expected.clone().into())
+    );
+    assert_eq!(with(remote, &[], "go1.27.4"), Some(expected.clone().into()));
+    // The variable configures it as well as the key.
+    let env = [("GOMUX_CACHE_REMOTE", "http://127.0.0.1:9/")];
+    assert_eq!(with("", &env, "go1.25.1"), Some(expected.into()));
+    // Older toolchains, no remote, a name that is not a version: plain GOCACHE.
+    assert_eq!(with(remote, &[], "go1.23.5"), None);
+    assert_eq!(with(remote, &[], "mygo"), None);
+    assert_eq!(with("", &[], "go1.27.4"), None);
+    // The user's own GOCACHEPROG wins, and so does the user's own GOCACHE (no local layer).
+    assert_eq!(
+        with(remote, &[("GOCACHEPROG", "/opt/prog")], "go1.27.4"),
+        None
+    );
+    assert_eq!(with(remote, &[("GOCACHE", "/tmp/c")], "go1.27.4"), None);
+    // Policy `off` sets no GOCACHE, so no helper either.
+    assert_eq!(
+        with(&format!("{remote}mode = \"off\"\n"), &[], "go1.27.4"),
+        None
+    );
+}
+
+#[test]
+fn gocacheprog_quotes_a_home_with_spaces_as_go_splits_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = Home::new(dir.path().join("my home"));
+    let get = vars(&[("GOMUX_CACHE_MODE", "shared")]);
+    let s = settings("[cache]\nremote = \"http://127.0.0.1:9/\"\n");
+    let p = compute(&home, &s, &get, None, "go1.24.0").unwrap();
+    let want = format!("\"{}\" cacheprog", home.gomux_exe().display());
+    assert_eq!(p.gocacheprog, Some(want.into()));
+}

@@ -34,6 +34,8 @@ fn the_registry_is_complete_and_consistent() {
         keys::CACHE_FORCE,
         keys::CACHE_MODULE_STORE,
         keys::CACHE_BASE,
+        keys::CACHE_REMOTE,
+        keys::CACHE_REMOTE_MODE,
         keys::DIST_SERVER,
         keys::DIST_INDEX,
         keys::SELF_UPDATE_URL,

@@ -176,6 +176,10 @@ pub mod keys {
     pub const CACHE_MODULE_STORE: &str = "cache.module_store";
     /// The base build cache per toolchain (`auto`, `off`).
     pub const CACHE_BASE: &str = "cache.base";
+    /// A remote build cache (Bazel HTTP remote-cache protocol) behind `gomux cacheprog`.
+    pub const CACHE_REMOTE: &str = "cache.remote";
+    /// Whether `gomux cacheprog` writes to the remote cache (`read`, `read-write`).
+    pub const CACHE_REMOTE_MODE: &str = "cache.remote_mode";
     /// A mirror of the Go downloads.
     pub const DIST_SERVER: &str = "dist.server";
     /// The release index location.
