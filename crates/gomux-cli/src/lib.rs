@@ -60,6 +60,8 @@ enum Command {
     /// Remove installed toolchains (or unregister linked ones).
     #[command(visible_alias = "rm")]
     Uninstall(commands::uninstall::Args),
+    /// Re-check installed toolchains against the hash that proved them.
+    Verify(commands::verify::Args),
     /// Inspect, clean and verify the GOCACHE/GOMODCACHE folders.
     Cache(commands::cache::Args),
     /// Print the environment a `go` call here gets (for shells, IDEs, Dockerfiles).
@@ -88,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => commands::run::run(&ctx, a),
         Command::Install(a) => commands::install::run(&ctx, a),
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
+        Command::Verify(a) => commands::verify::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Env(a) => commands::env::run(&ctx, a),
         Command::Doctor(a) => commands::doctor::run(&ctx, a),

@@ -18,6 +18,7 @@
 mod error;
 mod extract;
 mod fetch;
+pub mod goproxy;
 mod index;
 mod install;
 pub mod lock;
@@ -25,6 +26,7 @@ mod pipeline;
 mod platform;
 mod progress;
 mod source;
+pub mod sumdb;
 mod uninstall;
 
 use std::ffi::OsString;

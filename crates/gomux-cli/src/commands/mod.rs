@@ -12,4 +12,5 @@ pub mod run;
 pub mod setup;
 pub mod show;
 pub mod uninstall;
+pub mod verify;
 pub mod which;

@@ -36,6 +36,8 @@ fn the_registry_is_complete_and_consistent() {
         keys::CACHE_BASE,
         keys::DIST_SERVER,
         keys::DIST_INDEX,
+        keys::DIST_SOURCE,
+        keys::DIST_ALLOW_UNVERIFIED,
     ];
     assert_eq!(known_keys().collect::<Vec<_>>(), keys);
     for (i, d) in ALL.iter().enumerate() {

@@ -180,6 +180,10 @@ pub mod keys {
     pub const DIST_SERVER: &str = "dist.server";
     /// The release index location.
     pub const DIST_INDEX: &str = "dist.index";
+    /// Where toolchains come from (`downloads`, `goproxy`).
+    pub const DIST_SOURCE: &str = "dist.source";
+    /// Toolchain modules without a proof from the checksum database (bool).
+    pub const DIST_ALLOW_UNVERIFIED: &str = "dist.allow_unverified";
 }
 
 /// What a key is set to, as far as gomux reads it.
