@@ -11,6 +11,7 @@ mod cache_store;
 mod deps;
 mod doctor;
 mod foundation;
+mod goproxy;
 mod harm_delete;
 mod harm_dist;
 mod harm_files;
