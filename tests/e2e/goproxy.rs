@@ -253,8 +253,24 @@ fn goproxy_refuses_every_tampered_variant() {
     assert!(out.stderr.contains("v0.0.1-go1.30.1"), "{out}");
     assert_not_installed(&tampered, "go1.30.1");
 
-    // The good one installs, proven, and records the proof.
+    // The good one installs, proven, and records the proof. The first proxy gets the
+    // `.netrc` login for its host (GOAUTH's default), never printed.
+    std::fs::write(
+        sb.home.join(".netrc"),
+        "machine 127.0.0.1 login alice password s3cret\n",
+    )
+    .unwrap();
     let out = sb.gomux(["install", "1.30.1", "--verify"]).ok();
+    let info = format!("/{MODULE}/@v/{}.info", module_version("go1.30.1"));
+    assert_eq!(
+        none.authorization(&info).as_deref(),
+        Some("Basic YWxpY2U6czNjcmV0"),
+        "the .netrc login is sent to its host"
+    );
+    assert!(
+        !out.stderr.contains("s3cret") && !out.stdout.contains("s3cret"),
+        "{out}"
+    );
     assert!(out.stdout.contains("installed go1.30.1"), "{out}");
     assert!(out.stdout.contains("intact"), "{out}");
     let dir = sb.gomux_home.join("toolchains/go1.30.1");

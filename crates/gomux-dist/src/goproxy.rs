@@ -220,17 +220,102 @@ impl GoProxy {
             _ => (String::new(), None),
         };
         let sumdb_origin = origin_text(sum_origin, "GOSUMDB");
-        let sumdb = SumDb::parse(&sum, allow_http).map_err(|why| DistError::BadSource {
+        let mut sumdb = SumDb::parse(&sum, allow_http).map_err(|why| DistError::BadSource {
             value: text::escape_max(&text::redact_urls(&sum), 200),
             origin: sumdb_origin.clone(),
             reason: why,
         })?;
+        let mut proxies = proxies;
+        // GOAUTH: `netrc` (Go's default) and `off`; a password in a URL is used as it is.
+        let goauth = go.get("GOAUTH").map(|(v, _)| v).unwrap_or_default();
+        if goauth.trim().is_empty() || goauth.trim() == "netrc" {
+            let netrc = netrc_file(get)
+                .and_then(|p| gomux_home::fsx::read_bounded(&p, 1 << 20).ok().flatten());
+            if let Some(bytes) = netrc {
+                let machines = parse_netrc(&String::from_utf8_lossy(&bytes));
+                for entry in &mut proxies.entries {
+                    if let Target::Url(u) = &mut entry.target {
+                        add_credentials(u, &machines);
+                    }
+                }
+                if let SumDb::On(db) = &mut sumdb {
+                    add_credentials(&mut db.url, &machines);
+                }
+            }
+        }
         Ok(GoProxy {
             proxies,
             sumdb,
             sumdb_origin,
             allow_unverified,
         })
+    }
+}
+
+/// `$NETRC`, else `~/.netrc`.
+fn netrc_file(get: &dyn Fn(&str) -> Option<OsString>) -> Option<std::path::PathBuf> {
+    if let Some(p) = get("NETRC").filter(|v| !v.is_empty()) {
+        return Some(p.into());
+    }
+    get("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|h| std::path::PathBuf::from(h).join(".netrc"))
+}
+
+/// `(machine, login, password)` from a `.netrc` text (`default` as the machine `""`).
+fn parse_netrc(text: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut words = text.split_whitespace();
+    let mut current: Option<(String, String, String)> = None;
+    while let Some(w) = words.next() {
+        match w {
+            "machine" | "default" => {
+                if let Some(c) = current.take() {
+                    out.push(c);
+                }
+                let host = if w == "machine" {
+                    words.next().unwrap_or_default().to_string()
+                } else {
+                    String::new()
+                };
+                current = Some((host, String::new(), String::new()));
+            }
+            "login" => {
+                if let (Some(c), Some(v)) = (&mut current, words.next()) {
+                    c.1 = v.to_string();
+                }
+            }
+            "password" => {
+                if let (Some(c), Some(v)) = (&mut current, words.next()) {
+                    c.2 = v.to_string();
+                }
+            }
+            // A macro runs to the next empty line; gomux reads no macros.
+            "macdef" => break,
+            _ => {}
+        }
+    }
+    if let Some(c) = current {
+        out.push(c);
+    }
+    out
+}
+
+/// Puts the `.netrc` login of `url`'s host into it, unless the URL carries its own.
+fn add_credentials(url: &mut Url, machines: &[(String, String, String)]) {
+    if !url.username().is_empty() || !matches!(url.scheme(), "https" | "http") {
+        return;
+    }
+    let host = url.host_str().unwrap_or_default().to_string();
+    let found = machines
+        .iter()
+        .find(|(m, _, _)| *m == host)
+        .or_else(|| machines.iter().find(|(m, _, _)| m.is_empty()));
+    if let Some((_, login, password)) = found
+        && !login.is_empty()
+    {
+        let _ = url.set_username(login);
+        let _ = url.set_password(Some(password));
     }
 }
 
@@ -515,6 +600,27 @@ mod tests {
         let l = ProxyList::parse("direct", "t", false).unwrap();
         let e = l.first(|_| Ok(())).unwrap_err().to_string();
         assert!(e.contains("direct"), "{e}");
+    }
+
+    #[test]
+    fn netrc_credentials_go_to_their_host_only() {
+        let m = parse_netrc(
+            "machine corp.example login alice password s3cret\nmachine other.example\n login bob password pw\n",
+        );
+        let mut u = Url::parse("https://corp.example/proxy/").unwrap();
+        add_credentials(&mut u, &m);
+        assert_eq!((u.username(), u.password()), ("alice", Some("s3cret")));
+        assert_eq!(shown(&u), "https://***@corp.example/proxy/");
+        let mut u = Url::parse("https://third.example/").unwrap();
+        add_credentials(&mut u, &m);
+        assert_eq!(u.username(), "");
+        let mut u = Url::parse("https://carol:own@corp.example/").unwrap();
+        add_credentials(&mut u, &m);
+        assert_eq!(u.username(), "carol", "a URL's own login wins");
+        let d = parse_netrc("default login dan password x");
+        let mut u = Url::parse("https://any.example/").unwrap();
+        add_credentials(&mut u, &d);
+        assert_eq!(u.username(), "dan");
     }
 
     #[test]
