@@ -374,6 +374,12 @@ fn goproxy_refuses_every_tampered_variant() {
             .contains("no longer matches the hash that proved it"),
         "{out}"
     );
+    let out = sb.gomux(["doctor"]).run();
+    assert!(
+        format!("{}{}", out.stdout, out.stderr)
+            .contains("no longer matches the hash that proved it"),
+        "{out}"
+    );
 }
 
 /// The done-when case on a real SDK: `gomux install 1.23.5` from a loopback HTTP GOPROXY,
