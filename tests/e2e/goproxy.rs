@@ -414,7 +414,8 @@ fn goproxy_real_toolchain_agrees_with_real_go() {
 
     // The real go, with the same database, through the `file://` tree.
     let real = fx.shared_sdk("go1.22.12");
-    let real_go = |goproxy: &Path, home: &Path| {
+    let newest = fx.shared_sdk("go1.27.4");
+    let real_go = |real: &Path, goproxy: &Path, home: &Path| {
         std::fs::create_dir_all(home).unwrap();
         let mut c = Command::new(real.join("bin/go"));
         c.env_clear()
@@ -432,9 +433,12 @@ fn goproxy_real_toolchain_agrees_with_real_go() {
             .args(["version"]);
         c
     };
-    let out = real_go(&proxy, &root.path().join("real-home")).ok();
+    let out = real_go(&real, &proxy, &root.path().join("real-home")).ok();
     assert!(out.stdout.contains("go version go1.23.5"), "{out}");
-    let out = real_go(&bad, &root.path().join("real-home-bad")).fails();
+    // The newest release too (it needs the `lib/` that official zips hold).
+    let out = real_go(&newest, &proxy, &root.path().join("real-home-newest")).ok();
+    assert!(out.stdout.contains("go version go1.23.5"), "{out}");
+    let out = real_go(&real, &bad, &root.path().join("real-home-bad")).fails();
     assert!(
         out.stderr.contains("verifying") || out.stderr.contains("SECURITY ERROR"),
         "{out}"
@@ -446,4 +450,37 @@ fn goproxy_real_toolchain_agrees_with_real_go() {
         "{out}"
     );
     assert_not_installed(&tampered, "go1.23.5");
+
+    // A forged tree head, an empty answer, another version's record: the real go refuses
+    // each on a fresh module cache, and so does gomux on a fresh home.
+    for (mode, gomux_says) in [
+        ("forged", "signature does not verify"),
+        ("empty", "answered with nothing"),
+        ("unrelated", "record is not the one for"),
+    ] {
+        // `unrelated` needs another version in the database's folder.
+        if mode == "unrelated" {
+            write_fake_toolchain(&sb, &proxy, "go1.30.9", None);
+        }
+        db.set_mode(mode);
+        let home = root.path().join(format!("real-home-{mode}"));
+        // go1.22 accepts an answer that lacks this version's line (no line, no mismatch):
+        // the newest release is the one held to that.
+        let sdk = if mode == "unrelated" { &newest } else { &real };
+        let out = real_go(sdk, &proxy, &home).run();
+        assert!(
+            out.code() != Some(0) && !out.stdout.contains("go1.23.5"),
+            "{mode}: real go accepted it: {out}"
+        );
+        let fresh = goproxy_sandbox(&file_url(&proxy), &db.gosumdb());
+        let out = fresh.gomux(["install", "1.23.5"]).fails();
+        assert!(out.stderr.contains(gomux_says), "{mode}: {out}");
+        assert_not_installed(&fresh, "go1.23.5");
+    }
+    db.set_mode("");
+    // Another key of the same name.
+    let mut c = real_go(&real, &proxy, &root.path().join("real-home-key"));
+    c.env("GOSUMDB", format!("{} http://{}", db.other_key, db.addr));
+    let out = c.fails();
+    assert!(!out.stdout.contains("go1.23.5"), "{out}");
 }
