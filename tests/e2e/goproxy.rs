@@ -342,6 +342,15 @@ fn goproxy_refuses_every_tampered_variant() {
 
     // Back to normal: the same home installs the next one (its tree extends the kept one).
     sb.gomux(["install", "1.30.2"]).ok();
+    // The proxy's automatic install takes the same path.
+    let out = sb.go(["version"]).env("GOMUX_TOOLCHAIN", "go1.30.3").ok();
+    assert!(
+        format!("{}{}", out.stdout, out.stderr).contains("go1.30.3"),
+        "{out}"
+    );
+    let proof =
+        std::fs::read_to_string(sb.gomux_home.join("toolchains/go1.30.3/.gomux-proof")).unwrap();
+    assert!(proof.contains("proof=sumdb gomux.test record "), "{proof}");
 
     // GOSUMDB=off: no proof, so refused unless allowed; then recorded as unverified.
     let off = goproxy_sandbox(&file_url(&good), "off");

@@ -342,8 +342,18 @@ impl Dist {
             SumDb::On(db) => {
                 let get =
                     |u: &Url, limit: u64| self.with_retries(|| self.fetcher.read_small(u, limit));
-                let base = sumdb::choose_base(db, &gp.proxies.urls(), &get);
-                match sumdb::prove(db, &base, MODULE, &version, &self.home.sumdb_dir(), &get) {
+                let proven = sumdb::choose_base(db, &gp.proxies, &get)
+                    .map_err(|e| sumdb::Refused {
+                        why: format!(
+                            "the checksum database `{}` is unavailable through the proxy: {e}",
+                            db.key.name
+                        ),
+                        unreachable: true,
+                    })
+                    .and_then(|base| {
+                        sumdb::prove(db, &base, MODULE, &version, &self.home.sumdb_dir(), &get)
+                    });
+                match proven {
                     Ok(p) => (
                         Some(p),
                         sumdb::Refused {

@@ -213,21 +213,35 @@ fn parse_tree(key: &Verifier, note: &[u8]) -> Result<Tree, String> {
     })
 }
 
-/// Where the database's answers come from: `<proxy>/sumdb/<name>/` when a proxy of the
-/// GOPROXY list says it serves it (`supported`), else the database's own URL.
-pub(crate) fn choose_base(db: &Database, proxies: &[Url], get: &Get<'_>) -> Url {
-    for proxy in proxies {
+/// Where the database's answers come from, as Go's design for proxying a checksum database
+/// says: the first proxy of the GOPROXY list that answers `<proxy>/sumdb/<name>/supported`
+/// serves it (`<proxy>/sumdb/<name>/`); a 404 or 410 (or any error after `|`) tries the next;
+/// the database's own URL once the list is used up or reaches `direct` or `off`. Any other
+/// failure means the database is unavailable (the error).
+pub(crate) fn choose_base(
+    db: &Database,
+    proxies: &crate::goproxy::ProxyList,
+    get: &Get<'_>,
+) -> Result<Url, DistError> {
+    use crate::goproxy::Target;
+    for entry in &proxies.entries {
+        let Target::Url(proxy) = &entry.target else {
+            break;
+        };
         let Ok(base) = proxy.join(&format!("sumdb/{}/", db.key.name)) else {
             continue;
         };
         let Ok(supported) = base.join("supported") else {
             continue;
         };
-        if get(&supported, 4096).is_ok() {
-            return base;
+        match get(&supported, 4096) {
+            Ok(_) => return Ok(base),
+            Err(DistError::NotFound { .. }) => {}
+            Err(_) if entry.on_any_error => {}
+            Err(e) => return Err(e),
         }
     }
-    db.url.clone()
+    Ok(db.url.clone())
 }
 
 /// The file in `state_dir` keeping the last tree head seen from database `name`.
@@ -437,6 +451,47 @@ mod tests {
         assert!(SumDb::parse(&format!("{SUM_GOLANG_ORG_KEY} http://db.example/"), false).is_err());
         assert!(SumDb::parse("db.example", false).is_err());
         assert!(SumDb::parse("a b c", false).is_err());
+    }
+
+    #[test]
+    fn a_proxy_that_serves_the_database_is_used() {
+        let SumDb::On(db) = SumDb::parse("", false).unwrap() else {
+            panic!()
+        };
+        let list = |v: &str| crate::goproxy::ProxyList::parse(v, "test", false).unwrap();
+        let get = |u: &Url, _: u64| match u.as_str() {
+            "https://b.example/p/sumdb/sum.golang.org/supported" => Ok(Vec::new()),
+            "https://down.example/sumdb/sum.golang.org/supported" => Err(DistError::Status {
+                url: u.to_string(),
+                status: 503,
+                redirected: None,
+            }),
+            _ => Err(DistError::NotFound {
+                url: u.to_string(),
+                what: None,
+                redirected: None,
+            }),
+        };
+        let base = |v: &str| choose_base(&db, &list(v), &get).map(|u| u.to_string());
+        assert_eq!(
+            base("https://a.example,https://b.example/p").unwrap(),
+            "https://b.example/p/sumdb/sum.golang.org/"
+        );
+        assert_eq!(
+            base("https://a.example").unwrap(),
+            "https://sum.golang.org/"
+        );
+        assert_eq!(
+            base("https://a.example,direct,https://b.example/p").unwrap(),
+            "https://sum.golang.org/",
+            "nothing after `direct` is asked"
+        );
+        // Another failure: unavailable after `,`, the next proxy after `|`.
+        assert!(base("https://down.example,https://b.example/p").is_err());
+        assert_eq!(
+            base("https://down.example|https://b.example/p").unwrap(),
+            "https://b.example/p/sumdb/sum.golang.org/"
+        );
     }
 
     #[test]
