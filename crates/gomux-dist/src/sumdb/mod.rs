@@ -380,6 +380,10 @@ fn check_consistent(
     get: &Get<'_>,
 ) -> Result<(), String> {
     let file = state_file(state_dir, &db.key.name);
+    // Read, prove against, and replace the kept head as one step: two installs at once must
+    // not put an older head back over a newer one.
+    let _lock = fsx::UpdateLock::acquire(&file.with_extension("lock"))
+        .map_err(|e| format!("cannot lock the kept tree head: {e}"))?;
     let old = match fsx::read_bounded(&file, 64 * 1024) {
         Ok(Some(bytes)) => Some(parse_tree(&db.key, &bytes).map_err(|e| {
             format!(
