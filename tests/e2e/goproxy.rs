@@ -27,7 +27,7 @@ struct SumDb {
 impl SumDb {
     /// Starts the server over the modules of `proxy`; `None` (after saying why) when the
     /// binary is not built and the fixtures are not required.
-    fn start(test: &str, proxy: &Path, mode: &Path) -> Option<SumDb> {
+    fn start(test: &str, proxy: &Path, mode: &Path, seed: u32) -> Option<SumDb> {
         let bin = match std::env::var_os(SERVER_VAR).filter(|v| !v.is_empty()) {
             Some(b) => PathBuf::from(b),
             None => {
@@ -49,6 +49,8 @@ impl SumDb {
             .arg(proxy)
             .arg("-mode")
             .arg(mode)
+            .arg("-seed")
+            .arg(seed.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -234,6 +236,8 @@ fn goproxy_refuses_every_tampered_variant() {
         "goproxy_refuses_every_tampered_variant",
         &good,
         &root.path().join("mode"),
+        // 600 records first: the proofs cross two full tiles, a partial one, and level 1.
+        600,
     ) else {
         return;
     };
@@ -276,7 +280,7 @@ fn goproxy_refuses_every_tampered_variant() {
     let dir = sb.gomux_home.join("toolchains/go1.30.1");
     let proof = std::fs::read_to_string(dir.join(".gomux-proof")).unwrap();
     assert!(
-        proof.contains("proof=sumdb gomux.test record 0 tree 1 "),
+        proof.contains("proof=sumdb gomux.test record 600 tree 601 "),
         "{proof}"
     );
     // Go's fix-ups: `_go.mod` copied to `go.mod`, the tools executable.
@@ -410,6 +414,7 @@ fn goproxy_real_toolchain_agrees_with_real_go() {
         "goproxy_real_toolchain_agrees_with_real_go",
         &proxy,
         &root.path().join("mode"),
+        0,
     ) else {
         return;
     };
