@@ -14,6 +14,7 @@ mod config;
 mod deps;
 mod doctor;
 mod foundation;
+mod goproxy;
 mod harm_delete;
 mod harm_dist;
 mod harm_files;

@@ -17,6 +17,10 @@ mod test;
 /// Every task, with the one-line help shown by `cargo xtask help`.
 const TASKS: &[(&str, &str)] = &[
     (
+        "sumdb",
+        "build the loopback checksum database of the goproxy tests (x/mod's reference server)",
+    ),
+    (
         "install",
         "build gomux (release) and set it up for this user (`gomux setup`)",
     ),
@@ -64,6 +68,7 @@ fn run(task: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<()> {
     };
     match task.to_str() {
         Some("fixtures") => fixtures::run(args),
+        Some("sumdb") => fixtures::sumdb::run(args),
         Some("install") => install::run(args),
         Some("test") => test::run(args),
         Some("docs") => docs::run(args),

@@ -74,10 +74,14 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<()> {
             "clippy",
         )?;
     }
+    // The loopback checksum database of the goproxy tests (x/mod's reference code).
+    eprintln!("== building the checksum database server");
+    let sumdb = crate::fixtures::sumdb::build(&fixtures)?;
     eprintln!("== tests (fixtures: {})", fixtures.display());
     let status = Command::new(&cargo)
         .args(["test", "--workspace", "--no-fail-fast"])
         .env("GOMUX_FIXTURES", &fixtures)
+        .env("GOMUX_SUMDB_SERVER", &sumdb)
         .env("GOMUX_REQUIRE_FIXTURES", "1")
         .status()
         .context("running `cargo test`")?;

@@ -125,6 +125,8 @@ enum Command {
     Uninstall(commands::uninstall::Args),
     /// Remove toolchains and caches unused for a while (`--unused-for 90d`).
     Prune(commands::prune::Args),
+    /// Re-check installed toolchains against the hash that proved them.
+    Verify(commands::verify::Args),
     /// Inspect, clean and verify the GOCACHE/GOMODCACHE folders.
     Cache(commands::cache::Args),
     /// Show and change the settings (`list`, `get KEY`, `set KEY VALUE`, `unset KEY`).
@@ -165,6 +167,7 @@ pub fn main() -> ExitCode {
         Command::Update(a) => commands::update::run(&ctx, a),
         Command::Prune(a) => commands::prune::run(&ctx, a),
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
+        Command::Verify(a) => commands::verify::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Cacheprog(a) => commands::cacheprog::run(&ctx, a),
         Command::Env(a) => commands::env::run(&ctx, a),

@@ -217,6 +217,53 @@ pub enum DistError {
         why: String,
     },
 
+    /// No proof from the checksum database for a toolchain module, and unverified installs
+    /// are not allowed: nothing was downloaded or installed.
+    #[error("no proof from the checksum database for `{module}`: {why}")]
+    NoProof {
+        /// `golang.org/toolchain@v0.0.1-go1.23.5.linux-amd64`.
+        module: String,
+        /// Which proof is missing or failed, and why (names the database and URL).
+        why: String,
+    },
+
+    /// The toolchain module does not hash to what the checksum database proved for it.
+    #[error(
+        "`{file}` does not match the checksum database\n  expected {expected}\n  actual   {actual}\n  from `{url}`"
+    )]
+    ModuleMismatch {
+        /// The module file (`v0.0.1-go1.23.5.linux-amd64.zip`).
+        file: String,
+        /// Where it came from.
+        url: String,
+        /// The `h1:` hash the database proved.
+        expected: String,
+        /// The `h1:` hash of what was received.
+        actual: String,
+    },
+
+    /// No GOPROXY entry gomux can fetch a toolchain module from.
+    #[error("no toolchain source in GOPROXY (`{value}`, from {origin}): {why}")]
+    NoProxy {
+        /// The GOPROXY list, redacted and escaped.
+        value: String,
+        /// Where it was set (`the environment`, the go env file, or Go's default).
+        origin: String,
+        /// Why no entry is usable.
+        why: String,
+    },
+
+    /// An installed toolchain no longer matches the hash that proved it.
+    #[error("`{dir}` no longer matches the hash that proved it ({expected}): {detail}")]
+    Tampered {
+        /// The toolchain folder.
+        dir: PathBuf,
+        /// The recorded `h1:` hash.
+        expected: String,
+        /// What differs.
+        detail: String,
+    },
+
     /// A `.sha256` file or a `--sha256` value that is not 64 hex digits.
     #[error("`{value}` from `{url}` is not a sha256 (64 hexadecimal digits)")]
     BadChecksum {
@@ -445,6 +492,19 @@ impl DistError {
             ],
             DistError::BadIndex { .. } => vec![
                 "check `GOMUX_DIST_INDEX` / `GOMUX_DIST_SERVER` (or `dist.index` / `dist.server` in settings.toml)".into(),
+            ],
+            DistError::NoProof { .. } => vec![
+                "nothing was downloaded or installed; check `GOSUMDB` and that the checksum database (or a proxy serving it) answers".into(),
+                "to install a toolchain without a proof anyway, pass `--allow-unverified` (or set `dist.allow_unverified = true`)".into(),
+            ],
+            DistError::ModuleMismatch { .. } => vec![
+                "the proxy may be serving a damaged or modified toolchain; nothing was installed".into(),
+            ],
+            DistError::NoProxy { .. } => vec![
+                "set `GOPROXY` (environment or `go env -w GOPROXY=...`) to your module proxy: `https://...`, `file:///folder`".into(),
+            ],
+            DistError::Tampered { dir, .. } => vec![
+                format!("reinstall it: `gomux uninstall` it, then `gomux install` (its folder is `{}`)", dir.display()),
             ],
             DistError::ChecksumMismatch { .. } => vec![
                 "the server may be serving a damaged or modified file; nothing was installed".into(),

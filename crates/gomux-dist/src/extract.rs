@@ -45,6 +45,9 @@ const BUF: usize = 256 * 1024;
 /// Writes checked entries under `root`.
 pub(crate) struct Sink<'a> {
     root: &'a Path,
+    /// The folder every entry is under: `go` in an SDK archive,
+    /// `golang.org/toolchain@<version>` in a toolchain module.
+    prefix: &'a str,
     label: &'a str,
     limits: Limits,
     seen: HashSet<String>,
@@ -58,6 +61,7 @@ impl<'a> Sink<'a> {
     pub fn new(root: &'a Path, label: &'a str, limits: Limits) -> Sink<'a> {
         Sink {
             root,
+            prefix: "go",
             label,
             limits,
             seen: HashSet::new(),
@@ -111,10 +115,11 @@ impl<'a> Sink<'a> {
                 c => parts.push(c),
             }
         }
-        if parts.first() != Some(&"go") {
-            return Err(self.hostile(raw, "is outside `go/`"));
+        let prefix: Vec<&str> = self.prefix.split('/').collect();
+        if !parts.starts_with(&prefix) {
+            return Err(self.hostile(raw, format!("is outside `{}/`", self.prefix)));
         }
-        Ok(parts[1..].join("/"))
+        Ok(parts[prefix.len()..].join("/"))
     }
 
     fn count(&mut self, raw: &[u8], rel: &str) -> Result<(), DistError> {
@@ -435,7 +440,13 @@ pub(crate) fn unpack_tar(
 /// otherwise install a toolchain on which every `go` call fails, so gomux gives them 0755.
 pub(crate) fn is_tool(rel: &str) -> bool {
     let parts: Vec<&str> = rel.split('/').collect();
-    matches!(parts.as_slice(), ["bin", _] | ["pkg", "tool", _, _])
+    // A toolchain module keeps no modes at all: Go makes these executable after unpacking it,
+    // and so does gomux (`lib/wasm/go_js_wasm_exec` and its kind too).
+    let exec_helper = parts.first() == Some(&"lib")
+        && parts
+            .last()
+            .is_some_and(|n| n.starts_with("go_") && n.ends_with("_exec"));
+    exec_helper || matches!(parts.as_slice(), ["bin", _] | ["pkg", "tool", _, _])
 }
 
 /// Creates one folder with mode 0755, whatever the umask. It is created with 0755 (so even
@@ -476,6 +487,21 @@ pub(crate) fn unpack_zip(
     limits: Limits,
 ) -> Result<(), DistError> {
     let mut sink = Sink::new(root, label, limits);
+    let reader = io::BufReader::with_capacity(BUF, file);
+    unpack_zip_from(reader, &mut sink)
+}
+
+/// Unpacks a toolchain module zip under `root`: every entry under `prefix`
+/// (`golang.org/toolchain@v0.0.1-go1.23.5.linux-amd64`), through the same policy.
+pub(crate) fn unpack_module_zip(
+    file: File,
+    root: &Path,
+    prefix: &str,
+    label: &str,
+    limits: Limits,
+) -> Result<(), DistError> {
+    let mut sink = Sink::new(root, label, limits);
+    sink.prefix = prefix;
     let reader = io::BufReader::with_capacity(BUF, file);
     unpack_zip_from(reader, &mut sink)
 }

@@ -15,12 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::error::DistError;
 use crate::extract::{unpack_tar, unpack_zip};
 use crate::fetch::{Fetcher, shown};
+use crate::goproxy::{self, GoProxy, MODULE, PROOF_FILE, Recorded};
 use crate::index::{Index, is_sha256};
 use crate::lock::{self, Operation};
 use crate::pipeline::{BodyFailure, gunzip_and_hash, hash_to_file};
 use crate::platform::{Platform, parse_archive_filename};
 use crate::progress::{Notices, Progress, Silent};
 use crate::source::Source;
+use crate::sumdb::{self, Proof, SumDb};
 use crate::{Options, Spec};
 
 const STAGING: &str = ".staging";
@@ -67,6 +69,15 @@ struct Plan {
     label: String,
     sha256: Option<String>,
     zip: bool,
+    /// A toolchain module from the GOPROXY list, with its proof.
+    module: Option<ModulePlan>,
+}
+
+/// A toolchain module to fetch: its version, and what proved it (or why nothing did).
+struct ModulePlan {
+    version: String,
+    proof: Option<Proof>,
+    unverified: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -132,6 +143,10 @@ impl Dist {
     pub fn source(&self) -> &Source {
         &self.source
     }
+    /// Where it gets toolchains, to change before installing (`--allow-unverified`).
+    pub fn source_mut(&mut self) -> &mut Source {
+        &mut self.source
+    }
     /// The platform whose archives it installs.
     pub fn platform(&self) -> &Platform {
         &self.platform
@@ -187,6 +202,11 @@ impl Dist {
 
     /// Downloads the release index (with retries) and caches it.
     pub fn refresh_index(&self) -> Result<Index, DistError> {
+        if let Some(gp) = self.source.goproxy() {
+            let index = self.goproxy_index(gp)?;
+            self.write_cache(&index);
+            return Ok(index);
+        }
         let url = self.source.index_url();
         tracing::debug!("downloading the release index `{}`", shown(url));
         let index = match self.fetch_index(url) {
@@ -215,6 +235,43 @@ impl Dist {
         };
         self.write_cache(&index);
         Ok(index)
+    }
+
+    /// The toolchains the proxies' `golang.org/toolchain/@v/list` offers for this platform,
+    /// as a release index (no sha256: the checksum database proves each one at install).
+    fn goproxy_index(&self, gp: &GoProxy) -> Result<Index, DistError> {
+        let (list, from) = gp.proxies.first(|p| {
+            let url = p
+                .join(&format!("{MODULE}/@v/list"))
+                .map_err(|e| DistError::BadSource {
+                    value: shown(p),
+                    origin: gp.proxies.origin.clone(),
+                    reason: e.to_string(),
+                })?;
+            self.with_retries(|| self.fetcher.read_small(&url, INDEX_LIMIT))
+        })?;
+        let list = String::from_utf8_lossy(&list);
+        let releases: Vec<serde_json::Value> = goproxy::names_for(&list, &self.platform)
+            .into_iter()
+            .map(|name| {
+                let stable = !name.contains("rc") && !name.contains("beta");
+                serde_json::json!({
+                    "version": name,
+                    "stable": stable,
+                    "files": [{
+                        "filename": self.platform.archive_filename(&name),
+                        "os": self.platform.os,
+                        "arch": self.platform.arch,
+                        "kind": "archive",
+                    }],
+                })
+            })
+            .collect();
+        let json = serde_json::to_vec(&releases).unwrap_or_default();
+        Index::parse(&json).map_err(|detail| DistError::BadIndex {
+            url: shown(&from),
+            detail: text::escape_max(&detail, 400),
+        })
     }
 
     fn fetch_index(&self, url: &Url) -> Result<Index, DistError> {
@@ -282,7 +339,234 @@ impl Dist {
 
     /// Installs toolchain `name` (`go1.22.3`) from the source, unless it is already there.
     pub fn install(&self, name: &str) -> Result<Installed, DistError> {
+        if let Some(gp) = self.source.goproxy() {
+            return self.install_with(name, || self.plan_module(gp, name));
+        }
         self.install_with(name, || self.plan_download(name))
+    }
+
+    /// Proves toolchain module `name` with the checksum database before anything is
+    /// downloaded; without a proof, refused unless unverified installs are allowed (and even
+    /// then only when there is no database to ask, never when a proof failed).
+    fn plan_module(&self, gp: &GoProxy, name: &str) -> Result<Plan, DistError> {
+        let version = goproxy::module_version(name, &self.platform);
+        let module = format!("{MODULE}@{version}");
+        let (proof, refused) = match &gp.sumdb {
+            SumDb::Off => (
+                None,
+                sumdb::Refused {
+                    why: format!(
+                        "the checksum database is turned off ({} is `off`)",
+                        gp.sumdb_origin
+                    ),
+                    unreachable: true,
+                },
+            ),
+            SumDb::On(db) => {
+                let get =
+                    |u: &Url, limit: u64| self.with_retries(|| self.fetcher.read_small(u, limit));
+                let proven = sumdb::choose_base(db, &gp.proxies, &get)
+                    .map_err(|e| sumdb::Refused {
+                        why: format!(
+                            "the checksum database `{}` is unavailable through the proxy: {e}",
+                            db.key.name
+                        ),
+                        unreachable: true,
+                    })
+                    .and_then(|base| {
+                        sumdb::prove(db, &base, MODULE, &version, &self.home.sumdb_dir(), &get)
+                    });
+                match proven {
+                    Ok(p) => (
+                        Some(p),
+                        sumdb::Refused {
+                            why: String::new(),
+                            unreachable: false,
+                        },
+                    ),
+                    Err(r) => (None, r),
+                }
+            }
+        };
+        if proof.is_none() && !(gp.allow_unverified && refused.unreachable) {
+            return Err(DistError::NoProof {
+                module,
+                why: refused.why,
+            });
+        }
+        if proof.is_none() {
+            self.progress.notice(&format!(
+                "warning: installing `{module}` without a proof: {}",
+                refused.why
+            ));
+        }
+        let first = gp
+            .proxies
+            .urls()
+            .into_iter()
+            .next()
+            .ok_or_else(|| DistError::NoProxy {
+                value: gp.proxies.value.clone(),
+                origin: gp.proxies.origin.clone(),
+                why: "it names no proxy (`direct` does not serve `golang.org/toolchain`)"
+                    .to_string(),
+            })?;
+        let filename = format!("{version}.zip");
+        let url = first
+            .join(&format!("{MODULE}/@v/{filename}"))
+            .map_err(|e| DistError::BadSource {
+                value: shown(&first),
+                origin: gp.proxies.origin.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Plan {
+            url,
+            filename,
+            label: module,
+            sha256: None,
+            zip: true,
+            module: Some(ModulePlan {
+                version,
+                proof,
+                unverified: (!refused.why.is_empty()).then_some(refused.why),
+            }),
+        })
+    }
+
+    /// One try at a toolchain module: `.info`, `.mod` (its hash proven), then the zip, whose
+    /// `h1:` hash must be the proven one before it is unpacked into `staging`.
+    fn fetch_module(
+        &self,
+        gp: &GoProxy,
+        plan: &Plan,
+        m: &ModulePlan,
+        name: &str,
+        staging: &Path,
+    ) -> Result<(), DistError> {
+        let at = |p: &Url, ext: &str| {
+            p.join(&format!("{MODULE}/@v/{}.{ext}", m.version))
+                .map_err(|e| DistError::BadSource {
+                    value: shown(p),
+                    origin: gp.proxies.origin.clone(),
+                    reason: e.to_string(),
+                })
+        };
+        let (info, info_from) = gp
+            .proxies
+            .first(|p| self.fetcher.read_small(&at(p, "info")?, 64 * 1024))?;
+        let info_version = serde_json::from_slice::<serde_json::Value>(&info)
+            .ok()
+            .and_then(|v| {
+                v.get("Version")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            });
+        if info_version.as_deref() != Some(m.version.as_str()) {
+            return Err(DistError::Corrupt {
+                archive: shown(&at(&info_from, "info")?),
+                detail: format!("it does not name version `{}`", m.version),
+            });
+        }
+        let (gomod, mod_from) = gp
+            .proxies
+            .first(|p| self.fetcher.read_small(&at(p, "mod")?, 64 * 1024))?;
+        let mut files = gomux_cache::dirhash::FileHashes::new();
+        files.insert(
+            "go.mod".to_string(),
+            gomux_cache::dirhash::sha256_hex(&gomod[..])
+                .map_err(|e| DistError::io("read", "go.mod", e))?,
+        );
+        let mod_h1 = gomux_cache::dirhash::hash1(&files);
+        if let Some(p) = &m.proof
+            && p.mod_h1 != mod_h1
+        {
+            return Err(DistError::ModuleMismatch {
+                file: format!("{}.mod", m.version),
+                url: shown(&at(&mod_from, "mod")?),
+                expected: p.mod_h1.clone(),
+                actual: mod_h1,
+            });
+        }
+        let download = self.tmp_path(name, DOWNLOAD);
+        let progress = &*self.progress;
+        let (_, zip_from) = gp.proxies.first(|p| {
+            let url = at(p, "zip")?;
+            let body = self.fetcher.open(&url)?;
+            let (len, is_file) = (body.len, body.is_file);
+            progress.start(&plan.filename, len);
+            let streamed =
+                hash_to_file(body.reader, &download, self.options.max_download, progress)?;
+            progress.finish();
+            let streamed = streamed.map_err(|f| {
+                if f.too_large {
+                    DistError::TooLarge {
+                        url: shown(&url),
+                        limit: self.options.max_download,
+                    }
+                } else {
+                    self.fetcher.body_error(&url, is_file, f.error, f.got, len)
+                }
+            })?;
+            if let Some(len) = len
+                && streamed.bytes != len
+            {
+                return Err(DistError::Interrupted {
+                    host: crate::fetch::host_of(&url),
+                    url: shown(&url),
+                    got: streamed.bytes,
+                    expected: Some(len),
+                    detail: "the body does not have the announced length".to_string(),
+                });
+            }
+            Ok(())
+        })?;
+        let zip_url = shown(&at(&zip_from, "zip")?);
+        let result = self.unpack_module(plan, m, &download, &zip_url, staging);
+        let _ = fs::remove_file(&download);
+        result
+    }
+
+    fn unpack_module(
+        &self,
+        plan: &Plan,
+        m: &ModulePlan,
+        download: &Path,
+        zip_url: &str,
+        staging: &Path,
+    ) -> Result<(), DistError> {
+        let prefix = format!("{MODULE}@{}", m.version);
+        let files = gomux_cache::dirhash::zip_files(download).map_err(|e| DistError::Corrupt {
+            archive: zip_url.to_string(),
+            detail: text::escape_max(&e.to_string(), 400),
+        })?;
+        let zip_h1 = gomux_cache::dirhash::hash1(&files);
+        if let Some(p) = &m.proof
+            && p.zip_h1 != zip_h1
+        {
+            return Err(DistError::ModuleMismatch {
+                file: plan.filename.clone(),
+                url: zip_url.to_string(),
+                expected: p.zip_h1.clone(),
+                actual: zip_h1,
+            });
+        }
+        let mut only_files = files;
+        only_files.retain(|n, _| !n.ends_with('/'));
+        let tree_h1 = gomux_cache::dirhash::hash1(&only_files);
+        let file = fs::File::open(download).map_err(|e| DistError::io("read", download, e))?;
+        crate::extract::unpack_module_zip(file, staging, &prefix, zip_url, self.options.limits)?;
+        goproxy::fix_tree(staging)?;
+        let record = Recorded::new(
+            prefix,
+            zip_h1,
+            tree_h1,
+            m.proof.as_ref(),
+            m.unverified.as_deref(),
+        );
+        let path = staging.join(PROOF_FILE);
+        fsx::write_atomic(&path, record.render().as_bytes()).map_err(fs_error)?;
+        let _ = crate::extract::set_mode(&path, 0o644);
+        Ok(())
     }
 
     /// Installs a local archive. The toolchain name comes from `name` or from the archive's
@@ -346,6 +630,7 @@ impl Dist {
                 Verify::Index => Some(self.index_sha256(&name, &filename, &label)?),
             };
             Ok(Plan {
+                module: None,
                 zip: filename.ends_with(".zip"),
                 url: url.clone(),
                 filename: filename.clone(),
@@ -426,6 +711,7 @@ impl Dist {
             None => self.sha256_file(&url, &filename)?,
         };
         Ok(Plan {
+            module: None,
             zip: filename.ends_with(".zip"),
             label: shown(&url),
             url,
@@ -604,6 +890,9 @@ impl Dist {
 
     /// One try: download (or read) the archive into `staging`, checking its sha256.
     fn fetch_into(&self, name: &str, plan: &Plan, staging: &Path) -> Result<(), DistError> {
+        if let (Some(m), Some(gp)) = (&plan.module, self.source.goproxy()) {
+            return self.fetch_module(gp, plan, m, name, staging);
+        }
         let body = self.fetcher.open(&plan.url).map_err(|e| match e {
             DistError::NotFound {
                 url, redirected, ..

@@ -19,6 +19,7 @@ mod download;
 mod error;
 mod extract;
 mod fetch;
+pub mod goproxy;
 mod index;
 mod install;
 pub mod lock;
@@ -26,6 +27,7 @@ mod pipeline;
 mod platform;
 mod progress;
 mod source;
+pub mod sumdb;
 mod uninstall;
 
 use std::ffi::OsString;

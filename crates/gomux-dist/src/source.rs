@@ -13,6 +13,7 @@ use gomux_home::settings::SettingsError;
 use reqwest::Url;
 
 use crate::error::DistError;
+use crate::goproxy::GoProxy;
 
 /// The official release index.
 pub const OFFICIAL_INDEX: &str = "https://go.dev/dl/?mode=json&include=all";
@@ -31,6 +32,8 @@ pub struct Source {
     /// `Some("GOMUX_DIST_SERVER")` (or the setting) when a mirror is configured.
     mirror: Option<String>,
     allow_http: bool,
+    /// `dist.source = "goproxy"`: toolchain modules from the GOPROXY list instead.
+    goproxy: Option<GoProxy>,
 }
 
 impl Source {
@@ -42,6 +45,7 @@ impl Source {
             downloads: parse_known(OFFICIAL_DOWNLOADS),
             mirror: None,
             allow_http: false,
+            goproxy: None,
         }
     }
 
@@ -90,11 +94,59 @@ impl Source {
             })?;
         let server = found(&config::DIST_SERVER)?;
         let index = found(&config::DIST_INDEX)?;
-        Source::new(
+        let mut source = Source::new(
             server.as_ref().map(|(v, o)| (v.as_str(), o.as_str())),
             index.as_ref().map(|(v, o)| (v.as_str(), o.as_str())),
             allow_http,
-        )
+        )?;
+        match found(&config::DIST_SOURCE)? {
+            None => {}
+            Some((v, _)) if v == "downloads" => {}
+            Some((v, _)) if v == "goproxy" => {
+                let (allow_unverified, _) = config::DIST_ALLOW_UNVERIFIED
+                    .flag(&get, || Ok::<_, SettingsError>(settings))
+                    .map_err(|e| DistError::BadSource {
+                        value: String::new(),
+                        origin: settings.path().display().to_string(),
+                        reason: e.to_string(),
+                    })?;
+                source =
+                    source.with_goproxy(GoProxy::from_go_env(&get, allow_http, allow_unverified)?);
+            }
+            Some((v, origin)) => {
+                return Err(bad(
+                    &v,
+                    &origin,
+                    "the toolchain source is `downloads` (the default) or `goproxy`",
+                ));
+            }
+        }
+        Ok(source)
+    }
+
+    /// This source, taking toolchains from a module proxy as `goproxy` says. The release
+    /// index becomes the proxy's `@v/list` (the first proxy's URL keys the cached copy).
+    pub fn with_goproxy(mut self, goproxy: GoProxy) -> Source {
+        if let Some(first) = goproxy.proxies.urls().first()
+            && let Ok(list) = first.join(&format!("{}/@v/list", crate::goproxy::MODULE))
+        {
+            self.index = list;
+            self.fallback_index = None;
+        }
+        self.goproxy = Some(goproxy);
+        self
+    }
+
+    /// The module proxy configuration, when toolchains come from one.
+    pub fn goproxy(&self) -> Option<&GoProxy> {
+        self.goproxy.as_ref()
+    }
+
+    /// Allows (or not) installing a toolchain module without a proof (`--allow-unverified`).
+    pub fn allow_unverified(&mut self, allow: bool) {
+        if let Some(g) = &mut self.goproxy {
+            g.allow_unverified |= allow;
+        }
     }
 
     /// A source from a mirror base and/or an index URL, each with the name of where it was

@@ -187,6 +187,24 @@ pub const DIST_INDEX: Def = Def {
     doc: "The release index location alone, overriding the one derived from the download server.",
 };
 
+/// Where toolchains come from.
+pub const DIST_SOURCE: Def = Def {
+    var: Some(env::GOMUX_DIST_SOURCE),
+    key: Some(keys::DIST_SOURCE),
+    kind: Kind::Text,
+    default: "`downloads`",
+    doc: "Where toolchains come from: `downloads` (the official downloads or `dist.server`), or `goproxy`: the module `golang.org/toolchain` through the `GOPROXY` list Go would use, proven by the checksum database (`GOSUMDB`) ([mirrors](mirrors.md#a-companys-module-proxy)).",
+};
+
+/// Installs of toolchain modules without a proof from the checksum database.
+pub const DIST_ALLOW_UNVERIFIED: Def = Def {
+    var: Some(env::GOMUX_DIST_ALLOW_UNVERIFIED),
+    key: Some(keys::DIST_ALLOW_UNVERIFIED),
+    kind: Kind::Bool,
+    default: "`false`",
+    doc: "With `dist.source = \"goproxy\"`: install a toolchain the checksum database cannot prove (`GOSUMDB=off`, no database reachable). Each such install is recorded as unverified.",
+};
+
 /// Plain `http://` mirrors off loopback.
 pub const DIST_ALLOW_HTTP: Def = Def {
     var: Some(env::GOMUX_DIST_ALLOW_HTTP),
@@ -238,6 +256,8 @@ pub const ALL: &[Def] = &[
     JOB_ID,
     DIST_SERVER,
     DIST_INDEX,
+    DIST_SOURCE,
+    DIST_ALLOW_UNVERIFIED,
     DIST_ALLOW_HTTP,
     LOCK_TIMEOUT,
     HTTP_TIMEOUT,

@@ -56,6 +56,10 @@ vars! {
     GOMUX_DIST_SERVER;
     /// The release index location alone, overriding the one derived from the download server.
     GOMUX_DIST_INDEX;
+    /// Where toolchains come from: `downloads` (default) or `goproxy` (the module `golang.org/toolchain` through `GOPROXY`, proven by `GOSUMDB`).
+    GOMUX_DIST_SOURCE;
+    /// With `GOMUX_DIST_SOURCE=goproxy`: `1` installs a toolchain the checksum database cannot prove (recorded as unverified).
+    GOMUX_DIST_ALLOW_UNVERIFIED;
     /// `1` allows a plain `http://` mirror that is not on loopback.
     GOMUX_DIST_ALLOW_HTTP;
     /// Seconds to wait for another gomux that is installing or uninstalling the same toolchain (`600`, `0.5`; huge values mean wait very long). Default: 600.

@@ -158,6 +158,10 @@ impl Home {
     pub fn index_cache_file(&self) -> PathBuf {
         self.downloads_dir().join("index.json")
     }
+    /// `sumdb/`: the last tree head gomux saw from each checksum database (`<name>.latest`).
+    pub fn sumdb_dir(&self) -> PathBuf {
+        self.root.join("sumdb")
+    }
     /// `cache/`: the default cache root for GOCACHE/GOMODCACHE.
     pub fn default_cache_root(&self) -> PathBuf {
         self.root.join("cache")

@@ -31,9 +31,15 @@ pub struct Args {
     /// With `--archive`: the archive's expected sha256 (else the release index's is used)
     #[arg(long, value_name = "HEX", requires = "archive")]
     sha256: Option<String>,
-    /// With `--archive`: install it even though no sha256 can verify it
-    #[arg(long, requires = "archive", conflicts_with = "sha256")]
+    /// With `--archive`: install it even though no sha256 can verify it. With
+    /// `dist.source = "goproxy"`: install a toolchain the checksum database cannot prove
+    /// (`GOSUMDB=off`, or no database reachable; never one whose proof failed)
+    #[arg(long, conflicts_with = "sha256")]
     allow_unverified: bool,
+    /// After installing (or when already installed), re-check each toolchain's files against
+    /// the hash that proved it
+    #[arg(long, conflicts_with_all = ["archive", "for_proxy"])]
+    verify: bool,
     /// Used by the proxy: install this toolchain, then run the command after `--`
     #[arg(long, hide = true, value_name = "TOOLCHAIN", conflicts_with = "specs")]
     for_proxy: Option<String>,
@@ -63,7 +69,10 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             &["to run a command with a toolchain, use `gomux run VERSION -- COMMAND`"],
         ));
     }
-    let dist = dist(ctx, &settings, "")?;
+    let mut dist = dist(ctx, &settings, "")?;
+    if args.allow_unverified {
+        dist.source_mut().allow_unverified(true);
+    }
     if let Some(archive) = &args.archive {
         return install_archive(ctx, &dist, archive, &args);
     }
@@ -102,6 +111,9 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
         let done = dist.install(&name)?;
         changed |= done.fresh;
         report(&done);
+        if args.verify {
+            crate::commands::verify::check_one(&done.name, &done.dir)?;
+        }
         if done.fresh {
             crate::cache::start_base(ctx, &settings, &done.name);
         }

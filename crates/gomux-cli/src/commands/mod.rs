@@ -18,4 +18,5 @@ pub mod show;
 pub mod uninstall;
 pub mod unpin;
 pub mod update;
+pub mod verify;
 pub mod which;

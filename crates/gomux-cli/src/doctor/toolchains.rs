@@ -167,9 +167,21 @@ fn toolchain_check(ctx: &Context, name: &str) -> Finding {
     } else {
         "as its `VERSION` file says"
     };
+    // A toolchain module records what proved it: its files must still hash to that.
+    let proven = if linked {
+        String::new()
+    } else {
+        match crate::commands::verify::check(&root) {
+            Ok(crate::commands::verify::Outcome::Intact(r)) => {
+                format!("; its files match the hash that proved it ({})", r.zip_h1)
+            }
+            Ok(crate::commands::verify::Outcome::NoRecord) => String::new(),
+            Err(e) => return Finding::error(id, title, e.to_string(), reinstall),
+        }
+    };
     Finding::ok(
         id,
         title,
-        format!("`go version` prints {reported}, {agree}; `gofmt` runs{where_}"),
+        format!("`go version` prints {reported}, {agree}; `gofmt` runs{where_}{proven}"),
     )
 }

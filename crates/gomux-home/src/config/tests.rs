@@ -39,6 +39,8 @@ fn the_registry_is_complete_and_consistent() {
         keys::DIST_SERVER,
         keys::DIST_INDEX,
         keys::SELF_UPDATE_URL,
+        keys::DIST_SOURCE,
+        keys::DIST_ALLOW_UNVERIFIED,
     ];
     assert_eq!(known_keys().collect::<Vec<_>>(), keys);
     for (i, d) in ALL.iter().enumerate() {

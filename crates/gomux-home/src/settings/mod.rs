@@ -186,6 +186,10 @@ pub mod keys {
     pub const DIST_INDEX: &str = "dist.index";
     /// Where `gomux self update` looks for new releases.
     pub const SELF_UPDATE_URL: &str = "self.update_url";
+    /// Where toolchains come from (`downloads`, `goproxy`).
+    pub const DIST_SOURCE: &str = "dist.source";
+    /// Toolchain modules without a proof from the checksum database (bool).
+    pub const DIST_ALLOW_UNVERIFIED: &str = "dist.allow_unverified";
 }
 
 /// What a key is set to, as far as gomux reads it.
