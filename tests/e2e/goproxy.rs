@@ -275,7 +275,7 @@ fn goproxy_refuses_every_tampered_variant() {
         !out.stderr.contains("s3cret") && !out.stdout.contains("s3cret"),
         "{out}"
     );
-    assert!(out.stdout.contains("installed go1.30.1"), "{out}");
+    assert!(out.stderr.contains("installed go1.30.1"), "{out}");
     assert!(out.stdout.contains("intact"), "{out}");
     let dir = sb.gomux_home.join("toolchains/go1.30.1");
     let proof = std::fs::read_to_string(dir.join(".gomux-proof")).unwrap();
@@ -421,7 +421,7 @@ fn goproxy_real_toolchain_agrees_with_real_go() {
     let http = Mirror::serve(&proxy);
     let sb = goproxy_sandbox(&http.url(), &db.gosumdb());
     let out = sb.gomux(["install", "1.23.5"]).ok();
-    assert!(out.stdout.contains("installed go1.23.5"), "{out}");
+    assert!(out.stderr.contains("installed go1.23.5"), "{out}");
     let out = sb.gomux(["run", "1.23.5", "--", "go", "version"]).ok();
     assert!(out.stdout.contains("go version go1.23.5"), "{out}");
     sb.gomux(["verify"]).ok();

@@ -102,9 +102,18 @@ impl Filter {
     }
 }
 
+/// How many `-v` the command line had.
+static VERBOSE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// How many `-v` the command line had (for commands whose `-v` output is not a log line).
+pub fn verbosity() -> u8 {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Installs the subscriber for `GOMUX_LOG` (when set and not empty) or else for `-v`; a
 /// `GOMUX_LOG` that cannot be read is a warning, and `-v` applies then.
 pub fn init(verbose: u8) {
+    VERBOSE.store(verbose, std::sync::atomic::Ordering::Relaxed);
     let from_env = std::env::var_os(gomux_home::env::GOMUX_LOG).filter(|v| !v.is_empty());
     let filter = match from_env {
         Some(v) => match v

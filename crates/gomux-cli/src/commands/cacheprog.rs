@@ -30,8 +30,9 @@ const DEFAULT_TIMEOUT: f64 = 5.0;
 #[derive(clap::Args)]
 pub struct Args {
     /// Print a summary of local and remote hits, misses and errors on stderr at `close`
-    #[arg(short, long)]
-    verbose: bool,
+    /// (as `GOMUX_CACHE_REMOTE_SUMMARY=1`)
+    #[arg(long)]
+    summary: bool,
 }
 
 fn warn(message: &str) {
@@ -55,7 +56,8 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             ],
         ));
     };
-    let summary = args.verbose
+    let summary = args.summary
+        || crate::log::verbosity() > 0
         || env(vars::GOMUX_CACHE_REMOTE_SUMMARY)
             .is_some_and(|v| v.to_str().is_some_and(|v| matches!(v, "1" | "true")));
     let remote = remote(ctx, &env);

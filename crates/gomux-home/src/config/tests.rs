@@ -38,9 +38,9 @@ fn the_registry_is_complete_and_consistent() {
         keys::CACHE_REMOTE_MODE,
         keys::DIST_SERVER,
         keys::DIST_INDEX,
-        keys::SELF_UPDATE_URL,
         keys::DIST_SOURCE,
         keys::DIST_ALLOW_UNVERIFIED,
+        keys::SELF_UPDATE_URL,
     ];
     assert_eq!(known_keys().collect::<Vec<_>>(), keys);
     for (i, d) in ALL.iter().enumerate() {
