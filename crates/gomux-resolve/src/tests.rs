@@ -781,6 +781,7 @@ mod release_rules {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_go_mod_in_tmpdir_stops_the_search() {
         let mut t = with_default("go1.23.5");
@@ -844,6 +845,7 @@ mod release_rules {
         assert_eq!(t.pick("z", &[]), p("go1.23.5", "default"));
     }
 
+    #[cfg(unix)]
     #[test]
     fn chdir_dot_keeps_the_logical_pwd() {
         let mut t = with_default("go1.23.5");

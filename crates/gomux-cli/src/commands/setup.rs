@@ -99,6 +99,15 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let bin = home.bin_dir();
     println!("gomux is set up in {}", home.root().display());
     let custom_home = custom_home(home, &env);
+    #[cfg(windows)]
+    if !modify {
+        println!("add the proxies to PATH, first (your user PATH, or in this session):");
+        for line in crate::shell::windows_path::session_lines(&bin, custom_home.as_deref()) {
+            println!("    {line}");
+        }
+        println!("(or run `gomux setup --modify-path` to have the user PATH edited)");
+        return Ok(ExitCode::SUCCESS);
+    }
     if !modify {
         println!("add the proxies to PATH, first, in your shell profile:");
         println!();
@@ -127,11 +136,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             println!("{}: {what}", text::escape_path(&p.path));
         })?;
     }
-    if cfg!(windows) {
-        println!(
-            "note: PowerShell profiles are updated; for `cmd.exe`, add `{}` first to your user PATH",
-            bin.display()
-        );
+    #[cfg(windows)]
+    {
+        use crate::shell::windows_path::{self, Change};
+        let what = match windows_path::add(home, &bin, custom_home.as_deref())? {
+            Change::Changed => "added first",
+            Change::Unchanged => "already first",
+        };
+        println!("user PATH (HKCU\\Environment): `{}` {what}", bin.display());
     }
     // Only what makes the proxies reachable: they compute GOTOOLCHAIN and the caches per
     // call, so nothing of one project's environment belongs in the interactive shell.
@@ -171,6 +183,15 @@ fn uninstall(
         profile::remove_blocks(home, env, |path, what| {
             println!("{}: {what}", text::escape_path(path));
         })?;
+        #[cfg(windows)]
+        if let crate::shell::windows_path::Change::Changed =
+            crate::shell::windows_path::remove(home, &home.bin_dir())?
+        {
+            println!(
+                "user PATH (HKCU\\Environment): `{}` removed",
+                home.bin_dir().display()
+            );
+        }
     }
     // The proxies: `go`, `gofmt` and the versioned ones are hard links to (or copies of) the
     // master; anything else in `bin/` is not gomux's and stays.
@@ -188,14 +209,14 @@ fn uninstall(
                 && path != master
                 && (proxies::same_file(&path, &master) || same_content(&path, &master))
             {
-                remove(&path)?;
+                remove(home, &path)?;
                 removed += 1;
             }
         }
     }
     for file in [master, home.gomux_exe()] {
         if std::fs::symlink_metadata(&file).is_ok() {
-            remove(&file)?;
+            remove(home, &file)?;
             removed += 1;
         }
     }
@@ -406,11 +427,30 @@ fn remove_caches(ctx: &Context) -> anyhow::Result<bool> {
     Ok(failed)
 }
 
-fn remove(path: &Path) -> anyhow::Result<()> {
-    std::fs::remove_file(path).map_err(|e| {
-        with_hint(
-            format!("cannot remove `{}`: {e}", path.display()),
-            &["on Windows a running program cannot be removed: close it and run the command again"],
-        )
-    })
+fn remove(home: &Home, path: &Path) -> anyhow::Result<()> {
+    let Err(e) = std::fs::remove_file(path) else {
+        return Ok(());
+    };
+    // Windows cannot delete the program that is running (`gomux setup --uninstall` run from
+    // `bin\gomux.exe`), but it can rename it: out of `bin\` into the home's `tmp\` (same
+    // volume), for the user to delete.
+    #[cfg(windows)]
+    if std::env::current_exe().is_ok_and(|me| proxies::same_file(&me, path)) {
+        let aside = home
+            .tmp_dir()
+            .join(format!("gomux-{}.exe.old", std::process::id()));
+        if std::fs::rename(path, &aside).is_ok() {
+            println!(
+                "note: `{}` is running, so it was moved to `{}`: delete that file afterwards",
+                path.display(),
+                aside.display()
+            );
+            return Ok(());
+        }
+    }
+    let _ = home;
+    Err(with_hint(
+        format!("cannot remove `{}`: {e}", path.display()),
+        &["on Windows a running program cannot be removed: close it and run the command again"],
+    ))
 }

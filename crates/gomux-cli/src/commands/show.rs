@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let goroot = r
         .root
         .as_ref()
-        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+        .map(|p| gomux_home::path::canonicalize(p).unwrap_or_else(|_| p.clone()));
     let (file, line) = match sel.source.file_line() {
         Some((f, l)) => (Some(f.display().to_string()), Some(l)),
         None => (None, None),
