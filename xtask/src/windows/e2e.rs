@@ -376,6 +376,28 @@ fn exit_codes(s: &mut Suite) -> Result<()> {
             &out,
         )?;
     }
+    // `gomux run` passes its command's code on the same way.
+    for (arg, want) in [("256", 256u32), ("0xC000013A", 0xC000_013A)] {
+        let (code, out) = s.exit_code(
+            "p1",
+            &[
+                r"D:\gomux\bin\gomux.exe",
+                "run",
+                "1.22.3",
+                "--",
+                "go",
+                "exit",
+                arg,
+            ],
+        )?;
+        expect(
+            code == want,
+            &format!(
+                "`gomux run 1.22.3 -- go exit {arg}` ended with 0x{code:08X}, not 0x{want:08X}"
+            ),
+            &out,
+        )?;
+    }
     let (code, out) = s.exit_code("p1", &[r"D:\gomux\bin\go.exe", "crash"])?;
     expect(
         code == 0xC000_0005,

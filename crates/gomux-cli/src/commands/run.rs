@@ -83,7 +83,7 @@ fn request_arg(request: &gomux_version::Request) -> String {
 /// The child's exit code, or 128+signal when it was killed by a signal.
 pub fn exit_code(status: std::process::ExitStatus) -> ExitCode {
     if let Some(code) = status.code() {
-        return ExitCode::from(code.clamp(0, 255) as u8);
+        return crate::pass_on_exit_code(code);
     }
     #[cfg(unix)]
     {
