@@ -78,6 +78,10 @@ pub(super) fn run(prefix: &Prefix, bin: &Path, helpers: &Helpers) -> Result<()> 
         go_mod_project,
     );
     s.case(
+        "cache.root = 'D:\\go-caches' holds the project's caches",
+        cache_root_on_d,
+    );
+    s.case(
         "the child's exit code is passed on, all 32 bits",
         exit_codes,
     );
@@ -358,6 +362,26 @@ fn go_mod_project(s: &mut Suite) -> Result<()> {
         &out,
     )?;
     Ok(())
+}
+
+fn cache_root_on_d(s: &mut Suite) -> Result<()> {
+    let settings = s.d.join("gomux/settings.toml");
+    fs::write(&settings, "[cache]\nroot = 'D:\\go-caches'\n")?;
+    let show = s.ok("p1", &[r"D:\gomux\bin\gomux.exe", "show"]);
+    let env = s.ok("p1", &[r"D:\gomux\bin\gomux.exe", "env", "--shell", "pwsh"]);
+    fs::remove_file(&settings)?;
+    let (show, env) = (show?, env?);
+    expect(
+        show.stdout.contains(r"D:\go-caches\projects\p1-"),
+        "`gomux show` does not put the project's caches under D:\\go-caches",
+        &show,
+    )?;
+    expect(
+        env.stdout
+            .contains(r"$env:GOCACHE = 'D:\go-caches\projects\p1-"),
+        "`gomux env` does not export a GOCACHE under D:\\go-caches",
+        &env,
+    )
 }
 
 fn exit_codes(s: &mut Suite) -> Result<()> {

@@ -67,7 +67,12 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         .parent()
         .context("the xtask crate has no parent folder")?
         .to_path_buf();
-    let work = root.join("target").join("windows");
+    // Cargo's own target folder (CARGO_TARGET_DIR when set), as the builds below use it.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_absolute() { t } else { root.join(t) })
+        .unwrap_or_else(|| root.join("target"));
+    let work = target.join("windows");
     install_packages()?;
     let library = rust_src()?;
     let helpers = build_helpers(&work.join("helpers"))?;
@@ -80,7 +85,7 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
         &["build", "-p", "gomux-cli", "-p", "gomux-shim"],
     )?;
     progress(&format!("built ({:.0} s)", t.elapsed().as_secs_f64()));
-    let bin = root.join("target").join(TARGET).join("debug");
+    let bin = target.join(TARGET).join("debug");
     let prefix = Prefix::create(&work.join("run"), &helpers)?;
     let result = (|| {
         if unit {
