@@ -13,6 +13,7 @@ mod fidelity;
 mod fixtures;
 mod install;
 mod test;
+mod windows;
 
 /// Every task, with the one-line help shown by `cargo xtask help`.
 const TASKS: &[(&str, &str)] = &[
@@ -39,6 +40,10 @@ const TASKS: &[(&str, &str)] = &[
     (
         "docs",
         "generate docs/environment.md and docs/settings.md from the registries (`--check` to verify)",
+    ),
+    (
+        "windows",
+        "build gomux for x86_64-pc-windows-gnu and run its unit and end-to-end tests under Wine",
     ),
     (
         "bench",
@@ -74,6 +79,7 @@ fn run(task: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<()> {
         Some("docs") => docs::run(args),
         Some("fidelity") => fidelity::run(args),
         Some("bench") => bench::run(args),
+        Some("windows") => windows::run(args),
         Some("help" | "-h" | "--help") => {
             print!("{}", usage());
             Ok(())

@@ -2,7 +2,8 @@
 //!
 //! Builds the real-Go fixtures (reused when present), then runs `cargo fmt --check`, clippy
 //! with warnings as errors, and every test with `GOMUX_FIXTURES` set and
-//! `GOMUX_REQUIRE_FIXTURES=1`, so a real-Go test can never be skipped silently.
+//! `GOMUX_REQUIRE_FIXTURES=1`, so a real-Go test can never be skipped silently; then the
+//! fidelity sample and the Windows suite under Wine ([`crate::windows`]).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -26,7 +27,8 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<()> {
                 println!(
                     "usage: cargo xtask test [--quick] [--fixtures DIR]\n\n\
                      Builds the real-Go fixtures (unless --fixtures DIR or GOMUX_FIXTURES names them),\n\
-                     checks formatting and clippy, and runs every test with the real-Go suite required.\n\
+                     checks formatting and clippy, runs every test with the real-Go suite required,\n\
+                     then the Windows suite under Wine (`cargo xtask windows`).\n\
                      --quick skips fmt and clippy."
                 );
                 return Ok(());
@@ -91,7 +93,10 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<()> {
     // Agreement with Go, proven on real releases: a seeded sample on the oldest and newest
     // release of the fixtures (the full run is `cargo xtask fidelity --full`).
     eprintln!("== fidelity against real Go (oldest and newest fixture release)");
-    crate::fidelity::ci(&fixtures)
+    crate::fidelity::ci(&fixtures)?;
+    // Windows: gomux.exe and the proxy built for x86_64-pc-windows-gnu, tested under Wine.
+    eprintln!("== Windows under Wine (`cargo xtask windows`)");
+    crate::windows::run(Vec::new())
 }
 
 fn step(cargo: &OsString, args: &[&str], what: &str) -> anyhow::Result<()> {

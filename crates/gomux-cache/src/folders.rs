@@ -117,7 +117,7 @@ pub fn size(path: &Path) -> u64 {
 
 /// True when `path` is `root` or inside it, after resolving links in both.
 pub fn is_inside(path: &Path, root: &Path) -> bool {
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let canon = |p: &Path| gomux_home::path::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     canon(path).starts_with(canon(root))
 }
 

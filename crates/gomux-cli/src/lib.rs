@@ -147,6 +147,24 @@ enum Command {
 }
 
 /// Runs `gomux` with the process's arguments and returns its exit status.
+/// Windows: the exit code of the child whose code `gomux` passes on (`gomux run`, the proxy's
+/// run after an automatic install), all 32 bits of it. `ExitCode` holds a byte, so `main.rs`
+/// exits with this instead when it is set: 256 must not become 0, nor 0xC000013A 58.
+static PASSED_ON: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// Records `code` as the process's exit code on Windows ([`passed_on_exit_code`]) and returns
+/// the byte-sized `ExitCode` other platforms use.
+pub fn pass_on_exit_code(code: i32) -> ExitCode {
+    #[cfg(windows)]
+    let _ = PASSED_ON.set(code as u32);
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// The child's exit code `main` must exit with (Windows only; `None` elsewhere).
+pub fn passed_on_exit_code() -> Option<u32> {
+    PASSED_ON.get().copied()
+}
+
 pub fn main() -> ExitCode {
     // Before anything is printed (clap's own `--help` included): a closed stdout is a quiet
     // exit 0, never a panic or an abort. See `render::exit_quietly_on_closed_stdout`.

@@ -211,6 +211,9 @@ impl<'a> Sink<'a> {
         opts.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
+        // Windows has no mode bits: the executables are the `.exe` files.
+        #[cfg(not(unix))]
+        let _ = mode;
         let mut file = match opts.open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -453,6 +456,7 @@ pub(crate) fn is_tool(rel: &str) -> bool {
 /// `umask 000` never leaves it world-writable for a moment), then set to 0755 (so a stricter
 /// umask does not change what an installed toolchain looks like).
 pub(crate) fn create_dir_0755(dir: &Path) -> io::Result<()> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut b = fs::DirBuilder::new();
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);

@@ -94,7 +94,7 @@ impl Fetcher {
     /// network, timeout).
     pub fn open(&self, url: &Url) -> Result<Body, DistError> {
         if url.scheme() == "file" {
-            let path = url.to_file_path().map_err(|()| DistError::BadSource {
+            let path = crate::source::file_path(url).ok_or_else(|| DistError::BadSource {
                 value: shown(url),
                 origin: "a file URL".to_string(),
                 reason: "it does not name an absolute path".to_string(),
@@ -231,7 +231,7 @@ impl Fetcher {
         expected: Option<u64>,
     ) -> DistError {
         if is_file {
-            let path = url.to_file_path().unwrap_or_else(|()| url.path().into());
+            let path = crate::source::file_path(url).unwrap_or_else(|| url.path().into());
             return DistError::io("read", path, e);
         }
         let timed_out = e.kind() == io::ErrorKind::TimedOut

@@ -251,6 +251,35 @@ pub fn is_loopback(url: &Url) -> bool {
     bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The local path a `file://` URL names, `None` when it names no absolute one. Use this, not
+/// `Url::to_file_path`, which on Windows trips a debug assertion for `file://relative` (a
+/// host without a share) instead of failing.
+pub fn file_path(url: &Url) -> Option<std::path::PathBuf> {
+    if cfg!(windows) {
+        let host = url.host_str().is_some_and(|h| !h.is_empty());
+        let first = url
+            .path_segments()
+            .and_then(|mut segs| segs.find(|s| !s.is_empty()).map(str::to_string));
+        let drive = |s: &str| {
+            let b = s.as_bytes();
+            (b.len() == 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
+                || (b.len() == 4
+                    && b[0].is_ascii_alphabetic()
+                    && s[1..].eq_ignore_ascii_case("%3A"))
+        };
+        // `file://server/share/...` (UNC) needs a share; `file:///C:/...` a drive.
+        let named = match &first {
+            Some(first) if host => !first.is_empty(),
+            Some(first) => drive(first),
+            None => false,
+        };
+        if !named {
+            return None;
+        }
+    }
+    url.to_file_path().ok()
+}
+
 /// True when gomux may fetch `url`: `https://`, `file://`, and `http://` on loopback (or
 /// anywhere with `allow_http`).
 pub fn scheme_allowed(url: &Url, allow_http: bool) -> bool {
@@ -266,7 +295,7 @@ pub(crate) fn check_url(value: &str, origin: &str, allow_http: bool) -> Result<U
     // A password in a mirror URL is sent (as HTTP basic auth) but never printed or stored.
     match url.scheme() {
         "https" | "http" if url.host().is_none() => Err(bad(value, origin, "the URL has no host")),
-        "file" if url.to_file_path().is_err() => Err(bad(
+        "file" if file_path(&url).is_none() => Err(bad(
             value,
             origin,
             "a `file://` URL must name an absolute folder",
@@ -312,6 +341,16 @@ mod tests {
         assert_eq!(s.fallback_index_url(), None);
     }
 
+    /// A `file://` URL of an absolute folder on this platform: `file:///srv/m`, or
+    /// `file:///C:/srv/m` on Windows.
+    fn file_url(unix_path: &str) -> String {
+        if cfg!(windows) {
+            format!("file:///C:{unix_path}")
+        } else {
+            format!("file://{unix_path}")
+        }
+    }
+
     #[test]
     fn mirror_urls() {
         let s = src(Some("https://mirror.example/go"), None, false).unwrap();
@@ -335,7 +374,7 @@ mod tests {
             None,
             "a configured index has none"
         );
-        let file = src(Some("file:///srv/m"), None, false).unwrap();
+        let file = src(Some(&file_url("/srv/m")), None, false).unwrap();
         assert_eq!(
             file.fallback_index_url(),
             None,
@@ -350,11 +389,12 @@ mod tests {
             s.file_url("x.tar.gz").unwrap().as_str(),
             "https://mirror.example/go/x.tar.gz"
         );
-        let s = src(Some("file:///srv/go-mirror"), None, false).unwrap();
-        assert_eq!(s.index_url().as_str(), "file:///srv/go-mirror/index.json");
+        let mirror = file_url("/srv/go-mirror");
+        let s = src(Some(&mirror), None, false).unwrap();
+        assert_eq!(s.index_url().as_str(), format!("{mirror}/index.json"));
         assert_eq!(
             s.file_url("a.zip").unwrap().as_str(),
-            "file:///srv/go-mirror/a.zip"
+            format!("{mirror}/a.zip")
         );
         let s = src(
             Some("http://127.0.0.1:8080"),
@@ -414,9 +454,10 @@ mod tests {
         let s = Source::configured(none, &settings).unwrap();
         assert_eq!(s.index_url().as_str(), "https://from-settings.example/i");
         assert_eq!(s.mirror(), Some("`dist.server`"));
-        let env = |k: &str| (k == GOMUX_DIST_SERVER).then(|| OsString::from("file:///m"));
+        let m = file_url("/m");
+        let env = |k: &str| (k == GOMUX_DIST_SERVER).then(|| OsString::from(&m));
         let s = Source::configured(env, &settings).unwrap();
-        assert_eq!(s.downloads_url().as_str(), "file:///m/");
+        assert_eq!(s.downloads_url().as_str(), format!("{m}/"));
         assert_eq!(s.index_url().as_str(), "https://from-settings.example/i");
         assert_eq!(s.mirror(), Some(GOMUX_DIST_SERVER));
         let empty = Settings::default();

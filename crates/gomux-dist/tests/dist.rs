@@ -77,6 +77,7 @@ fn assert_clean(home: &Home, name: &str) {
     }
 }
 
+#[cfg(unix)]
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
@@ -101,9 +102,12 @@ fn installs_reinstalls_and_uninstalls() {
     );
     let root = s.home.toolchain_root("go1.22.3").expect("installed");
     assert_eq!(gomux_home::read_version_file(&root).unwrap(), "go1.22.3");
-    assert_eq!(mode(&root.join("bin/go")) & 0o111, 0o111);
-    assert_eq!(mode(&root.join("src/go.mod")) & 0o111, 0);
-    assert_eq!(mode(&root.join("src/go.mod")) & 0o7000, 0);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&root.join("bin/go")) & 0o111, 0o111);
+        assert_eq!(mode(&root.join("src/go.mod")) & 0o111, 0);
+        assert_eq!(mode(&root.join("src/go.mod")) & 0o7000, 0);
+    }
     assert_eq!(m.requests(&archive_path("go1.22.3")), 1);
     assert_clean_tmp(&s.home);
 
@@ -634,8 +638,11 @@ fn zip_archives_go_through_the_same_policy() {
     let dist = windows_dist(&mut s, &good);
     let got = dist.install("go1.22.3").unwrap();
     assert!(got.fresh);
-    assert_eq!(mode(&got.dir.join("bin/go")) & 0o111, 0o111);
-    assert_eq!(mode(&got.dir.join("VERSION")) & 0o111, 0);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&got.dir.join("bin/go")) & 0o111, 0o111);
+        assert_eq!(mode(&got.dir.join("VERSION")) & 0o111, 0);
+    }
     assert_clean_tmp(&s.home);
 
     let opts = zip::write::SimpleFileOptions::default();
@@ -861,6 +868,7 @@ fn leftovers_of_crashed_installs_are_cleaned() {
     drop(busy);
 }
 
+#[cfg(unix)]
 #[test]
 fn uninstall_of_a_link_keeps_the_sdk() {
     let s = setup();
@@ -873,6 +881,26 @@ fn uninstall_of_a_link_keeps_the_sdk() {
     let r = uninstall(&s.home, "go1.21.0", &options(), &|_| {}).unwrap();
     assert_eq!(r, Removed::Unlinked(s.home.toolchain_dir("go1.21.0")));
     assert!(sdk.join("bin/go").is_file(), "the linked SDK is untouched");
+    assert!(std::fs::symlink_metadata(s.home.toolchain_dir("go1.21.0")).is_err());
+}
+
+/// What `gomux link` makes on Windows: a link file, removed by uninstall, the SDK untouched.
+#[test]
+fn uninstall_of_a_link_file_keeps_the_sdk() {
+    let s = setup();
+    let sdk = s.root.join("elsewhere/sdk");
+    std::fs::create_dir_all(sdk.join("bin")).unwrap();
+    std::fs::write(gomux_home::sdk_tool(&sdk, "go"), "x").unwrap();
+    std::fs::write(sdk.join("VERSION"), "go1.21.0\n").unwrap();
+    std::fs::create_dir_all(s.home.toolchains_dir()).unwrap();
+    s.home.write_link_file("go1.21.0", &sdk).unwrap();
+    assert_eq!(s.home.toolchain_root("go1.21.0"), Some(sdk.clone()));
+    let r = uninstall(&s.home, "go1.21.0", &options(), &|_| {}).unwrap();
+    assert_eq!(r, Removed::Unlinked(s.home.toolchain_dir("go1.21.0")));
+    assert!(
+        gomux_home::sdk_tool(&sdk, "go").is_file(),
+        "the linked SDK is untouched"
+    );
     assert!(std::fs::symlink_metadata(s.home.toolchain_dir("go1.21.0")).is_err());
 }
 
@@ -922,6 +950,7 @@ fn io_errors_name_the_folder_and_what_to_do() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn unwritable_home_is_reported_with_its_folder() {
     use std::os::unix::fs::PermissionsExt;
@@ -1122,6 +1151,7 @@ fn entry_names_are_escaped_in_messages() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn programs_are_executable_and_modes_are_normalised() {
     let mut s = setup();

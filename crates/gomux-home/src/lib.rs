@@ -13,6 +13,7 @@ pub mod config;
 pub mod env;
 pub mod fsx;
 pub mod goenv;
+pub mod path;
 pub mod settings;
 pub mod text;
 pub mod time;
@@ -31,6 +32,9 @@ pub const LAYOUT_FILE: &str = ".gomux-layout";
 /// The version of the layout this gomux writes: `bin/`, `toolchains/`, `tmp/`, `downloads/`,
 /// `cache/` and `settings.toml` as [`Home`] describes them.
 pub const LAYOUT_VERSION: u32 = 1;
+
+/// The first line of a link file in `toolchains/` ([`Home::write_link_file`]).
+pub const LINK_FILE_HEADER: &str = "gomux-link 1";
 
 /// The name of the proxies' master copy in `bin/` ([`Home::proxy_master`]).
 pub const PROXY_MASTER: &str = "gomux-shim";
@@ -253,7 +257,9 @@ impl Home {
         let go = sdk_tool(&dir, "go");
         match std::fs::metadata(&go) {
             Ok(m) => Ok(m.is_file().then_some(dir)),
-            Err(e) if is_absent(&e) => Ok(None),
+            Err(e) if is_absent(&e) => Ok(self
+                .pointer_target(name)
+                .filter(|target| sdk_tool(target, "go").is_file())),
             Err(e) => {
                 // The failure path only: find the folder that could not be entered.
                 let blocked = [dir.clone(), dir.join("bin"), go]
@@ -271,11 +277,59 @@ impl Home {
         }
     }
 
-    /// True when `toolchains/<name>` is a link made by `gomux link` rather than an install.
+    /// True when `toolchains/<name>` is a link made by `gomux link` rather than an install: a
+    /// symbolic link (or a junction), or a link file ([`Home::write_link_file`]).
     pub fn is_linked(&self, name: &str) -> bool {
-        std::fs::symlink_metadata(self.toolchain_dir(name))
-            .map(|m| m.file_type().is_symlink())
-            .unwrap_or(false)
+        match std::fs::symlink_metadata(self.toolchain_dir(name)) {
+            Ok(m) if m.file_type().is_symlink() => true,
+            Ok(m) if m.is_file() => self.pointer_target(name).is_some(),
+            _ => false,
+        }
+    }
+
+    /// Where the link `toolchains/<name>` points (as written, not checked), or `None` when
+    /// it is not a link.
+    pub fn link_target(&self, name: &str) -> Option<PathBuf> {
+        let dir = self.toolchain_dir(name);
+        match std::fs::symlink_metadata(&dir) {
+            Ok(m) if m.file_type().is_symlink() => std::fs::read_link(&dir)
+                .ok()
+                .map(|t| path::display(&t).into_owned()),
+            Ok(m) if m.is_file() => self.pointer_target(name),
+            _ => None,
+        }
+    }
+
+    /// Makes `toolchains/<name>` a link file pointing at `target` (an absolute GOROOT): what
+    /// `gomux link` writes where a symbolic link cannot be made (Windows without Developer
+    /// Mode or elevation, and Wine, where creating one silently does nothing). The proxy
+    /// follows it like a link. Written through [`fsx::write_atomic`].
+    pub fn write_link_file(&self, name: &str, target: &Path) -> Result<(), fsx::FsError> {
+        let dir = self.toolchain_dir(name);
+        let Some(text) = target.to_str().filter(|t| !t.contains(['\n', '\r'])) else {
+            return Err(fsx::FsError::new(
+                "write",
+                &dir,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the SDK's path is not valid Unicode text",
+                ),
+            ));
+        };
+        fsx::write_atomic(&dir, format!("{LINK_FILE_HEADER}\n{text}\n").as_bytes())
+    }
+
+    /// The target of a link file `toolchains/<name>`: its first line is [`LINK_FILE_HEADER`],
+    /// its second an absolute path. Anything else (a stray file, a truncated one) is no link.
+    fn pointer_target(&self, name: &str) -> Option<PathBuf> {
+        let bytes = fsx::read_bounded(&self.toolchain_dir(name), 8192).ok()??;
+        let text = std::str::from_utf8(&bytes).ok()?;
+        let mut lines = text.lines();
+        if lines.next()? != LINK_FILE_HEADER {
+            return None;
+        }
+        let target = PathBuf::from(lines.next()?);
+        target.is_absolute().then_some(target)
     }
 
     /// Names of every entry in `toolchains/` that is a usable name, sorted oldest first by

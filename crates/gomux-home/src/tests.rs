@@ -58,3 +58,41 @@ fn the_layout_marker_is_written_once_and_never_downgraded() {
     h.remove_if_unused();
     assert!(!h.root().exists());
 }
+
+#[test]
+fn a_link_file_is_followed_like_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Home::new(dir.path().join("home"));
+    let sdk = dir.path().join("sdk");
+    std::fs::create_dir_all(sdk.join("bin")).unwrap();
+    std::fs::write(sdk_tool(&sdk, "go"), "").unwrap();
+    std::fs::create_dir_all(h.toolchains_dir()).unwrap();
+    assert!(!h.is_linked("corp"));
+    h.write_link_file("corp", &sdk).unwrap();
+    assert!(h.is_linked("corp"));
+    assert_eq!(h.link_target("corp"), Some(sdk.clone()));
+    assert_eq!(h.toolchain_root("corp"), Some(sdk.clone()));
+    assert_eq!(h.toolchain_names(), ["corp"]);
+    // A link to an SDK that went away is a link, but no toolchain.
+    std::fs::remove_file(sdk_tool(&sdk, "go")).unwrap();
+    assert!(h.is_linked("corp"));
+    assert_eq!(h.toolchain_root("corp"), None);
+}
+
+#[test]
+fn a_stray_file_in_toolchains_is_no_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Home::new(dir.path().join("home"));
+    std::fs::create_dir_all(h.toolchains_dir()).unwrap();
+    std::fs::write(h.toolchain_dir("notes"), "/usr/local/go\n").unwrap();
+    std::fs::write(
+        h.toolchain_dir("rel"),
+        format!("{LINK_FILE_HEADER}\nrelative/go\n"),
+    )
+    .unwrap();
+    for name in ["notes", "rel"] {
+        assert!(!h.is_linked(name), "{name}");
+        assert_eq!(h.link_target(name), None);
+        assert_eq!(h.toolchain_root(name), None);
+    }
+}

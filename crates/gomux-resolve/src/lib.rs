@@ -428,7 +428,7 @@ fn change_dir(
     env: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<PathBuf, ResolveError> {
     let joined = cwd.join(dir);
-    let physical = std::fs::canonicalize(&joined)
+    let physical = gomux_home::path::canonicalize(&joined)
         .and_then(|p| {
             if p.is_dir() {
                 Ok(p)

@@ -15,6 +15,12 @@ impl T {
         let root = dir.path().canonicalize().unwrap();
         let mut env = HashMap::new();
         env.insert("HOME".to_string(), root.join("home").display().to_string());
+        // Go's config folder on Windows: the go env file is `%APPDATA%\go\env`, here the
+        // same file as `$HOME/.config/go/env` elsewhere.
+        env.insert(
+            "APPDATA".to_string(),
+            root.join("home").join(".config").display().to_string(),
+        );
         env.insert("TMPDIR".to_string(), root.join("tmp").display().to_string());
         std::fs::create_dir_all(root.join("home")).unwrap();
         T {
@@ -646,6 +652,12 @@ mod release_rules {
         t.file("m/go.mod", "go 1.30\n");
         let module = p("go1.30.0", "go-mod");
         let local = p("go1.24.4", "default");
+        // An absolute path is `filepath.IsAbs`: `/abs` is not one on Windows.
+        let abs = if cfg!(windows) {
+            r"C:\abs\x@v1"
+        } else {
+            "/abs/x@v1"
+        };
         for args in [
             &["run", ".", "user@example.com"][..],
             &["run", "-exec", "foo@bar", "."],
@@ -655,7 +667,7 @@ mod release_rules {
             &["install", "@v1.0.0"],
             &["install", "go@1.2.3"],
             &["install", "./x@v1"],
-            &["install", "/abs/x@v1"],
+            &["install", abs],
             &["run", "-unknownflag", "m@v1"],
             &["install", "-tags"],
             &["build", "m@v1"],
@@ -744,6 +756,7 @@ mod release_rules {
             "XDG_CONFIG_HOME",
             &t.root().join("cfg").display().to_string(),
         );
+        t.set("APPDATA", &t.root().join("cfg").display().to_string());
         // `go env -w GOTOOLCHAIN=` writes an empty value: Go's default, no switching.
         t.file("cfg/go/env", "GOTOOLCHAIN=\n");
         assert_eq!(t.pick("m", &[]), p("go1.23.5", "default"));
@@ -760,12 +773,18 @@ mod release_rules {
         )
         .unwrap();
         assert_eq!(t.pick("m", &[]), p("go1.23.5", "default"));
-        // A relative XDG_CONFIG_HOME means there is no env file at all.
-        t.file("home/.config/go/env", "GOTOOLCHAIN=local\n");
-        t.set("XDG_CONFIG_HOME", "relative");
-        assert_eq!(t.pick("m", &[]), p("go1.30.0", "go-mod"));
+        // A relative XDG_CONFIG_HOME means there is no env file at all (on Unix: Windows
+        // reads `%APPDATA%` only).
+        #[cfg(unix)]
+        {
+            t.file("home/.config/go/env", "GOTOOLCHAIN=local\n");
+            t.set("XDG_CONFIG_HOME", "relative");
+            assert_eq!(t.pick("m", &[]), p("go1.30.0", "go-mod"));
+        }
     }
 
+    /// XDG_CONFIG_HOME is a Unix rule: Windows reads `%APPDATA%`.
+    #[cfg(unix)]
     #[test]
     fn a_relative_xdg_config_home_depends_on_the_release() {
         for (d, want) in [("go1.23.5", "go1.23.5"), ("go1.24.4", "go1.30.0")] {
@@ -781,6 +800,7 @@ mod release_rules {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_go_mod_in_tmpdir_stops_the_search() {
         let mut t = with_default("go1.23.5");
@@ -872,6 +892,7 @@ mod release_rules {
         assert_eq!(t.pick(&deep, &[]), p("go1.31.0", "go-mod"));
     }
 
+    #[cfg(unix)]
     #[test]
     fn chdir_dot_keeps_the_logical_pwd() {
         let mut t = with_default("go1.23.5");

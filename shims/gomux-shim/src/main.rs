@@ -22,8 +22,9 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::Path;
-#[cfg(not(unix))]
-use std::process::ExitCode;
+
+#[cfg(windows)]
+mod windows;
 
 use gomux_home::{Home, Settings, env as vars, text};
 use gomux_resolve::locate::{self, Site};
@@ -75,15 +76,17 @@ extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) 
     }
 }
 
-#[cfg(not(unix))]
-fn main() -> ExitCode {
-    match run(std::env::args_os().collect()) {
+/// Exits with the SDK's exit code, all 32 bits of it (`ExitCode` holds only a byte).
+#[cfg(windows)]
+fn main() {
+    let code = match run(std::env::args_os().collect()) {
         Ok(code) => code,
         Err(f) => {
             report(&f);
-            ExitCode::from(1)
+            1
         }
-    }
+    };
+    std::process::exit(code as i32)
 }
 
 /// Prints a failure the way the CLI prints its errors, with `gomux:` first so nobody mistakes
@@ -174,8 +177,8 @@ fn classify(argv0: &OsStr) -> Result<(Tool, Option<&str>), Failure> {
 /// exit code elsewhere.
 #[cfg(unix)]
 type Done = std::convert::Infallible;
-#[cfg(not(unix))]
-type Done = ExitCode;
+#[cfg(windows)]
+type Done = u32;
 
 fn run(args: Vec<OsString>) -> Result<Done, Failure> {
     let environment = Environment::capture();
@@ -370,7 +373,7 @@ fn exec(
     )))
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
 fn exec(
     exe: &Path,
     argv0: &OsStr,
@@ -378,20 +381,13 @@ fn exec(
     changes: &[(&str, Option<OsString>)],
 ) -> Result<Done, Failure> {
     let _ = argv0;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.args(args);
-    for (key, value) in changes {
-        match value {
-            Some(v) => cmd.env(key, v),
-            None => cmd.env_remove(key),
-        };
-    }
-    let status = cmd
-        .status()
-        .map_err(|e| Failure::new(format!("cannot run `{}`: {e}", text::escape_path(exe))))?;
-    Ok(ExitCode::from(
-        status.code().unwrap_or(1).clamp(0, 255) as u8
-    ))
+    windows::run(exe, args, changes).map_err(|e| {
+        Failure::new(format!(
+            "cannot run `{}`: {}",
+            text::escape_path(exe),
+            gomux_home::fsx::describe(&e)
+        ))
+    })
 }
 
 /// The few libc calls the proxy makes itself.

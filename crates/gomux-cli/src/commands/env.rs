@@ -118,7 +118,7 @@ pub fn compute(ctx: &Context) -> Environment {
     out.goroot = resolved
         .root
         .as_ref()
-        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+        .map(|p| gomux_home::path::canonicalize(p).unwrap_or_else(|_| p.clone()));
     let settings = match ctx.settings() {
         Ok(s) => s,
         Err(e) => {

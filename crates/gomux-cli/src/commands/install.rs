@@ -251,7 +251,5 @@ fn run_again(program: &OsString, argv: &[OsString], wanted: &str) -> anyhow::Res
     let status = cmd
         .status()
         .map_err(|e| anyhow::anyhow!("cannot run `{}`: {e}", PathBuf::from(program).display()))?;
-    Ok(ExitCode::from(
-        status.code().unwrap_or(1).clamp(0, 255) as u8
-    ))
+    Ok(crate::pass_on_exit_code(status.code().unwrap_or(1)))
 }

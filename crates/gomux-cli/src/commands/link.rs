@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ctx.cwd.join(path)
     };
-    let root = std::fs::canonicalize(&path).map_err(|e| {
+    let root = gomux_home::path::canonicalize(&path).map_err(|e| {
         with_hint(
             format!("cannot use `{}` as a Go SDK: {e}", text::escape_path(&path)),
             &["give the folder that holds `bin/go`, such as `/usr/local/go` or `D:\\go-1.22.0`"],
@@ -95,7 +95,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             ));
         }
         if !args.force {
-            let target = std::fs::read_link(&dir).unwrap_or_default();
+            let target = ctx.home.link_target(&name).unwrap_or_default();
             return Err(with_hint(
                 format!(
                     "`{name}` is already linked to `{}`",
@@ -108,7 +108,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot replace `{}`", text::escape_path(&dir)))?;
     }
     gomux_home::fsx::create_owned_dir(&ctx.home.toolchains_dir(), gomux_home::fsx::FOLDER_MARKER)?;
-    make_link(&root, &dir)?;
+    make_link(ctx, &name, &root, &dir)?;
     proxies::sync(&ctx.home)?;
     crate::render::status!("linked {name} -> {}", text::escape_path(&root));
     if name != version {
@@ -151,17 +151,20 @@ fn check_runs(go: &Path) -> anyhow::Result<String> {
 }
 
 #[cfg(unix)]
-fn make_link(target: &Path, link: &Path) -> anyhow::Result<()> {
+fn make_link(_ctx: &Context, _name: &str, target: &Path, link: &Path) -> anyhow::Result<()> {
     std::os::unix::fs::symlink(target, link)
         .with_context(|| format!("cannot create the link `{}`", text::escape_path(link)))
 }
 
+/// On Windows a link file, never a symbolic link: making one needs Developer Mode or an
+/// elevated shell, and under Wine it silently makes nothing. The proxy follows the file the
+/// same way ([`gomux_home::Home::write_link_file`]).
 #[cfg(windows)]
-fn make_link(target: &Path, link: &Path) -> anyhow::Result<()> {
-    std::os::windows::fs::symlink_dir(target, link).map_err(|e| {
+fn make_link(ctx: &Context, name: &str, target: &Path, link: &Path) -> anyhow::Result<()> {
+    ctx.home.write_link_file(name, target).map_err(|e| {
         with_hint(
             format!("cannot create the link `{}`: {e}", text::escape_path(link)),
-            &["creating links on Windows needs Developer Mode or an elevated shell"],
+            &["check that `toolchains/` in GOMUX_HOME is writable"],
         )
     })
 }

@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     for name in ctx.home.try_toolchain_names()? {
         let dir = ctx.home.toolchain_dir(&name);
         let linked = ctx.home.is_linked(&name);
-        let target = linked.then(|| std::fs::read_link(&dir).unwrap_or_default());
+        let target = linked.then(|| ctx.home.link_target(&name).unwrap_or_default());
         let usable = ctx.home.toolchain_root(&name).is_some();
         rows.push((name, dir, linked, target, usable));
     }

@@ -432,7 +432,7 @@ fn signal(status: ExitStatus) -> Option<i32> {
 /// The child's exit code, or 128+signal when it was killed by a signal.
 pub fn exit_code(status: ExitStatus) -> ExitCode {
     if let Some(code) = status.code() {
-        return ExitCode::from(code.clamp(0, 255) as u8);
+        return crate::pass_on_exit_code(code);
     }
     if let Some(sig) = signal(status) {
         return ExitCode::from((128 + sig).clamp(0, 255) as u8);

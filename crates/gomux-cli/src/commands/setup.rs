@@ -92,6 +92,17 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let bin = home.bin_dir();
     crate::render::status!("gomux is set up in {}", home.root().display());
     let custom_home = custom_home(home, &env);
+    #[cfg(windows)]
+    if !modify {
+        crate::render::status!(
+            "add the proxies to PATH, first (your user PATH, or in this session):"
+        );
+        for line in crate::shell::windows_path::session_lines(&bin, custom_home.as_deref()) {
+            crate::render::status!("    {line}");
+        }
+        crate::render::status!("(or run `gomux setup --modify-path` to have the user PATH edited)");
+        return Ok(ExitCode::SUCCESS);
+    }
     if !modify {
         crate::render::status!("add the proxies to PATH, first, in your shell profile:");
         crate::render::status!("");
@@ -120,11 +131,14 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
             crate::render::status!("{}: {what}", text::escape_path(&p.path));
         })?;
     }
-    if cfg!(windows) {
-        crate::render::status!(
-            "note: PowerShell profiles are updated; for `cmd.exe`, add `{}` first to your user PATH",
-            bin.display()
-        );
+    #[cfg(windows)]
+    {
+        use crate::shell::windows_path::{self, Change};
+        let what = match windows_path::add(home, &bin, custom_home.as_deref())? {
+            Change::Changed => "added first",
+            Change::Unchanged => "already first",
+        };
+        crate::render::status!("user PATH (HKCU\\Environment): `{}` {what}", bin.display());
     }
     // Only what makes the proxies reachable: they compute GOTOOLCHAIN and the caches per
     // call, so nothing of one project's environment belongs in the interactive shell.
@@ -165,6 +179,15 @@ pub fn uninstall(ctx: &Context, opts: &UninstallOptions) -> anyhow::Result<ExitC
         profile::remove_blocks(home, env, |path, what| {
             crate::render::status!("{}: {what}", text::escape_path(path));
         })?;
+        #[cfg(windows)]
+        if let crate::shell::windows_path::Change::Changed =
+            crate::shell::windows_path::remove(home, &home.bin_dir())?
+        {
+            crate::render::status!(
+                "user PATH (HKCU\\Environment): `{}` removed",
+                home.bin_dir().display()
+            );
+        }
     }
     // The proxies: `go`, `gofmt` and the versioned ones are hard links to (or copies of) the
     // master; anything else in `bin/` is not gomux's and stays.
@@ -182,14 +205,14 @@ pub fn uninstall(ctx: &Context, opts: &UninstallOptions) -> anyhow::Result<ExitC
                 && path != master
                 && (proxies::same_file(&path, &master) || proxies::same_content(&path, &master))
             {
-                remove(&path)?;
+                remove(home, &path)?;
                 removed += 1;
             }
         }
     }
     for file in [master, home.gomux_exe()] {
         if std::fs::symlink_metadata(&file).is_ok() {
-            remove(&file)?;
+            remove(home, &file)?;
             removed += 1;
         }
     }
@@ -278,7 +301,7 @@ fn remove_toolchains(ctx: &Context) -> bool {
         // in a shared `toolchains/` is not gomux's business.
         if home.toolchain_root(&name).is_none() && !fsx::TOOLCHAIN_MARKER.is_on(&dir) {
             if home.is_linked(&name) {
-                eprintln!(
+                ecrate::render::status!(
                     "note: left the link `{}` alone: it does not point at a Go SDK",
                     gomux_home::text::escape_path(&dir)
                 );
@@ -295,7 +318,7 @@ fn remove_toolchains(ctx: &Context) -> bool {
                 changed = true;
             }
             Err(e @ gomux_dist::DistError::NotOwned { .. }) => {
-                eprintln!("note: {e}");
+                ecrate::render::status!("note: {e}");
                 for h in e.hints() {
                     crate::render::hint(&h);
                 }
@@ -374,7 +397,7 @@ fn remove_caches(ctx: &Context) -> anyhow::Result<bool> {
     for f in crate::cache::folders(&root) {
         match fsx::remove_owned(&f.path, CACHE_MARKER) {
             Ok(_) => crate::render::status!("removed `{}`", f.path.display()),
-            Err(e @ fsx::RemoveError::NotOwned { .. }) => eprintln!("note: {e}"),
+            Err(e @ fsx::RemoveError::NotOwned { .. }) => ecrate::render::status!("note: {e}"),
             Err(fsx::RemoveError::Io(e)) => {
                 crate::render::error(&e.to_string());
                 if let Some(h) = e.hint() {
@@ -387,7 +410,7 @@ fn remove_caches(ctx: &Context) -> anyhow::Result<bool> {
     let mut notes = Vec::new();
     super::cache::left_alone(&crate::cache::unmarked(&root), &mut notes);
     for n in notes {
-        eprintln!("note: {n}");
+        ecrate::render::status!("note: {n}");
     }
     for (_, dir) in root.group_dirs() {
         fsx::remove_trash(&dir);
@@ -400,11 +423,30 @@ fn remove_caches(ctx: &Context) -> anyhow::Result<bool> {
     Ok(failed)
 }
 
-fn remove(path: &Path) -> anyhow::Result<()> {
-    std::fs::remove_file(path).map_err(|e| {
-        with_hint(
-            format!("cannot remove `{}`: {e}", path.display()),
-            &["on Windows a running program cannot be removed: close it and run the command again"],
-        )
-    })
+fn remove(home: &Home, path: &Path) -> anyhow::Result<()> {
+    let Err(e) = std::fs::remove_file(path) else {
+        return Ok(());
+    };
+    // Windows cannot delete the program that is running (`gomux setup --uninstall` run from
+    // `bin\gomux.exe`), but it can rename it: out of `bin\` into the home's `tmp\` (same
+    // volume), for the user to delete.
+    #[cfg(windows)]
+    if std::env::current_exe().is_ok_and(|me| proxies::same_file(&me, path)) {
+        let aside = home
+            .tmp_dir()
+            .join(format!("gomux-{}.exe.old", std::process::id()));
+        if std::fs::rename(path, &aside).is_ok() {
+            crate::render::status!(
+                "note: `{}` is running, so it was moved to `{}`: delete that file afterwards",
+                path.display(),
+                aside.display()
+            );
+            return Ok(());
+        }
+    }
+    let _ = home;
+    Err(with_hint(
+        format!("cannot remove `{}`: {e}", path.display()),
+        &["on Windows a running program cannot be removed: close it and run the command again"],
+    ))
 }

@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let goroot = r
         .root
         .as_ref()
-        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+        .map(|p| gomux_home::path::canonicalize(p).unwrap_or_else(|_| p.clone()));
     if args.json {
         let (cache, cache_error) = match &here {
             Ok(here) => (Some(crate::commands::cache::plan_json(here)), None),

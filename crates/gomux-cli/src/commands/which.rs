@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: Args) -> anyhow::Result<ExitCode> {
     };
     // Both forms print the real SDK, links resolved, as `gomux show` does: the same folder
     // whichever one a tool asks for.
-    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    let root = gomux_home::path::canonicalize(&root).unwrap_or(root);
     if args.goroot {
         print_path(&root);
     } else {

@@ -22,10 +22,10 @@ pub(super) fn goroot_check(ctx: &Context, env: Env<'_>) -> Finding {
         .resolve(&[], Tool::Go)
         .ok()
         .and_then(|r| r.root)
-        .map(|r| std::fs::canonicalize(&r).unwrap_or(r));
+        .map(|r| gomux_home::path::canonicalize(&r).unwrap_or(r));
     let same = here
         .as_ref()
-        .is_some_and(|h| std::fs::canonicalize(&goroot).is_ok_and(|g| g == *h));
+        .is_some_and(|h| gomux_home::path::canonicalize(&goroot).is_ok_and(|g| g == *h));
     if same {
         return Finding::warning(
             id,
@@ -50,6 +50,38 @@ pub(super) fn goroot_check(ctx: &Context, env: Env<'_>) -> Finding {
         ),
         fix,
     )
+}
+
+/// Windows: a GOROOT in the registry reaches every new process, whatever a shell profile says:
+/// the seed's `[Environment]::SetEnvironmentVariable('GOROOT', ..., 'Machine')` pattern.
+#[cfg(windows)]
+pub(super) fn registry_goroot_check() -> Finding {
+    use crate::shell::windows_path::{system_value, user_value};
+    let id = "env.goroot-registry";
+    let title = "GOROOT in the registry";
+    if let Some(v) = system_value("GOROOT").filter(|v| !v.is_empty()) {
+        return Finding::error(
+            id,
+            title,
+            format!(
+                "GOROOT={} is set for the whole machine (`HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment`): every new process gets it, and tools that read GOROOT use that SDK",
+                tick(std::path::Path::new(&v))
+            ),
+            "in an elevated PowerShell: `[Environment]::SetEnvironmentVariable('GOROOT', $null, 'Machine')`, then open a new terminal",
+        );
+    }
+    if let Some(v) = user_value("GOROOT").filter(|v| !v.is_empty()) {
+        return Finding::error(
+            id,
+            title,
+            format!(
+                "GOROOT={} is set for your user (`HKCU\\Environment`): every new process gets it, and tools that read GOROOT use that SDK",
+                tick(std::path::Path::new(&v))
+            ),
+            "`[Environment]::SetEnvironmentVariable('GOROOT', $null, 'User')`, then open a new terminal",
+        );
+    }
+    Finding::ok(id, title, "not set for the machine or your user")
 }
 
 pub(super) fn gotooldir_check(env: Env<'_>) -> Finding {
@@ -227,12 +259,12 @@ pub(super) fn frozen_env_check(ctx: &Context, env: Env<'_>) -> Option<Finding> {
         return None;
     }
     let (root, _) = cache::cache_root(&ctx.home, &settings, env).ok()?;
-    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    let root = gomux_home::path::canonicalize(&root).unwrap_or(root);
     let frozen: Vec<String> = ["GOCACHE", "GOMODCACHE"]
         .into_iter()
         .filter_map(|k| {
             let v = PathBuf::from(env(k).filter(|v| !v.is_empty())?);
-            let v = std::fs::canonicalize(&v).unwrap_or(v);
+            let v = gomux_home::path::canonicalize(&v).unwrap_or(v);
             (v.starts_with(&root) && v != root)
                 .then(|| format!("{k}=`{}`", gomux_home::text::escape_path(&v)))
         })

@@ -139,7 +139,7 @@ pub fn resolve_existing(path: &Path) -> PathBuf {
     let mut existing = path.to_path_buf();
     let mut rest: Vec<OsString> = Vec::new();
     loop {
-        if let Ok(c) = std::fs::canonicalize(&existing) {
+        if let Ok(c) = gomux_home::path::canonicalize(&existing) {
             let mut p = c;
             for r in rest.iter().rev() {
                 p.push(r);

@@ -23,7 +23,8 @@ pub(super) fn here_checks(ctx: &Context, env: Env<'_>, out: &mut Vec<Finding>) {
             let name = r.name.clone().unwrap_or_else(|| sel.request.to_string());
             match &r.root {
                 Some(root) => {
-                    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+                    let root =
+                        gomux_home::path::canonicalize(root).unwrap_or_else(|_| root.clone());
                     Finding::ok(
                         id,
                         title,

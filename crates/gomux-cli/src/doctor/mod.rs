@@ -33,6 +33,8 @@ pub fn checks(ctx: &Context, env: Env<'_>) -> Vec<Finding> {
     path::path_checks(ctx, env, &mut out);
     out.push(path::proxies_check(ctx));
     out.push(environment::goroot_check(ctx, env));
+    #[cfg(windows)]
+    out.push(environment::registry_goroot_check());
     out.push(environment::gotooldir_check(env));
     out.push(environment::gotoolchain_check(env));
     out.extend(environment::frozen_env_check(ctx, env));

@@ -1,6 +1,8 @@
 //! Every installed or linked toolchain: its `go` and `gofmt` exist, run, are not proxies, and
 //! agree with its `VERSION` file and its name.
 
+use std::path::Path;
+
 use gomux_home::{exe, read_version_file};
 
 use super::{Finding, Ran, run_tool, tick};
@@ -42,20 +44,36 @@ fn toolchain_check(ctx: &Context, name: &str) -> Finding {
         )
     };
     let target = if linked {
-        std::fs::read_link(&dir).ok()
+        ctx.home.link_target(name)
     } else {
         None
     };
-    if linked && !dir.exists() {
+    // A symbolic link is followed by the file system; a link file names its folder.
+    let folder = if dir.is_dir() {
+        Some(dir.clone())
+    } else {
+        target.clone().filter(|t| t.is_dir())
+    };
+    if linked && folder.is_none() {
         let t = target.unwrap_or_default();
+        let drive = missing_drive(&t)
+            .map(|d| {
+                format!(": drive `{d}` is not there (an unplugged disk or an unmapped share?)")
+            })
+            .unwrap_or_default();
         return Finding::error(
             id,
             title,
-            format!("{} links to {}, which does not exist", tick(&dir), tick(&t)),
+            format!(
+                "{} links to {}, which does not exist{drive}",
+                tick(&dir),
+                tick(&t)
+            ),
             relink,
         );
     }
-    let root = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+    let root = folder.unwrap_or_else(|| dir.clone());
+    let root = gomux_home::path::canonicalize(&root).unwrap_or(root);
     let go = root.join("bin").join(exe("go"));
     let gofmt = root.join("bin").join(exe("gofmt"));
     for tool in [&go, &gofmt] {
@@ -184,4 +202,17 @@ fn toolchain_check(ctx: &Context, name: &str) -> Finding {
         title,
         format!("`go version` prints {reported}, {agree}; `gofmt` runs{where_}{proven}"),
     )
+}
+
+/// The drive (`Q:`, `\\server\share`) of a Windows path when its root is not there; `None` for
+/// a path without one (every Unix path) or when the root exists.
+fn missing_drive(p: &Path) -> Option<String> {
+    match p.components().next()? {
+        std::path::Component::Prefix(prefix) => {
+            let mut root = std::path::PathBuf::from(prefix.as_os_str());
+            root.push(std::path::MAIN_SEPARATOR_STR);
+            (!root.exists()).then(|| prefix.as_os_str().to_string_lossy().into_owned())
+        }
+        _ => None,
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod profile;
 pub mod quote;
+pub mod windows_path;
 
 use std::ffi::OsString;
 use std::path::Path;

@@ -162,7 +162,7 @@ pub fn safe_folder_name(text: &str) -> Option<String> {
 /// given when it cannot be resolved. On Windows the `\\?\` prefix is dropped so the recorded
 /// path reads like the one the user typed.
 pub fn canonical_project(p: &Path) -> PathBuf {
-    let c = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let c = crate::path::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     strip_verbatim(c)
 }
 

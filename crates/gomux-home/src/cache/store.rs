@@ -18,6 +18,7 @@
 //! toolchain-level caches ([`Scope::Sdk`]) and no project folder is made for it. The check
 //! ([`sdk_tree`]) only runs when the project root's path has a `src` component.
 
+#[cfg(unix)]
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -160,7 +161,7 @@ pub fn sdk_tree(home: &Home, toolchain: &str, project: &Path) -> Option<PathBuf>
     }
     if !toolchain.is_empty() && gomux_version::is_safe_name(toolchain) {
         let dir = home.toolchain_dir(toolchain);
-        if let Ok(goroot) = std::fs::canonicalize(&dir)
+        if let Ok(goroot) = crate::path::canonicalize(&dir)
             && project.starts_with(&goroot)
         {
             return Some(goroot);

@@ -18,7 +18,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let base = std::fs::canonicalize(dir.path()).unwrap();
+    let base = crate::path::canonicalize(dir.path()).unwrap();
     let project = base.join("work").join("my app");
     std::fs::create_dir_all(project.join("sub")).unwrap();
     let outside = base.join("elsewhere");
