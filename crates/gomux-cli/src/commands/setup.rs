@@ -301,7 +301,7 @@ fn remove_toolchains(ctx: &Context) -> bool {
         // in a shared `toolchains/` is not gomux's business.
         if home.toolchain_root(&name).is_none() && !fsx::TOOLCHAIN_MARKER.is_on(&dir) {
             if home.is_linked(&name) {
-                ecrate::render::status!(
+                eprintln!(
                     "note: left the link `{}` alone: it does not point at a Go SDK",
                     gomux_home::text::escape_path(&dir)
                 );
@@ -318,7 +318,7 @@ fn remove_toolchains(ctx: &Context) -> bool {
                 changed = true;
             }
             Err(e @ gomux_dist::DistError::NotOwned { .. }) => {
-                ecrate::render::status!("note: {e}");
+                eprintln!("note: {e}");
                 for h in e.hints() {
                     crate::render::hint(&h);
                 }
@@ -397,7 +397,7 @@ fn remove_caches(ctx: &Context) -> anyhow::Result<bool> {
     for f in crate::cache::folders(&root) {
         match fsx::remove_owned(&f.path, CACHE_MARKER) {
             Ok(_) => crate::render::status!("removed `{}`", f.path.display()),
-            Err(e @ fsx::RemoveError::NotOwned { .. }) => ecrate::render::status!("note: {e}"),
+            Err(e @ fsx::RemoveError::NotOwned { .. }) => eprintln!("note: {e}"),
             Err(fsx::RemoveError::Io(e)) => {
                 crate::render::error(&e.to_string());
                 if let Some(h) = e.hint() {
@@ -410,7 +410,7 @@ fn remove_caches(ctx: &Context) -> anyhow::Result<bool> {
     let mut notes = Vec::new();
     super::cache::left_alone(&crate::cache::unmarked(&root), &mut notes);
     for n in notes {
-        ecrate::render::status!("note: {n}");
+        eprintln!("note: {n}");
     }
     for (_, dir) in root.group_dirs() {
         fsx::remove_trash(&dir);
