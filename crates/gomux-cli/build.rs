@@ -35,6 +35,15 @@ fn run() -> Result<(), String> {
         println!("cargo:rerun-if-changed={}", workspace.join(src).display());
     }
     println!("cargo:rerun-if-env-changed=RUSTFLAGS");
+    println!("cargo:rerun-if-env-changed={PREBUILT}");
+
+    // A cross build that needs flags of its own (the Windows build rebuilds std) builds the
+    // proxy first, with those flags, and names it here.
+    if let Some(prebuilt) = std::env::var_os(PREBUILT).filter(|v| !v.is_empty()) {
+        let prebuilt = PathBuf::from(prebuilt);
+        println!("cargo:rerun-if-changed={}", prebuilt.display());
+        return embed(&prebuilt, &out);
+    }
 
     let target_dir = cargo_target_dir(&out, &target)
         .unwrap_or_else(|| out.clone())
@@ -44,9 +53,16 @@ fn run() -> Result<(), String> {
     if !status.success() {
         return Err(format!("{cmd:?} failed ({status})"));
     }
-    let built = recipe::binary(&target_dir, &target);
+    embed(&recipe::binary(&target_dir, &target), &out)
+}
+
+/// The variable naming an already built proxy to embed instead of building one.
+const PREBUILT: &str = "GOMUX_EMBED_PROXY";
+
+/// Copies the proxy `built` into `out` and tells the crate where it is.
+fn embed(built: &Path, out: &Path) -> Result<(), String> {
     let embedded = out.join("gomux-shim");
-    std::fs::copy(&built, &embedded).map_err(|e| {
+    std::fs::copy(built, &embedded).map_err(|e| {
         format!(
             "copying `{}` to `{}`: {e}",
             built.display(),

@@ -79,13 +79,16 @@ pub fn run(args: Vec<OsString>) -> Result<()> {
     let env = build_env(&library);
     step("building gomux.exe and the proxy");
     let t = Instant::now();
-    cargo(
-        &root,
-        &env,
-        &["build", "-p", "gomux-cli", "-p", "gomux-shim"],
-    )?;
-    progress(&format!("built ({:.0} s)", t.elapsed().as_secs_f64()));
+    // The proxy first: `gomux.exe` embeds it, and its build script cannot rebuild std itself.
+    cargo(&root, &env, &["build", "-p", "gomux-shim"])?;
     let bin = target.join(TARGET).join("debug");
+    let mut cli_env = env.clone();
+    cli_env.push((
+        "GOMUX_EMBED_PROXY".into(),
+        bin.join("gomux-shim.exe").into_os_string(),
+    ));
+    cargo(&root, &cli_env, &["build", "-p", "gomux-cli"])?;
+    progress(&format!("built ({:.0} s)", t.elapsed().as_secs_f64()));
     let prefix = Prefix::create(&work.join("run"), &helpers)?;
     let result = (|| {
         if unit {
