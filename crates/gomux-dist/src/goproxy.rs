@@ -525,8 +525,14 @@ mod tests {
 
     #[test]
     fn goproxy_lists_as_go_reads_them() {
+        // A `file://` URL names an absolute folder of this platform.
+        let share = if cfg!(windows) {
+            "file:///C:/srv/m"
+        } else {
+            "file:///srv/m"
+        };
         let l = ProxyList::parse(
-            "https://a.example/p|corp.example, file:///srv/m ,direct,https://never.example",
+            &format!("https://a.example/p|corp.example, {share} ,direct,https://never.example"),
             "t",
             false,
         )
@@ -534,10 +540,10 @@ mod tests {
         assert_eq!(
             urls(&l),
             [
-                "https://a.example/p/|",
-                "https://corp.example/,",
-                "file:///srv/m/,",
-                "direct"
+                "https://a.example/p/|".to_string(),
+                "https://corp.example/,".to_string(),
+                format!("{share}/,"),
+                "direct".to_string()
             ]
         );
         let l = ProxyList::parse("off", "t", false).unwrap();

@@ -228,12 +228,12 @@ fn setup(s: &mut Suite) -> Result<()> {
     expect(seed.ok, "`reg add` of the user PATH failed", &seed)?;
     let out = s.ok("", &[r"D:\dist\gomux.exe", "setup", "--modify-path"])?;
     expect(
-        !out.stdout.contains("export "),
+        !out.stderr.contains("export "),
         "setup printed POSIX `export` lines on Windows",
         &out,
     )?;
     expect(
-        out.stdout
+        out.stderr
             .contains(r"user PATH (HKCU\Environment): `D:\gomux\bin` added first"),
         "setup did not say it edited the user PATH",
         &out,
@@ -259,7 +259,7 @@ fn setup(s: &mut Suite) -> Result<()> {
     // Idempotent: a second setup changes nothing.
     let again = s.ok("", &[r"D:\dist\gomux.exe", "setup", "--modify-path"])?;
     expect(
-        again.stdout.contains("already first"),
+        again.stderr.contains("already first"),
         "a second setup did not find the PATH entry already first",
         &again,
     )?;
@@ -274,10 +274,10 @@ fn setup(s: &mut Suite) -> Result<()> {
     )?;
     expect(
         plain
-            .stdout
+            .stderr
             .contains(r"$env:Path = 'D:\gomux\bin' + ';' + $env:Path")
-            && plain.stdout.contains(r#"set "PATH=D:\gomux\bin;%PATH%""#)
-            && !plain.stdout.contains("export "),
+            && plain.stderr.contains(r#"set "PATH=D:\gomux\bin;%PATH%""#)
+            && !plain.stderr.contains("export "),
         "setup --no-modify-path did not print PowerShell and cmd lines",
         &plain,
     )?;
@@ -290,7 +290,7 @@ fn link(s: &mut Suite) -> Result<()> {
         &[r"D:\gomux\bin\gomux.exe", "link", r"D:\sdks\go1.22.3"],
     )?;
     expect(
-        out.stdout.contains(r"linked go1.22.3 -> D:\sdks\go1.22.3"),
+        out.stderr.contains(r"linked go1.22.3 -> D:\sdks\go1.22.3"),
         "link did not report the plain target path",
         &out,
     )?;
@@ -608,7 +608,7 @@ fn doctor_missing_drive(s: &mut Suite) -> Result<()> {
 fn uninstall(s: &mut Suite) -> Result<()> {
     let out = s.ok("", &[r"D:\gomux\bin\gomux.exe", "setup", "--uninstall"])?;
     expect(
-        out.stdout
+        out.stderr
             .contains(r"user PATH (HKCU\Environment): `D:\gomux\bin` removed"),
         "uninstall did not say it restored the user PATH",
         &out,
