@@ -13,7 +13,6 @@ use sha2::{Digest as _, Sha256};
 
 use crate::error::DistError;
 use crate::fetch::{Fetcher, shown};
-use crate::index::is_sha256;
 use crate::{Options, source};
 
 /// A file fetched and verified.
@@ -80,15 +79,7 @@ impl Download {
             }
             Err(e) => return Err(e),
         };
-        let text = String::from_utf8_lossy(&bytes);
-        let first = text.split_whitespace().next().unwrap_or_default();
-        if !is_sha256(first) {
-            return Err(DistError::BadChecksum {
-                value: text::escape_max(first, 80),
-                url: shown(&sums),
-            });
-        }
-        Ok(first.to_ascii_lowercase())
+        crate::index::sha256_file_value(&bytes, &shown(&sums))
     }
 
     /// Fetches `url` whole (at most `limit` bytes) and checks that its sha256 is `expected`.

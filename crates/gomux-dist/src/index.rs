@@ -83,6 +83,20 @@ pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The sha256 a checksum file (`<file>.sha256`, as `sha256sum` writes it) fetched from `url`
+/// names: its first word, lower-cased.
+pub(crate) fn sha256_file_value(bytes: &[u8], url: &str) -> Result<String, crate::DistError> {
+    let text = String::from_utf8_lossy(bytes);
+    let first = text.split_whitespace().next().unwrap_or_default();
+    if !is_sha256(first) {
+        return Err(crate::DistError::BadChecksum {
+            value: gomux_home::text::escape_max(first, 80),
+            url: url.to_string(),
+        });
+    }
+    Ok(first.to_ascii_lowercase())
+}
+
 /// True for a file name that is safe as one URL segment and one path component, and is
 /// shaped like a Go release file.
 fn is_safe_filename(name: &str) -> bool {

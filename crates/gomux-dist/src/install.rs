@@ -737,15 +737,7 @@ impl Dist {
             }
             Err(e) => return Err(e),
         };
-        let text = String::from_utf8_lossy(&bytes);
-        let first = text.split_whitespace().next().unwrap_or_default();
-        if !is_sha256(first) {
-            return Err(DistError::BadChecksum {
-                value: text::escape_max(first, 80),
-                url: shown(&url),
-            });
-        }
-        Ok(first.to_ascii_lowercase())
+        crate::index::sha256_file_value(&bytes, &shown(&url))
     }
 
     /// Runs `f`, again after a pause while it fails with a transient error.

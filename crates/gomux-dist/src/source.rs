@@ -85,13 +85,16 @@ impl Source {
                 }),
             }
         };
-        let (allow_http, _) = config::DIST_ALLOW_HTTP
-            .flag(&get, || Ok::<_, SettingsError>(settings))
-            .map_err(|e| DistError::BadSource {
-                value: String::new(),
-                origin: settings.path().display().to_string(),
-                reason: e.to_string(),
-            })?;
+        let flag = |def: &config::Def| {
+            def.flag(&get, || Ok::<_, SettingsError>(settings))
+                .map(|(on, _)| on)
+                .map_err(|e| DistError::BadSource {
+                    value: String::new(),
+                    origin: settings.path().display().to_string(),
+                    reason: e.to_string(),
+                })
+        };
+        let allow_http = flag(&config::DIST_ALLOW_HTTP)?;
         let server = found(&config::DIST_SERVER)?;
         let index = found(&config::DIST_INDEX)?;
         let mut source = Source::new(
@@ -103,13 +106,7 @@ impl Source {
             None => {}
             Some((v, _)) if v == "downloads" => {}
             Some((v, _)) if v == "goproxy" => {
-                let (allow_unverified, _) = config::DIST_ALLOW_UNVERIFIED
-                    .flag(&get, || Ok::<_, SettingsError>(settings))
-                    .map_err(|e| DistError::BadSource {
-                        value: String::new(),
-                        origin: settings.path().display().to_string(),
-                        reason: e.to_string(),
-                    })?;
+                let allow_unverified = flag(&config::DIST_ALLOW_UNVERIFIED)?;
                 source =
                     source.with_goproxy(GoProxy::from_go_env(&get, allow_http, allow_unverified)?);
             }
