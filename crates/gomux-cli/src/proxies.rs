@@ -5,7 +5,6 @@
 //! proxies let the real go find gomux's toolchains on PATH when it switches toolchains itself
 //! (GOTOOLCHAIN=path), so it never downloads one behind gomux's back.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -79,32 +78,8 @@ pub fn has_content(path: &Path, bytes: &[u8]) -> bool {
 /// Replaces `path` with an executable holding `bytes`: a new file beside it, synced, renamed
 /// over the old one (whose inode the programs running from it keep).
 pub fn write_executable(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let tmp = temp_sibling(path);
-    let _ = std::fs::remove_file(&tmp);
-    let write = || -> io::Result<()> {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            opts.mode(0o755);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        let hint = gomux_home::fsx::io_hint(&e, path);
-        let err = anyhow::anyhow!("cannot write `{}`: {e}", path.display());
-        match hint {
-            Some(h) => crate::render::with_hint(err.to_string(), &[h.as_str()]),
-            None => err,
-        }
-    })
+    gomux_home::fsx::write_atomic_executable(path, bytes)?;
+    Ok(())
 }
 
 /// Makes the versioned proxies match the toolchains: one `go1.X.Y` per installed or linked

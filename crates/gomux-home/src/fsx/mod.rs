@@ -172,6 +172,16 @@ const TEMP_TAG: &str = ".gomux-tmp-";
 /// target. On any error the old file is untouched and the temporary file is removed; a
 /// temporary file left by a killed gomux is removed by the next write to the same file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    write_atomic_as(path, bytes, 0o644)
+}
+
+/// [`write_atomic`] for a program: a new file is created executable (0755), an existing one
+/// keeps its own mode and owner.
+pub fn write_atomic_executable(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    write_atomic_as(path, bytes, 0o755)
+}
+
+fn write_atomic_as(path: &Path, bytes: &[u8], new_mode: u32) -> Result<(), FsError> {
     let target = write_target(path).map_err(|e| FsError::new("write", path, e))?;
     let old = match fs::metadata(&target) {
         Ok(m) if m.is_file() => Some(m),
@@ -187,7 +197,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     };
     remove_stale_temps(&target);
     let tmp = temp_path(&target);
-    let result = write_temp(&tmp, bytes, old.as_ref()).and_then(|()| {
+    let result = write_temp(&tmp, bytes, old.as_ref(), new_mode).and_then(|()| {
         checkpoint("atomic-write:before-rename");
         fs::rename(&tmp, &target)
     });
@@ -199,7 +209,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     Ok(())
 }
 
-fn write_temp(tmp: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> io::Result<()> {
+fn write_temp(
+    tmp: &Path,
+    bytes: &[u8],
+    old: Option<&fs::Metadata>,
+    new_mode: u32,
+) -> io::Result<()> {
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -207,8 +222,10 @@ fn write_temp(tmp: &Path, bytes: &[u8], old: Option<&fs::Metadata>) -> io::Resul
         use std::os::unix::fs::OpenOptionsExt as _;
         // Private until the old file's mode is applied; a new file gets 0644 less the umask,
         // so even `umask 000` leaves it writable by its owner alone.
-        opts.mode(if old.is_some() { 0o600 } else { 0o644 });
+        opts.mode(if old.is_some() { 0o600 } else { new_mode });
     }
+    #[cfg(not(unix))]
+    let _ = new_mode;
     let mut f = opts.open(tmp)?;
     f.write_all(bytes)?;
     checkpoint("atomic-write:after-write");
