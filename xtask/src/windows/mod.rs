@@ -471,6 +471,7 @@ impl Prefix {
         let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
         Ok(Output {
             ok: status.is_some_and(|s| s.success()),
+            status: status.map(|s| s.to_string()),
             timed_out: status.is_none(),
             stdout,
             stderr,
@@ -499,6 +500,8 @@ impl Prefix {
 pub(crate) struct Output {
     /// Wine's own exit status was 0 (lossy beyond that: exact codes go through the runner).
     pub ok: bool,
+    /// Wine's own exit status as printed, for reports (`None` when it timed out).
+    pub status: Option<String>,
     pub timed_out: bool,
     pub stdout: String,
     pub stderr: String,

@@ -29,6 +29,8 @@ static int wait_for_file(const char *path, char *buf, size_t len) {
 }
 
 int main(void) {
+    /* Unbuffered: whatever happens to this process, what it printed reaches the suite. */
+    setvbuf(stdout, NULL, _IONBF, 0);
     char *line = GetCommandLineA();
     /* Skip our own argv[0] (quoted or not) and the options. */
     int quoted = 0;
