@@ -17,6 +17,7 @@ mod args;
 mod error;
 pub mod files;
 pub mod launch;
+mod linestart;
 pub mod locate;
 pub mod rules;
 mod source;
