@@ -205,6 +205,36 @@ mod x86 {
         if *i == 0 {
             return false; // an empty slice: nothing before the first block to compare with
         }
+        loop {
+            // SAFETY: the caller guarantees the instructions.
+            let (at, mut mask) = unsafe { next_flagged::<L>(bytes, *i, newlines) };
+            *i = at;
+            if mask == 0 {
+                return false;
+            }
+            while mask != 0 {
+                if f(at + mask.trailing_zeros() as usize) {
+                    return true;
+                }
+                mask &= mask - 1;
+            }
+            *i += L::WIDTH;
+        }
+    }
+
+    /// From block `i` on, the first block with a flagged byte: its start and its mask (the
+    /// bits of the flagged bytes), or where the blocks end and 0. Adds the newlines of every
+    /// block it looked at to `*newlines`, the flagged one included. No call in the loop, so
+    /// everything stays in registers.
+    ///
+    /// # Safety
+    /// The CPU has `L`'s instructions; `i >= 1`.
+    #[inline(always)]
+    unsafe fn next_flagged<L: Lanes>(
+        bytes: &[u8],
+        mut i: usize,
+        newlines: &mut usize,
+    ) -> (usize, u32) {
         // SAFETY (every lane operation): the caller guarantees the instructions; each load
         // is in bounds (below).
         unsafe {
@@ -219,11 +249,12 @@ mod x86 {
             // Byte-sized newline counters, added up every 255 blocks (before they wrap).
             let mut acc = zero;
             let mut left = 255;
+            let mut mask = 0;
             // Two bytes after the block are read too (`go` and `to` need what follows them).
-            while *i + L::WIDTH + 2 <= bytes.len() {
+            while i + L::WIDTH + 2 <= bytes.len() {
                 // In bounds: `1 <= i` and `i + WIDTH + 2 <= len`, so the loads at `i - 1` to
                 // `i + 2` read inside `bytes`; they are unaligned loads.
-                let at = |d: usize| L::load(bytes.as_ptr().add(*i - 1 + d));
+                let at = |d: usize| L::load(bytes.as_ptr().add(i - 1 + d));
                 let (prev, cur, next, next2) = (at(0), at(1), at(2), at(3));
                 // A control byte or a space before (a superset of the blanks and the newline:
                 // `f` looks again), and `g`+`o`+(the same), `too`, or a byte from 0x80 (its
@@ -232,15 +263,12 @@ mod x86 {
                 let go = cur.eq(g).and(next2.min(space).eq(next2));
                 let too = cur.eq(t).and(next2.eq(o));
                 let key = go.or(too).and(next.eq(o)).or(cur);
-                let mut mask = key.and(after_blank).mask();
                 acc = acc.sub(cur.eq(nl));
-                while mask != 0 {
-                    if f(*i + mask.trailing_zeros() as usize) {
-                        return true;
-                    }
-                    mask &= mask - 1;
+                mask = key.and(after_blank).mask();
+                if mask != 0 {
+                    break;
                 }
-                *i += L::WIDTH;
+                i += L::WIDTH;
                 left -= 1;
                 if left == 0 {
                     *newlines += acc.sum();
@@ -249,8 +277,8 @@ mod x86 {
                 }
             }
             *newlines += acc.sum();
+            (i, mask)
         }
-        false
     }
 
     /// [`blocks`] 16 bytes at a time.
