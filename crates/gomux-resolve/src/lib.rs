@@ -18,6 +18,7 @@ mod error;
 pub mod files;
 pub mod launch;
 mod linestart;
+pub mod listing;
 pub mod locate;
 pub mod rules;
 mod source;

@@ -12,6 +12,7 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::listing::Names;
 use gomux_home::cache::{self, CacheError, CachePlan};
 use gomux_home::{Home, Settings, ToolchainsUnreadable, env as vars, fsx};
 use gomux_version::{Hints, Request};
@@ -121,11 +122,11 @@ impl LocateError {
 /// family default; a toolchain that can be found runs even when `toolchains/` cannot be listed,
 /// and only a lookup that fails for that reason is reported as [`LocateError::Toolchains`].
 pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
-    let names: OnceCell<Result<Vec<String>, ToolchainsUnreadable>> = OnceCell::new();
-    let listed = || names.get_or_init(|| site.home.try_toolchain_names_unsorted());
+    let names: OnceCell<Result<Names, ToolchainsUnreadable>> = OnceCell::new();
+    let listed = || names.get_or_init(|| crate::listing::toolchain_names(site.home));
     let installed = |r: &Request| {
         let names = listed().as_ref().ok()?;
-        r.pick(names.iter().map(String::as_str)).map(str::to_string)
+        r.pick(names.iter()).map(str::to_string)
     };
     let default = || launch::default_toolchain(site.settings);
     let selection = crate::resolve(&Input {

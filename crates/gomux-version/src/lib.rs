@@ -377,7 +377,12 @@ impl Request {
         // over every installed toolchain); ties keep the first, as a sort would.
         let mut best: Option<(&'n str, Version<'n>)> = None;
         for name in names {
-            let Some(v) = name.strip_prefix("go").and_then(Version::parse) else {
+            // A member's language version is the front of its version text (`1.22` of
+            // `1.22.3`): names of other families are turned away before any parsing.
+            let Some(text) = name.strip_prefix("go").filter(|t| t.starts_with(family)) else {
+                continue;
+            };
+            let Some(v) = Version::parse(text) else {
                 continue;
             };
             if v.is_prerelease() || v.is_lang() || !v.lang().is(family) {
