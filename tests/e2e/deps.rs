@@ -78,6 +78,91 @@ fn the_proxy_links_none_of_the_heavy_crates() {
     );
 }
 
+/// What the proxy without a C library (`shims/no-libc`) may link: the workspace's crates, eyra
+/// and what eyra's crates bring (and the platform crates a lock lists for other targets).
+const NO_LIBC_ALLOWED: &[&str] = &[
+    "gomux-shim-nolibc",
+    "gomux-home",
+    "gomux-resolve",
+    "gomux-version",
+    "libc",
+    "memchr",
+    "eyra",
+    "c-gull",
+    "c-scape",
+    "origin",
+    "rustix",
+    "rustix-dlmalloc",
+    "rustix-futex-sync",
+    "rustix-openpty",
+    "linux-raw-sys",
+    "errno",
+    "bitflags",
+    "cfg-if",
+    "libm",
+    "memoffset",
+    "num-complex",
+    "num-traits",
+    "autocfg",
+    "posix-regex",
+    "printf-compat",
+    "itertools",
+    "either",
+    "rand",
+    "rand_core",
+    "rand_pcg",
+    "getrandom",
+    "realpath-ext",
+    "lock_api",
+    "scopeguard",
+    "smallvec",
+    "tz-rs",
+    "unwinding",
+    "gimli",
+    "r-efi",
+    "wasip2",
+    "wit-bindgen",
+    "windows-link",
+    "windows-sys",
+    "windows-targets",
+    "windows_aarch64_gnullvm",
+    "windows_aarch64_msvc",
+    "windows_i686_gnu",
+    "windows_i686_gnullvm",
+    "windows_i686_msvc",
+    "windows_x86_64_gnu",
+    "windows_x86_64_gnullvm",
+    "windows_x86_64_msvc",
+];
+
+/// The no-C-library proxy's lock names only what [`NO_LIBC_ALLOWED`] lists: a crate added
+/// there is a decision, made here, not a side effect.
+#[test]
+fn the_no_libc_proxy_links_only_the_workspace_and_eyra() {
+    let lock = std::fs::read_to_string(workspace_root().join("shims/no-libc/Cargo.lock"))
+        .expect("shims/no-libc/Cargo.lock is committed");
+    let names: Vec<&str> = lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .filter_map(|l| l.strip_suffix('"'))
+        .collect();
+    assert!(
+        names.contains(&"eyra") && names.contains(&"gomux-resolve"),
+        "{lock}"
+    );
+    let unknown: Vec<&&str> = names
+        .iter()
+        .filter(|n| !NO_LIBC_ALLOWED.contains(n))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "shims/no-libc/Cargo.lock now has {unknown:?}: list them in NO_LIBC_ALLOWED if they \
+         belong there, after checking what they cost the proxy (cargo xtask bench)"
+    );
+    let heavy: Vec<&&str> = FORBIDDEN.iter().filter(|c| names.contains(c)).collect();
+    assert!(heavy.is_empty(), "{heavy:?}");
+}
+
 #[test]
 fn the_release_proxy_stays_small() {
     // The same target folder as the rest of the suite (`target/<profile>/deps/<test>`), so the

@@ -82,6 +82,24 @@ fn gomux_alone_in_an_empty_folder_sets_up_static_proxies_that_work() {
             "gomux itself is a dynamic program"
         );
     }
+    // On Linux x86_64 they carry no C library (glibc's static start-up is a quarter of a
+    // millisecond per call): no glibc string at all, where `gomux`, linked to glibc, names its
+    // symbol versions (`GLIBC_2.x`), so the search can tell them apart. The CLI's build script
+    // falls back to the static glibc proxy when that build fails; this is what catches it.
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    {
+        let has = |bytes: &[u8]| bytes.windows(6).any(|w| w == b"GLIBC_");
+        let proxy = std::fs::read(sb.bin().join("go")).unwrap();
+        assert!(
+            !has(&proxy),
+            "the proxy `gomux setup` installed carries glibc: the build without a C library \
+             fell back (see the warning of gomux-cli's build script)"
+        );
+        assert!(
+            has(&std::fs::read(&gomux).unwrap()),
+            "gomux names glibc's symbol versions"
+        );
+    }
 
     // A second setup from the installed copy changes nothing.
     let master = std::fs::read(sb.bin().join(exe("gomux-shim"))).unwrap();

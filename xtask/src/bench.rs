@@ -36,7 +36,7 @@ use sandbox::{DEEP, Sandbox};
 
 const USAGE: &str = "\
 usage: cargo xtask bench [--runs N] [--warmup N] [--install-runs N] [--quick] [--no-install]
-                         [--install-on-disk] [--fixtures DIR] [--shim fast|default|FILE]
+                         [--install-on-disk] [--fixtures DIR] [--shim fast|glibc|default|FILE]
                          [--compare FILE]... [--no-write] [--keep] [--caches]
                          [--remote-cache]
 
@@ -53,7 +53,8 @@ overhead over a direct exec (a trivial `go`, and a real SDK's `go version` / `go
   --install-on-disk install into the temp folder rather than /dev/shm (tmpfs)
   --fixtures DIR    the `cargo xtask fixtures` folder (default: GOMUX_FIXTURES, else the newest
                     folder in the fixtures cache); without fixtures the real-SDK rows say so
-  --shim fast       the proxy as it ships: static on Linux (default)
+  --shim fast       the proxy as it ships: static, no C library on Linux x86_64 (default)
+  --shim glibc      the static glibc proxy (the fallback build), to compare against
   --shim default    the proxy from a plain `cargo build --release` (for comparison)
   --shim FILE       this proxy binary (an older build, to compare before and after)
   --compare FILE    also time this proxy binary, in the same rounds (repeatable): rows for the
@@ -173,8 +174,9 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>> {
                 o.shim = match it.next().as_ref().and_then(|v| v.to_str()) {
                     Some("fast") => ShimBuild::Fast,
                     Some("default") => ShimBuild::Default,
+                    Some("glibc") => ShimBuild::Glibc,
                     Some(file) if !file.is_empty() => ShimBuild::File(PathBuf::from(file)),
-                    _ => bail!("`--shim` takes `fast`, `default` or a file"),
+                    _ => bail!("`--shim` takes `fast`, `glibc`, `default` or a file"),
                 }
             }
             "--no-write" => o.write = false,

@@ -15,8 +15,11 @@ include!("../../../shims/gomux-shim/recipe.rs");
 /// Which build of the proxy to measure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShimBuild {
-    /// Static (on Linux), in its own target folder.
+    /// The proxy `gomux` embeds: no C library on Linux x86_64, in its own target folder.
     Fast,
+    /// The static glibc build (on Linux), in its own target folder: the fallback, and what
+    /// the no-C-library build is measured against.
+    Glibc,
     /// The plain `cargo build --release` binary.
     Default,
     /// A binary built earlier (to compare before and after a change).
@@ -26,11 +29,13 @@ pub enum ShimBuild {
 impl ShimBuild {
     pub fn describe(&self) -> String {
         match self {
-            ShimBuild::Fast => match host_triple().map(|t| recipe::fast_flags(&t)) {
-                Ok(flags) if !flags.is_empty() => {
-                    format!("static release build (`{flags}`, its own target folder)")
-                }
-                _ => "release build (its own target folder)".into(),
+            ShimBuild::Fast => match host_triple() {
+                Ok(t) => recipe::Kind::best(&t).describe(&t),
+                Err(_) => "release build (its own target folder)".into(),
+            },
+            ShimBuild::Glibc => match host_triple() {
+                Ok(t) => recipe::Kind::Std.describe(&t),
+                Err(_) => "release build (its own target folder)".into(),
             },
             ShimBuild::Default => {
                 "default release build (`cargo build --release -p gomux-shim`)".into()
@@ -96,7 +101,8 @@ impl Workspace {
     pub fn build_shim(&self, how: &ShimBuild) -> Result<PathBuf> {
         match how {
             ShimBuild::Default => Ok(self.target.join("release").join(exe("gomux-shim"))),
-            ShimBuild::Fast => build_fast_shim(self),
+            ShimBuild::Fast => build_fast_shim(self, None),
+            ShimBuild::Glibc => build_fast_shim(self, Some(recipe::Kind::Std)),
             ShimBuild::File(p) => Ok(p.clone()),
         }
     }
@@ -104,11 +110,13 @@ impl Workspace {
 
 /// Builds the proxy the fast way (`recipe`) into `<target>/fast-shim` and returns the binary:
 /// the same build the `gomux` binary embeds.
-pub fn build_fast_shim(ws: &Workspace) -> Result<PathBuf> {
+/// `kind` defaults to the best build for the host.
+pub fn build_fast_shim(ws: &Workspace, kind: Option<recipe::Kind>) -> Result<PathBuf> {
     let host = host_triple()?;
+    let kind = kind.unwrap_or_else(|| recipe::Kind::best(&host));
     let dir = ws.target.join(recipe::TARGET_SUBDIR);
-    run(&mut recipe::command(&ws.cargo, &ws.root, &dir, &host))?;
-    Ok(recipe::binary(&dir, &host))
+    run(&mut recipe::command(&ws.cargo, &ws.root, &dir, &host, kind))?;
+    Ok(recipe::binary(&dir, &host, kind))
 }
 
 /// The host's target triple, from `rustc -vV`.
