@@ -403,14 +403,7 @@ mod tests {
             b"\texample.com/m v1.0.0",
             b"\"",
         ];
-        // A fixed xorshift sequence: the same cases on every run.
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::linestart::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
             let len = (next() % 24) as usize;
             let mut text = Vec::new();
@@ -508,13 +501,7 @@ mod tests {
     /// that begin like a key.
     #[test]
     fn long_texts_match_the_reference() {
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::linestart::xorshift(0x9e37_79b9_7f4a_7c15);
         const LINES: &[&str] = &[
             "\tgithub.com/google/go-cmp v0.6.0",
             "\tgolang.org/x/mod v0.20.0 // indirect",

@@ -311,18 +311,20 @@ mod x86 {
     }
 }
 
+/// A fixed xorshift sequence for the tests: the same cases on every run.
+#[cfg(test)]
+pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        }
-    }
 
     /// Every flagged byte may start a key after a control byte or a space; every one after a
     /// blank or a newline that can begin a key is flagged; newlines are counted; the search
