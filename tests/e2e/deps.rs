@@ -40,8 +40,8 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-#[test]
-fn the_proxy_links_none_of_the_heavy_crates() {
+/// `cargo tree -p gomux-shim -e normal`, one `name version [(path)]` per line.
+fn proxy_tree() -> String {
     let out = cargo()
         .args([
             "tree",
@@ -56,12 +56,17 @@ fn the_proxy_links_none_of_the_heavy_crates() {
         ])
         .output()
         .expect("running `cargo tree`");
-    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
         "`cargo tree -p gomux-shim` failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_proxy_links_none_of_the_heavy_crates() {
+    let text = proxy_tree();
     let crates: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -197,22 +202,7 @@ include!("../../shims/gomux-shim/recipe.rs");
 /// inside `gomux`.
 #[test]
 fn the_recipe_lists_every_workspace_crate_the_proxy_links() {
-    let out = cargo()
-        .args([
-            "tree",
-            "-p",
-            "gomux-shim",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ])
-        .output()
-        .expect("running `cargo tree`");
-    assert!(out.status.success(), "`cargo tree -p gomux-shim` failed");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = proxy_tree();
     let root = workspace_root();
     let mut checked = 0;
     for line in text.lines() {

@@ -364,17 +364,21 @@ fn assert_go_is_gomux(sb: &Sandbox, cwd: &Path, env: &[(String, String)], path: 
     );
 }
 
+/// The `yaml` blocks of a docs/ci.md section that hold `marker` (a job's steps or script).
+fn yaml_blocks(section: &str, marker: &str) -> Vec<String> {
+    ci_blocks(section)
+        .into_iter()
+        .filter(|(info, text)| info == "yaml" && text.contains(marker))
+        .map(|(_, t)| t)
+        .collect()
+}
+
 #[test]
 fn the_github_actions_recipes_run_as_written() {
     let Some(fx) = Fixtures::locate("recipes::the_github_actions_recipes_run_as_written") else {
         return;
     };
-    let blocks = ci_blocks("GitHub Actions");
-    let yamls: Vec<&String> = blocks
-        .iter()
-        .filter(|(info, text)| info == "yaml" && text.contains("steps:"))
-        .map(|(_, t)| t)
-        .collect();
+    let yamls = yaml_blocks("GitHub Actions", "steps:");
     assert_eq!(
         yamls.len(),
         2,
@@ -383,12 +387,12 @@ fn the_github_actions_recipes_run_as_written() {
     let server = Mirror::serve(fx.dir());
     let go = fx.toolchains()[0].name.trim_start_matches("go").to_string();
 
-    for (run, fragment) in [(0, None), (1, Some(yamls[1]))] {
+    for (run, fragment) in [(0, None), (1, Some(&yamls[1]))] {
         let sb = recipe_sandbox(&server.url());
         let ws = sb.root.join("runner/work/app");
         write_project(&ws, &go);
         let vars = github_vars(&ws);
-        let (mut env, mut steps) = parse_github(yamls[0]);
+        let (mut env, mut steps) = parse_github(&yamls[0]);
         if let Some(fragment) = fragment {
             // The self-hosted variant: its `env:` on top of the job's, its steps after the
             // job's build and test.
@@ -522,12 +526,7 @@ fn the_gitlab_recipes_run_as_written() {
     let Some(fx) = Fixtures::locate("recipes::the_gitlab_recipes_run_as_written") else {
         return;
     };
-    let blocks = ci_blocks("GitLab CI");
-    let yamls: Vec<&String> = blocks
-        .iter()
-        .filter(|(info, text)| info == "yaml" && text.contains("script:"))
-        .map(|(_, t)| t)
-        .collect();
+    let yamls = yaml_blocks("GitLab CI", "script:");
     assert_eq!(
         yamls.len(),
         2,
@@ -543,12 +542,12 @@ fn the_gitlab_recipes_run_as_written() {
         let image_bin = sb.root.join("image-bin");
         std::fs::create_dir_all(&image_bin).unwrap();
         copy_executable(&gomux_binary(), &image_bin.join(exe("gomux")));
-        let main = parse_gitlab(yamls[0], "build");
+        let main = parse_gitlab(&yamls[0], "build");
         let mut variables = main.variables.clone();
         let (script, after) = if variant == 0 {
             (main.script.clone(), main.after.clone())
         } else {
-            let v = parse_gitlab(yamls[1], "build");
+            let v = parse_gitlab(&yamls[1], "build");
             for (k, val) in v.variables {
                 // An absolute folder on the runner's disk: inside the sandbox here.
                 let val = val.replace(

@@ -162,6 +162,16 @@ fn send<W: Write>(out: &Mutex<W>, response: &Response) -> io::Result<()> {
     w.flush()
 }
 
+/// Answers request `id` with an error, `gomux cacheprog: ` first.
+fn refuse<W: Write>(out: &Mutex<W>, id: i64, why: &str) -> io::Result<()> {
+    let response = Response {
+        id,
+        err: format!("gomux cacheprog: {why}"),
+        ..Response::default()
+    };
+    send(out, &response)
+}
+
 fn id32(v: &Option<Vec<u8>>) -> Option<[u8; 32]> {
     v.as_deref().and_then(|b| b.try_into().ok())
 }
@@ -169,15 +179,7 @@ fn id32(v: &Option<Vec<u8>>) -> Option<[u8; 32]> {
 fn serve_one<W: Write>(shared: &Shared, out: &Mutex<W>, req: Request) -> io::Result<()> {
     let Shared { config, counts } = shared;
     let Some(action) = id32(&req.action_id) else {
-        let err = "gomux cacheprog: a request without a 32-byte ActionID".to_string();
-        return send(
-            out,
-            &Response {
-                id: req.id,
-                err,
-                ..Response::default()
-            },
-        );
+        return refuse(out, req.id, "a request without a 32-byte ActionID");
     };
     if req.command == "get" {
         counts.gets.fetch_add(1, Ordering::Relaxed);
@@ -187,14 +189,10 @@ fn serve_one<W: Write>(shared: &Shared, out: &Mutex<W>, req: Request) -> io::Res
     counts.puts.fetch_add(1, Ordering::Relaxed);
     let output: [u8; 32] = Sha256::digest(&req.body).into();
     if id32(&req.output_id) != Some(output) {
-        let err = "gomux cacheprog: a put whose OutputID is not its body's SHA-256".to_string();
-        return send(
+        return refuse(
             out,
-            &Response {
-                id: req.id,
-                err,
-                ..Response::default()
-            },
+            req.id,
+            "a put whose OutputID is not its body's SHA-256",
         );
     }
     match config.local.put(&action, &output, &req.body) {

@@ -375,14 +375,17 @@ mod registry {
                 changed = true;
             }
         }
+        Ok(announce(changed))
+    }
+
+    /// Tells running programs that the environment changed, when it did.
+    fn announce(changed: bool) -> Change {
         if changed {
             broadcast();
-        }
-        Ok(if changed {
             Change::Changed
         } else {
             Change::Unchanged
-        })
+        }
     }
 
     /// Takes `bin` out of the user PATH (deleting the value when nothing else was in it) and the
@@ -409,14 +412,7 @@ mod registry {
             key.delete("GOMUX_HOME")?;
             changed = true;
         }
-        if changed {
-            broadcast();
-        }
-        Ok(if changed {
-            Change::Changed
-        } else {
-            Change::Unchanged
-        })
+        Ok(announce(changed))
     }
 }
 
