@@ -587,3 +587,47 @@ fn link_validates_the_sdk() {
     let out = sb.go(["+go1.22.3-corp", "build"]).ok();
     assert_eq!(out.val("version"), "go1.22.3");
 }
+
+/// A partial pin runs the newest installed match on every call, also once the proxy answers
+/// from its index of `toolchains/` (Linux): a toolchain linked or removed is seen by the very
+/// next call, with no pause in between.
+#[test]
+fn a_partial_pin_sees_every_change_to_the_installed_toolchains_at_once() {
+    let sb = two_sdks();
+    sb.write("p/.go-version", "1.22\n");
+    let p = sb.dir("p");
+    let version = || {
+        sb.go(["build"])
+            .current_dir(&p)
+            .ok()
+            .val("version")
+            .to_string()
+    };
+    let index = sb.gomux_home.join("tmp/.toolchains-index");
+    let indexed = || {
+        // Calls until one records the index (a folder changed in the current clock tick is
+        // listed, not recorded); every answer is right meanwhile.
+        let start = Instant::now();
+        while cfg!(target_os = "linux") && !index.is_file() {
+            assert_eq!(version(), "go1.22.3");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no index recorded"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    indexed();
+    assert_eq!(version(), "go1.22.3");
+    sb.link_fake("go1.22.9");
+    assert_eq!(version(), "go1.22.9", "linked just now");
+    sb.link_fake("go1.23.0");
+    assert_eq!(version(), "go1.22.9", "another family");
+    sb.gomux(["uninstall", "go1.22.9"]).ok();
+    assert_eq!(version(), "go1.22.3", "removed just now");
+    indexed();
+    sb.link_fake("go1.22.1");
+    assert_eq!(version(), "go1.22.3", "an older one linked");
+    sb.gomux(["uninstall", "go1.22.3"]).ok();
+    assert_eq!(version(), "go1.22.1", "the newest removed");
+}

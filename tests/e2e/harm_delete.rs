@@ -332,6 +332,19 @@ fn uninstall_removes_gomux_home_folders_it_made_and_no_more() {
         );
     }
     std::fs::write(sb.gomux_home.join("downloads/keep-me.txt"), "mine").unwrap();
+    // A partial pin makes the proxy record its index of `toolchains/` in `tmp/` (Linux).
+    sb.link_fake("go1.22.3");
+    sb.write("p/.go-version", "1.22\n");
+    let index = sb.gomux_home.join("tmp/.toolchains-index");
+    let start = std::time::Instant::now();
+    while cfg!(target_os = "linux") && !index.is_file() {
+        sb.go(["version"]).current_dir(sb.dir("p")).ok();
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no index recorded"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     sb.gomux([
         "setup",
         "--uninstall",

@@ -29,6 +29,9 @@ pub use settings::Settings;
 /// The file in the home folder that records its layout version ([`Home::layout_file`]).
 pub const LAYOUT_FILE: &str = ".gomux-layout";
 
+/// The name, in `tmp/`, of the cached listing of `toolchains/` (see [`Home::toolchains_index`]).
+pub const TOOLCHAINS_INDEX: &str = ".toolchains-index";
+
 /// The version of the layout this gomux writes: `bin/`, `toolchains/`, `tmp/`, `downloads/`,
 /// `cache/` and `settings.toml` as [`Home`] describes them.
 pub const LAYOUT_VERSION: u32 = 1;
@@ -132,6 +135,13 @@ impl Home {
     /// `tmp/`: staging for installs and lock files; on the same filesystem as `toolchains/`.
     pub fn tmp_dir(&self) -> PathBuf {
         self.root.join("tmp")
+    }
+    /// `tmp/.toolchains-index`: the names in `toolchains/` as last listed, with the folder's
+    /// identity and change time, so a partial pin (`1.22`) need not list the folder on every
+    /// call. Written and trusted only by the rules in `gomux_resolve::listing`. The leading dot
+    /// keeps it apart from every toolchain's files in `tmp/`.
+    pub fn toolchains_index(&self) -> PathBuf {
+        self.tmp_dir().join(TOOLCHAINS_INDEX)
     }
     /// `tmp/<name><suffix>`: what an install or uninstall of `name` keeps in `tmp/` (the
     /// suffixes are `.lock`, `.staging`, `.download` and `.trash`).

@@ -5,7 +5,8 @@
 //! The design decision to know: the proxy and every `gomux` command go through [`locate`], so
 //! `gomux show` cannot tell a different story from the one `go` lives — the same working
 //! directory rule, the same `-C`, the same installed-toolchain pick, the same project root, the
-//! same cache plan. Nothing here writes; the proxy prepares the cache folders itself.
+//! same cache plan. Nothing here writes but the listing's index in `tmp/` ([`crate::listing`]);
+//! the proxy prepares the cache folders itself.
 
 use std::cell::OnceCell;
 use std::ffi::{OsStr, OsString};

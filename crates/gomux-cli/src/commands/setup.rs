@@ -361,7 +361,14 @@ fn clean_tmp(home: &Home) {
         };
         // gomux's lock files are empty; in its own `tmp/` every empty `.lock` file is one.
         let lock = meta.is_file() && meta.len() == 0 && name.ends_with(".lock");
-        if is_gomux_tmp_name(&name) || (marked && lock) {
+        // The listing's index (`gomux_resolve::listing`), by its name and its first line.
+        let index = name == gomux_home::TOOLCHAINS_INDEX
+            && meta.is_file()
+            && fsx::read_bounded(&e.path(), 1 << 20)
+                .ok()
+                .flatten()
+                .is_some_and(|b| b.starts_with(b"gomux toolchains index "));
+        if is_gomux_tmp_name(&name) || (marked && lock) || index {
             let _ = fsx::remove_tree(&e.path());
         }
     }
