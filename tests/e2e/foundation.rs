@@ -588,6 +588,15 @@ fn link_validates_the_sdk() {
     assert_eq!(out.val("version"), "go1.22.3");
 }
 
+/// The toolchain `go build` runs in `dir`.
+fn version_in(sb: &Sandbox, dir: &std::path::Path) -> String {
+    sb.go(["build"])
+        .current_dir(dir)
+        .ok()
+        .val("version")
+        .to_string()
+}
+
 /// A partial pin runs the newest installed match on every call, also once the proxy answers
 /// from its index of `toolchains/` (Linux): a toolchain linked or removed is seen by the very
 /// next call, with no pause in between.
@@ -596,13 +605,7 @@ fn a_partial_pin_sees_every_change_to_the_installed_toolchains_at_once() {
     let sb = two_sdks();
     sb.write("p/.go-version", "1.22\n");
     let p = sb.dir("p");
-    let version = || {
-        sb.go(["build"])
-            .current_dir(&p)
-            .ok()
-            .val("version")
-            .to_string()
-    };
+    let version = || version_in(&sb, &p);
     let index = sb.gomux_home.join("tmp/.toolchains-index");
     let indexed = || {
         // Calls until one records the index (a folder changed in the current clock tick is
@@ -630,4 +633,48 @@ fn a_partial_pin_sees_every_change_to_the_installed_toolchains_at_once() {
     assert_eq!(version(), "go1.22.3", "an older one linked");
     sb.gomux(["uninstall", "go1.22.3"]).ok();
     assert_eq!(version(), "go1.22.1", "the newest removed");
+}
+
+/// A large go.mod is scanned once per change (Linux: the scan is recorded in `tmp/`), and an
+/// edit is seen by the very next call, with no pause in between.
+#[test]
+fn a_large_go_mod_is_read_again_by_the_next_call_after_any_edit() {
+    let sb = two_sdks();
+    let gomod = |go: &str, toolchain: &str| {
+        let mut text = format!("module big\n\ngo {go}\n\nrequire (\n");
+        for i in 0..3000 {
+            text.push_str(&format!("\tgolang.org/x/dependency{i:05} v1.{i}.0\n"));
+        }
+        text.push_str(")\n");
+        text.push_str(toolchain);
+        text
+    };
+    sb.write("big/go.mod", &gomod("1.22.3", ""));
+    let big = sb.dir("big/cmd");
+    let version = || version_in(&sb, &big);
+    let tmp = sb.gomux_home.join("tmp");
+    let recorded = || {
+        std::fs::read_dir(&tmp)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".modscan-"))
+    };
+    let start = Instant::now();
+    while cfg!(target_os = "linux") && !recorded() {
+        assert_eq!(version(), "go1.22.3");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no scan recorded"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(version(), "go1.22.3");
+    sb.write("big/go.mod", &gomod("1.21.5", ""));
+    assert_eq!(version(), "go1.21.5", "the go line, edited just now");
+    sb.write("big/go.mod", &gomod("1.21.5", "toolchain go1.22.3\n"));
+    assert_eq!(
+        version(),
+        "go1.22.3",
+        "a toolchain line at the end, added just now"
+    );
 }

@@ -345,6 +345,25 @@ fn uninstall_removes_gomux_home_folders_it_made_and_no_more() {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+    // A large go.mod makes it record the file's scan there too.
+    let requires: String = (0..3000)
+        .map(|i| format!("require example.com/dependency{i:05} v1.0.0\n"))
+        .collect();
+    sb.write("big/go.mod", &format!("module big\ngo 1.22\n{requires}"));
+    let scanned = || {
+        std::fs::read_dir(sb.gomux_home.join("tmp"))
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".modscan-"))
+    };
+    while cfg!(target_os = "linux") && !scanned() {
+        sb.go(["version"]).current_dir(sb.dir("big")).ok();
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no scan recorded"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     sb.gomux([
         "setup",
         "--uninstall",

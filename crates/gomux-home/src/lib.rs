@@ -32,6 +32,10 @@ pub const LAYOUT_FILE: &str = ".gomux-layout";
 /// The name, in `tmp/`, of the cached listing of `toolchains/` (see [`Home::toolchains_index`]).
 pub const TOOLCHAINS_INDEX: &str = ".toolchains-index";
 
+/// The start of the names, in `tmp/`, of the recorded scans of large module files (see
+/// `gomux_resolve::files::scan_module_file`).
+pub const MODULE_SCAN_PREFIX: &str = ".modscan-";
+
 /// The version of the layout this gomux writes: `bin/`, `toolchains/`, `tmp/`, `downloads/`,
 /// `cache/` and `settings.toml` as [`Home`] describes them.
 pub const LAYOUT_VERSION: u32 = 1;

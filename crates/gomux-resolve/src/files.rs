@@ -194,7 +194,11 @@ const MODULE_CHUNK: usize = 64 * 1024;
 
 /// Reads a go.mod or go.work and scans it, in chunks of [`MODULE_CHUNK`] bytes into one
 /// buffer, and no further than the scan needs (both keys found ends it).
-pub fn scan_module_file(path: &Path) -> Result<ModuleLines, ResolveError> {
+///
+/// `records`: the folder (`tmp/`) where the scans of large files are recorded (Linux): a file
+/// of [`RECORD_FROM`] bytes or more is then scanned once per change, and every other call
+/// reads the record, proven current by the file's `stat` (see [`crate::record`]).
+pub fn scan_module_file(path: &Path, records: Option<&Path>) -> Result<ModuleLines, ResolveError> {
     let read_error = |e: std::io::Error| ResolveError::Read {
         path: path.to_path_buf(),
         message: gomux_home::fsx::describe(&e),
@@ -208,7 +212,117 @@ pub fn scan_module_file(path: &Path) -> Result<ModuleLines, ResolveError> {
         opts.custom_flags(0o4000);
     }
     let file = opts.open(path).map_err(read_error)?;
+    #[cfg(target_os = "linux")]
+    if let Some(tmp) = records {
+        return recorded::scan(file, path, tmp).map_err(read_error);
+    }
+    let _ = records;
     scan_module_reader(file, MODULE_CHUNK).map_err(read_error)
+}
+
+/// From this size on, a module file's scan is recorded (see [`scan_module_file`]): below it,
+/// reading the file costs less than reading a record.
+pub const RECORD_FROM: u64 = 64 * 1024;
+
+/// The recorded scans of large module files (Linux).
+#[cfg(target_os = "linux")]
+mod recorded {
+    use std::fs::File;
+    use std::path::Path;
+
+    use rustix::fs::FileType;
+
+    use super::*;
+    use crate::record::{self, Found, Key, Pending, Source};
+
+    /// A scan record's first line: what it is, and its format's version.
+    pub(super) const HEADER: &str = "gomux module scan 1";
+
+    /// `tmp/.modscan-<hash of the file's path>`: where the scan of the file at `path` is
+    /// recorded (the key tells apart two paths with one hash).
+    pub(crate) fn record_path(tmp: &Path, path: &Path) -> std::path::PathBuf {
+        let hash = gomux_home::cache::fnv1a64(path.as_os_str().as_encoded_bytes());
+        tmp.join(format!("{}{hash:016x}", gomux_home::MODULE_SCAN_PREFIX))
+    }
+
+    pub(super) fn scan(file: File, path: &Path, tmp: &Path) -> std::io::Result<ModuleLines> {
+        let st = rustix::fs::fstat(&file)?;
+        let size = u64::try_from(st.st_size).unwrap_or(0);
+        if !FileType::from_raw_mode(st.st_mode).is_file() || size < RECORD_FROM {
+            return scan_module_reader(file, MODULE_CHUNK);
+        }
+        let key = Key::of(&st);
+        let at = record_path(tmp, path);
+        let replace = match record::read(&at, HEADER, Source::File, &key) {
+            Found::Current(body) => match decode(&body) {
+                Some(lines) => return Ok(lines),
+                None => false,
+            },
+            Found::Stale | Found::Absent => true,
+            Found::Foreign => false,
+        };
+        // The making's start comes before the reading (see `record::trusted`).
+        let pending = replace.then(|| Pending::start(tmp, key.dev)).flatten();
+        let lines = scan_module_reader(&file, MODULE_CHUNK)?;
+        if let Some(pending) = pending {
+            pending.finish(&file, Source::File, HEADER, &encode(&lines), &at);
+        }
+        Ok(lines)
+    }
+
+    /// A record's body: a `go` line and a `toolchain` line, each `-` for none or the line
+    /// number and the value's bytes in hex (a value may hold any byte but a newline).
+    pub(super) fn encode(lines: &ModuleLines) -> String {
+        let mut body = String::new();
+        for (key, found) in [("go", &lines.go), ("toolchain", &lines.toolchain)] {
+            body.push_str(key);
+            match found {
+                None => body.push_str(" -"),
+                Some(l) => {
+                    body.push_str(&format!(" {} ", l.line));
+                    for b in l.value.bytes() {
+                        body.push_str(&format!("{b:02x}"));
+                    }
+                }
+            }
+            body.push('\n');
+        }
+        body
+    }
+
+    /// [`encode`] read back; `None` for anything else.
+    pub(super) fn decode(body: &str) -> Option<ModuleLines> {
+        let mut lines = body.split_terminator('\n');
+        let mut field = |key: &str| -> Option<Option<Lined<String>>> {
+            let rest = lines.next()?.strip_prefix(key)?.strip_prefix(' ')?;
+            if rest == "-" {
+                return Some(None);
+            }
+            let (line, hex) = rest.split_once(' ')?;
+            if !line.bytes().all(|b| b.is_ascii_digit()) || hex.len() % 2 != 0 {
+                return None;
+            }
+            let line: usize = line.parse().ok().filter(|&n| n > 0)?;
+            let bytes: Option<Vec<u8>> = (0..hex.len())
+                .step_by(2)
+                .map(|i| {
+                    let pair = hex.get(i..i + 2)?;
+                    pair.bytes()
+                        .all(|b| b.is_ascii_hexdigit())
+                        .then(|| u8::from_str_radix(pair, 16).ok())
+                        .flatten()
+                })
+                .collect();
+            let value = String::from_utf8(bytes?).ok()?;
+            (!value.contains('\n')).then_some(Some(Lined { value, line }))
+        };
+        let go = field("go")?;
+        let toolchain = field("toolchain")?;
+        lines
+            .next()
+            .is_none()
+            .then_some(ModuleLines { go, toolchain })
+    }
 }
 
 /// [`scan_module_bytes`] over a reader, `chunk` bytes at a time: the same answer as on the
@@ -619,5 +733,150 @@ mod tests {
         assert!(e.to_string().starts_with("/p/.tool-versions:2: "), "{e}");
         let e = parse_tool_versions(p, "golang ref:abc\n").unwrap_err();
         assert!(e.to_string().starts_with("/p/.tool-versions:1: "), "{e}");
+    }
+}
+
+/// The recorded scans of large module files (Linux): read instead of the file once recorded,
+/// never trusted when the file changed, never made for small files, and a record gomux did not
+/// write whole is neither trusted nor replaced.
+#[cfg(test)]
+#[cfg(target_os = "linux")]
+mod record_tests {
+    use std::time::{Duration, Instant};
+
+    use super::recorded::{HEADER, decode, encode, record_path};
+    use super::*;
+
+    fn lined(value: &str, line: usize) -> Option<Lined<String>> {
+        Some(Lined {
+            value: value.to_string(),
+            line,
+        })
+    }
+
+    fn big_gomod(toolchain: &str) -> String {
+        let mut text = String::from("module example.com/big\n\ngo 1.22.1\n\nrequire (\n");
+        for i in 0..2500 {
+            text.push_str(&format!("\tgolang.org/x/dependency{i:05} v1.{i}.0\n"));
+        }
+        text.push_str(&format!(")\n\ntoolchain {toolchain}\n"));
+        assert!(text.len() as u64 >= RECORD_FROM);
+        text
+    }
+
+    fn scans(path: &Path, tmp: &Path) -> ModuleLines {
+        let got = scan_module_file(path, Some(tmp)).unwrap();
+        assert_eq!(
+            got,
+            scan_module_file(path, None).unwrap(),
+            "as the file says"
+        );
+        got
+    }
+
+    /// A folder with `tmp/` and a large `go.mod`: (the folder, `tmp/`, the go.mod).
+    fn fixture() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let gomod = dir.path().join("go.mod");
+        std::fs::write(&gomod, big_gomod("go1.23.4")).unwrap();
+        (dir, tmp, gomod)
+    }
+
+    #[test]
+    fn a_large_module_file_is_scanned_once_per_change() {
+        let (dir, tmp, gomod) = fixture();
+        let small = dir.path().join("small.mod");
+        std::fs::write(&small, "module small\n\ngo 1.21.0\n").unwrap();
+        let record = record_path(&tmp, &gomod);
+        // Recorded once the file's last change is older than the margin.
+        let start = Instant::now();
+        while !record.exists() {
+            assert_eq!(scans(&gomod, &tmp).toolchain, lined("go1.23.4", 2508));
+            scans(&small, &tmp);
+            assert!(start.elapsed() < Duration::from_secs(15), "never recorded");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            start.elapsed() >= Duration::from_secs(1),
+            "recorded within the margin"
+        );
+        let names: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "nothing for the small file: {names:?}");
+        // The same key with another body: what the call returns is the record.
+        let text = std::fs::read_to_string(&record).unwrap();
+        let key_line = text.lines().nth(1).unwrap();
+        let forged = ModuleLines {
+            go: lined("9.9", 1),
+            toolchain: None,
+        };
+        std::fs::write(
+            &record,
+            format!("{HEADER}\n{key_line}\n{}end\n", encode(&forged)),
+        )
+        .unwrap();
+        assert_eq!(scan_module_file(&gomod, Some(&tmp)).unwrap(), forged);
+        // Changes right away, with no pause: rewritten with the same size, then grown.
+        std::fs::write(&gomod, big_gomod("go1.23.5")).unwrap();
+        assert_eq!(scans(&gomod, &tmp).toolchain, lined("go1.23.5", 2508));
+        let mut grown = big_gomod("go1.23.5");
+        grown.push_str("toolchain go1.24.0\n");
+        std::fs::write(&gomod, &grown).unwrap();
+        assert_eq!(scans(&gomod, &tmp).toolchain, lined("go1.23.5", 2508));
+        std::fs::write(&gomod, grown.replace("go 1.22.1", "go 1.22.2")).unwrap();
+        assert_eq!(scans(&gomod, &tmp).go, lined("1.22.2", 3));
+        // A file swapped in at the path (another inode) is not taken for the recorded one.
+        let other = dir.path().join("other.mod");
+        std::fs::write(&other, big_gomod("go1.25.0")).unwrap();
+        std::fs::rename(&other, &gomod).unwrap();
+        assert_eq!(scans(&gomod, &tmp).toolchain, lined("go1.25.0", 2508));
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_scan_record_is_never_trusted_nor_replaced() {
+        let (_dir, tmp, gomod) = fixture();
+        let record = record_path(&tmp, &gomod);
+        for text in ["", "gomux module scan 1\n", "not a record\nend\n"] {
+            std::fs::write(&record, text).unwrap();
+            for _ in 0..2 {
+                scans(&gomod, &tmp);
+            }
+            assert_eq!(std::fs::read_to_string(&record).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn a_scan_record_body_reads_back_exactly_and_nothing_else_does() {
+        for lines in [
+            ModuleLines::default(),
+            ModuleLines {
+                go: lined("1.22.1", 3),
+                toolchain: lined("go1.23 \r\u{0}é\u{fffd}", 70_000),
+            },
+            ModuleLines {
+                go: None,
+                toolchain: lined("", 1),
+            },
+        ] {
+            assert_eq!(decode(&encode(&lines)), Some(lines));
+        }
+        for bad in [
+            "",
+            "go -\n",
+            "toolchain -\ngo -\n",
+            "go -\ntoolchain -\nextra\n",
+            "go 0 31\ntoolchain -\n",
+            "go +3 31\ntoolchain -\n",
+            "go 3 3\ntoolchain -\n",
+            "go 3 +1\ntoolchain -\n",
+            "go 3 zz\ntoolchain -\n",
+            "go 3 0a\ntoolchain -\n",
+            "go 3 ff\ntoolchain -\n",
+            "go 3\ntoolchain -\n",
+            "go  -\ntoolchain -\n",
+        ] {
+            assert_eq!(decode(bad), None, "{bad:?}");
+        }
     }
 }

@@ -20,6 +20,8 @@ pub mod launch;
 mod linestart;
 pub mod listing;
 pub mod locate;
+#[cfg(target_os = "linux")]
+mod record;
 pub mod rules;
 mod source;
 mod walk;
@@ -84,6 +86,9 @@ pub struct Input<'a> {
     pub default: &'a dyn Fn() -> Result<Option<(Request, PathBuf)>, ResolveError>,
     /// The best installed toolchain for a request (for comparing a family default with a go line).
     pub installed: &'a dyn Fn(&Request) -> Option<String>,
+    /// Where the scans of large module files are recorded (the home's `tmp/`), or `None` to
+    /// scan every time ([`files::scan_module_file`]).
+    pub records: Option<&'a Path>,
 }
 
 /// The module file that governs the directory, as read for selection.
@@ -354,7 +359,7 @@ fn resolve_inner(input: &Input<'_>) -> Result<Selection, ResolveError> {
             Some(path) => Some(ModuleFile {
                 path: path.clone(),
                 is_work: found.gowork.is_some(),
-                lines: files::scan_module_file(path)?,
+                lines: files::scan_module_file(path, input.records)?,
             }),
             None => None,
         }

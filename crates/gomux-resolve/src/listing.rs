@@ -37,70 +37,20 @@ pub fn toolchain_names(home: &Home) -> Result<Names, ToolchainsUnreadable> {
 
 #[cfg(target_os = "linux")]
 mod imp {
-    use std::io::Read as _;
     use std::mem::MaybeUninit;
-    use std::os::fd::{AsFd, AsRawFd as _, OwnedFd};
-    use std::os::unix::fs::OpenOptionsExt as _;
+    use std::os::fd::OwnedFd;
     use std::path::Path;
 
-    use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags, RawDir, Stat};
+    use rustix::fs::{FileType, Mode, OFlags, RawDir};
     use rustix::io::Errno;
 
     use super::*;
+    use crate::record::{self, Found, Key, Pending};
 
     /// Room for about a thousand entries per `getdents64`.
     const BUFFER: usize = 32 * 1024;
     /// The index's first line: what it is, and its format's version.
-    const HEADER: &str = "gomux toolchains index 1\n";
-    /// The index's last line: a file that ends otherwise was not written whole.
-    const END: &str = "end\n";
-    /// More than gomux writes for any home (a thousand toolchains take 12 KiB).
-    const INDEX_LIMIT: usize = 1 << 20;
-
-    /// A file time: seconds and nanoseconds, compared in that order.
-    type Time = (i128, i128);
-
-    /// What the index is checked against: the folder's device and inode, and its modification
-    /// and change times. Making, removing or renaming an entry sets both times to the current
-    /// time, and nobody can set the change time back.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub(super) struct Key {
-        dev: i128,
-        ino: i128,
-        mtime: Time,
-        ctime: Time,
-    }
-
-    impl Key {
-        fn of(st: &Stat) -> Key {
-            // The field types differ between architectures; every one fits an i128.
-            Key {
-                dev: i128::from(st.st_dev),
-                ino: i128::from(st.st_ino),
-                mtime: (i128::from(st.st_mtime), i128::from(st.st_mtime_nsec)),
-                ctime: (i128::from(st.st_ctime), i128::from(st.st_ctime_nsec)),
-            }
-        }
-    }
-
-    /// Whether an index of a folder with `key`, listed after `made`, can be trusted: only when
-    /// the folder's last change came before `made`.
-    ///
-    /// `made` is the time a file got when it was created just before the listing began, on
-    /// the same filesystem, so on the same clock and at the same granularity as the folder's
-    /// times. A change after the listing began gets a time of at least `made`, so it always
-    /// differs from a change time that is earlier than `made`. A change time equal to `made`
-    /// may hide a change in the same clock tick (file times come from a clock that advances
-    /// in ticks of a few milliseconds, or a second on some filesystems): such a listing is
-    /// used for this call and not recorded, and a later call records it.
-    pub(super) fn trusted(key: &Key, made: Time) -> bool {
-        trusted_ctime(key.ctime, made)
-    }
-
-    /// [`trusted`] on the change time alone.
-    pub(super) fn trusted_ctime(ctime: Time, made: Time) -> bool {
-        ctime < made
-    }
+    pub(super) const HEADER: &str = "gomux toolchains index 1";
 
     /// Where a call's names came from.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,9 +68,9 @@ mod imp {
     }
 
     /// The names, from the index when it is current, otherwise from the folder (then
-    /// recording the index when the rules allow). One `stat` and one small read when the
-    /// index is current, against a `getdents64` whose cost grows with every entry (0.17 ms
-    /// for 503 entries on ext4 here).
+    /// recording the index when the rules allow, see [`crate::record`]). One `stat` and one
+    /// small read when the index is current, against a `getdents64` whose cost grows with
+    /// every entry (0.17 ms for 503 entries on ext4 here).
     pub(super) fn list_from(home: &Home) -> Result<(Names, Source), ToolchainsUnreadable> {
         let dir = home.toolchains_dir();
         let unreadable = |e: Errno, dir: &Path| ToolchainsUnreadable {
@@ -135,15 +85,18 @@ mod imp {
             Err(e) => return Err(unreadable(e, &dir)),
         };
         let index = home.toolchains_index();
-        let found = read_index(&index, &key);
-        if let Found::Current(names) = found {
-            return Ok((names, Source::Index));
-        }
-        // The time before the listing, for the rule in `trusted`.
-        let pending = match found {
-            Found::Stale | Found::Absent => Pending::start(&home.tmp_dir(), key.dev),
-            Found::Current(_) | Found::Foreign => None,
+        let replace = match record::read(&index, HEADER, record::Source::Folder, &key) {
+            Found::Current(text) => match checked(text) {
+                Some(names) => return Ok((names, Source::Index)),
+                None => false,
+            },
+            Found::Stale | Found::Absent => true,
+            Found::Foreign => false,
         };
+        // The making's start comes before the listing (see `record::trusted`).
+        let pending = replace
+            .then(|| Pending::start(&home.tmp_dir(), key.dev))
+            .flatten();
         let fd = match rustix::fs::open(
             &dir,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -155,9 +108,16 @@ mod imp {
         };
         let names = read_folder(&fd).map_err(|e| unreadable(e, &dir))?;
         if let Some(pending) = pending {
-            pending.finish(&fd, &names, &index);
+            pending.finish(&fd, record::Source::Folder, HEADER, &names.text, &index);
         }
         Ok((names, Source::Folder))
+    }
+
+    /// An index's names, when every line is a safe name.
+    fn checked(text: String) -> Option<Names> {
+        text.split_terminator('\n')
+            .all(gomux_version::is_safe_name)
+            .then_some(Names { text })
     }
 
     /// Every safe name in the open folder, in its order.
@@ -173,182 +133,6 @@ mod imp {
             }
         }
         Ok(names)
-    }
-
-    /// What `tmp/.toolchains-index` holds.
-    enum Found {
-        /// An index of the folder as it is now.
-        Current(Names),
-        /// gomux's index of an earlier state (or of another folder).
-        Stale,
-        /// No file.
-        Absent,
-        /// Something gomux did not write whole (or at all): left alone, and not replaced.
-        Foreign,
-    }
-
-    fn read_index(path: &Path, now: &Key) -> Found {
-        let mut file = match std::fs::OpenOptions::new()
-            .read(true)
-            // A link or a FIFO put there is not gomux's index, and never blocks the proxy.
-            .custom_flags(libc_flags::NOFOLLOW | libc_flags::NONBLOCK)
-            .open(path)
-        {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Absent,
-            Err(_) => return Found::Foreign,
-        };
-        let mut buf = vec![0u8; 16 * 1024];
-        let mut filled = 0;
-        loop {
-            if filled == buf.len() {
-                if buf.len() >= INDEX_LIMIT {
-                    return Found::Foreign;
-                }
-                buf.resize(buf.len() * 2, 0);
-            }
-            match file.read(&mut buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return Found::Foreign,
-            }
-        }
-        buf.truncate(filled);
-        let Some((stored, made, body)) = parse_index(&buf) else {
-            return Found::Foreign;
-        };
-        if stored != *now || !trusted(&stored, made) {
-            return Found::Stale;
-        }
-        let body = body.clone();
-        let Ok(mut text) = String::from_utf8(buf) else {
-            return Found::Foreign;
-        };
-        text.truncate(body.end);
-        text.drain(..body.start);
-        Found::Current(Names { text })
-    }
-
-    /// The key, the time the listing began and where the names are, when `bytes` is an index
-    /// gomux wrote whole: the header, the key line, safe names each on its own line, the end
-    /// line, nothing after it.
-    fn parse_index(bytes: &[u8]) -> Option<(Key, Time, std::ops::Range<usize>)> {
-        let text = std::str::from_utf8(bytes).ok()?;
-        let rest = text.strip_prefix(HEADER)?;
-        let (line, names) = rest.split_once('\n')?;
-        let names = names.strip_suffix(END)?;
-        if !(names.is_empty() || names.ends_with('\n'))
-            || !names
-                .split_terminator('\n')
-                .all(gomux_version::is_safe_name)
-        {
-            return None;
-        }
-        let mut numbers = line.split(' ').map(|w| {
-            // Digits only (with a sign for the times): no `+`, no spaces, no empty words.
-            let digits = w.strip_prefix('-').unwrap_or(w);
-            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| w.parse::<i128>().ok())
-                .flatten()
-        });
-        let mut next = || numbers.next().flatten();
-        let key = Key {
-            dev: next()?,
-            ino: next()?,
-            mtime: (next()?, next()?),
-            ctime: (next()?, next()?),
-        };
-        let made = (next()?, next()?);
-        if numbers.next().is_some() {
-            return None;
-        }
-        let start = HEADER.len() + line.len() + 1;
-        Some((key, made, start..start + names.len()))
-    }
-
-    /// The text of an index.
-    pub(super) fn index_text(key: &Key, made: Time, names: &Names) -> String {
-        format!(
-            "{HEADER}{} {} {} {} {} {} {} {}\n{}{END}",
-            key.dev,
-            key.ino,
-            key.mtime.0,
-            key.mtime.1,
-            key.ctime.0,
-            key.ctime.1,
-            made.0,
-            made.1,
-            names.text
-        )
-    }
-
-    /// An index being written: an unnamed file in `tmp/` (`O_TMPFILE`), made before the
-    /// listing began, and named only once it is whole, so a crash leaves nothing behind and
-    /// no reader ever sees half an index.
-    struct Pending {
-        file: OwnedFd,
-        made: Time,
-    }
-
-    impl Pending {
-        /// `None` when `tmp/` is missing, not writable, on another filesystem than the
-        /// folder (whose clock granularity may differ), or cannot make unnamed files: the
-        /// folder is then listed on every call, as before.
-        fn start(tmp: &Path, dev: i128) -> Option<Pending> {
-            let file = rustix::fs::open(
-                tmp,
-                OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC,
-                Mode::from_raw_mode(0o644),
-            )
-            .ok()?;
-            let st = rustix::fs::fstat(&file).ok()?;
-            let made = (i128::from(st.st_mtime), i128::from(st.st_mtime_nsec));
-            (i128::from(st.st_dev) == dev).then_some(Pending { file, made })
-        }
-
-        /// Records `names`, listed from `folder`, when the rules allow; failures only mean
-        /// no index.
-        fn finish(self, folder: &OwnedFd, names: &Names, index: &Path) {
-            // The listed folder's own times (a folder swapped in at the same path since has
-            // another inode, so the index never matches it).
-            let Ok(st) = rustix::fs::fstat(folder) else {
-                return;
-            };
-            let key = Key::of(&st);
-            if !trusted(&key, self.made) {
-                return;
-            }
-            let text = index_text(&key, self.made, names);
-            let mut bytes = text.as_bytes();
-            while !bytes.is_empty() {
-                match rustix::io::write(&self.file, bytes) {
-                    Ok(0) => return,
-                    Ok(n) => bytes = &bytes[n..],
-                    Err(Errno::INTR) => {}
-                    Err(_) => return,
-                }
-            }
-            // Out with gomux's stale index, in with this one. A reader between the two lists
-            // the folder itself; a writer that comes second finds the name taken and stops.
-            match rustix::fs::unlink(index) {
-                Ok(()) | Err(Errno::NOENT) => {}
-                Err(_) => return,
-            }
-            let by_proc = format!("/proc/self/fd/{}", self.file.as_raw_fd());
-            if rustix::fs::linkat(CWD, by_proc.as_str(), CWD, index, AtFlags::SYMLINK_FOLLOW)
-                .is_err()
-            {
-                // Without /proc: allowed to a process with CAP_DAC_READ_SEARCH.
-                let _ = rustix::fs::linkat(self.file.as_fd(), "", CWD, index, AtFlags::EMPTY_PATH);
-            }
-        }
-    }
-
-    /// The open(2) flags std's `OpenOptionsExt::custom_flags` takes.
-    mod libc_flags {
-        pub(super) const NOFOLLOW: i32 = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
-        pub(super) const NONBLOCK: i32 = rustix::fs::OFlags::NONBLOCK.bits() as i32;
     }
 }
 
@@ -479,19 +263,11 @@ mod index_tests {
     }
 
     #[test]
-    fn a_change_time_in_the_listings_clock_tick_is_not_trusted() {
-        assert!(imp::trusted_ctime((5, 10), (5, 11)));
-        assert!(imp::trusted_ctime((4, 999_999_999), (5, 0)));
-        assert!(!imp::trusted_ctime((5, 11), (5, 11)), "the same tick");
-        assert!(!imp::trusted_ctime((6, 0), (5, 11)), "later");
-    }
-
-    #[test]
     fn the_index_is_read_instead_of_the_folder_once_recorded() {
         let (_tmp, home) = home_with(&["go1.22.1", "go1.22.2", "go1.21.0"]);
         until_indexed(&home);
         let text = std::fs::read_to_string(home.toolchains_index()).unwrap();
-        assert!(text.starts_with("gomux toolchains index 1\n") && text.ends_with("\nend\n"));
+        assert!(text.starts_with(imp::HEADER) && text.ends_with("\nend\n"));
         // The same key with other names: what the call returns is the index, not the folder.
         let key_line = text.lines().nth(1).unwrap();
         std::fs::write(

@@ -130,6 +130,7 @@ pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
         r.pick(names.iter()).map(str::to_string)
     };
     let default = || launch::default_toolchain(site.settings);
+    let records = site.home.tmp_dir();
     let selection = crate::resolve(&Input {
         cwd: site.cwd,
         args: site.args,
@@ -138,6 +139,7 @@ pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
         env: site.env,
         default: &default,
         installed: &installed,
+        records: Some(&records),
     })?;
     let name = match &selection.request {
         Request::Exact(name) => Some(name.clone()),

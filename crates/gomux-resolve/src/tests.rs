@@ -67,6 +67,7 @@ impl T {
             env: &env,
             default: &default,
             installed: &installed,
+            records: None,
         })
     }
     fn run(&self, cwd: &str, args: &[&str]) -> Result<Selection, ResolveError> {

@@ -361,13 +361,18 @@ fn clean_tmp(home: &Home) {
         };
         // gomux's lock files are empty; in its own `tmp/` every empty `.lock` file is one.
         let lock = meta.is_file() && meta.len() == 0 && name.ends_with(".lock");
-        // The listing's index (`gomux_resolve::listing`), by its name and its first line.
-        let index = name == gomux_home::TOOLCHAINS_INDEX
-            && meta.is_file()
-            && fsx::read_bounded(&e.path(), 1 << 20)
-                .ok()
-                .flatten()
-                .is_some_and(|b| b.starts_with(b"gomux toolchains index "));
+        // The proxy's records (the listing's index, module scans), by name and first line.
+        let first_line = |start: &[u8]| {
+            meta.is_file()
+                && fsx::read_bounded(&e.path(), 1 << 20)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|b| b.starts_with(start))
+        };
+        let index = (name == gomux_home::TOOLCHAINS_INDEX
+            && first_line(b"gomux toolchains index "))
+            || (name.starts_with(gomux_home::MODULE_SCAN_PREFIX)
+                && first_line(b"gomux module scan "));
         if is_gomux_tmp_name(&name) || (marked && lock) || index {
             let _ = fsx::remove_tree(&e.path());
         }
