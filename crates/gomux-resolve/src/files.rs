@@ -245,10 +245,31 @@ mod recorded {
         tmp.join(format!("{}{hash:016x}", gomux_home::MODULE_SCAN_PREFIX))
     }
 
-    pub(super) fn scan(file: File, path: &Path, tmp: &Path) -> std::io::Result<ModuleLines> {
+    pub(super) fn scan(mut file: File, path: &Path, tmp: &Path) -> std::io::Result<ModuleLines> {
+        use std::io::{Read as _, Seek as _};
+        // Most module files are small: read whole by the first reads, they never pay a
+        // `stat` (the same syscalls as without records).
+        let mut first = [0u8; FIRST_READ];
+        let mut filled = 0;
+        loop {
+            match file.read(&mut first[filled..]) {
+                Ok(0) => return Ok(scan_module_bytes(&first[..filled])),
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            if filled == first.len() {
+                break;
+            }
+        }
+        // Larger: scanned from the start again, after the record's making began.
         let st = rustix::fs::fstat(&file)?;
-        let size = u64::try_from(st.st_size).unwrap_or(0);
-        if !FileType::from_raw_mode(st.st_mode).is_file() || size < RECORD_FROM {
+        if !FileType::from_raw_mode(st.st_mode).is_file() {
+            // Put there after the walk saw a file (a FIFO): read on, as it comes.
+            return scan_module_reader((&first[..]).chain(file), MODULE_CHUNK);
+        }
+        file.rewind()?;
+        if u64::try_from(st.st_size).unwrap_or(0) < RECORD_FROM {
             return scan_module_reader(file, MODULE_CHUNK);
         }
         let key = Key::of(&st);
@@ -778,7 +799,7 @@ mod record_tests {
     fn fixture() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let tmp = dir.path().join("tmp");
-        std::fs::create_dir(&tmp).unwrap();
+        gomux_home::fsx::create_owned_dir(&tmp, gomux_home::fsx::FOLDER_MARKER).unwrap();
         let gomod = dir.path().join("go.mod");
         std::fs::write(&gomod, big_gomod("go1.23.4")).unwrap();
         (dir, tmp, gomod)
@@ -803,7 +824,11 @@ mod record_tests {
             "recorded within the margin"
         );
         let names: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
-        assert_eq!(names.len(), 1, "nothing for the small file: {names:?}");
+        assert_eq!(
+            names.len(),
+            2,
+            "the marker and the record, nothing for the small file: {names:?}"
+        );
         // The same key with another body: what the call returns is the record.
         let text = std::fs::read_to_string(&record).unwrap();
         let key_line = text.lines().nth(1).unwrap();
@@ -831,6 +856,47 @@ mod record_tests {
         std::fs::write(&other, big_gomod("go1.25.0")).unwrap();
         std::fs::rename(&other, &gomod).unwrap();
         assert_eq!(scans(&gomod, &tmp).toolchain, lined("go1.25.0", 2508));
+    }
+
+    /// Every size around the first read and the record threshold scans as without records,
+    /// with the keys at the start or at the very end.
+    #[test]
+    fn files_of_every_size_scan_as_without_records() {
+        let (dir, tmp, _) = fixture();
+        let path = dir.path().join("sized.mod");
+        let threshold = RECORD_FROM as usize;
+        for size in [
+            0,
+            1,
+            40,
+            4095,
+            4096,
+            4097,
+            8192,
+            threshold - 1,
+            threshold,
+            threshold + 1,
+        ] {
+            for at_end in [false, true] {
+                let keys = "go 1.22.1\ntoolchain go1.23.4\n";
+                let mut text = String::new();
+                if !at_end {
+                    text.push_str(keys);
+                }
+                while text.len() + keys.len() + 30 < size {
+                    text.push_str("require example.com/x v1.0.0\n");
+                }
+                if at_end {
+                    text.push_str(keys);
+                }
+                while text.len() < size {
+                    text.push(' ');
+                }
+                std::fs::write(&path, &text).unwrap();
+                let want = scan_module_bytes(text.as_bytes());
+                assert_eq!(scans(&path, &tmp), want, "{size} bytes");
+            }
+        }
     }
 
     #[test]

@@ -224,7 +224,7 @@ mod index_tests {
         let tmp = tempfile::tempdir().unwrap();
         let home = Home::new(tmp.path().join("home"));
         std::fs::create_dir_all(home.toolchains_dir()).unwrap();
-        std::fs::create_dir_all(home.tmp_dir()).unwrap();
+        gomux_home::fsx::create_owned_dir(&home.tmp_dir(), gomux_home::fsx::FOLDER_MARKER).unwrap();
         for name in names {
             std::fs::create_dir(home.toolchain_dir(name)).unwrap();
         }
@@ -422,10 +422,24 @@ mod index_tests {
         }
     }
 
+    /// `tmp/` without gomux's marker is the user's folder (`GOMUX_HOME=$HOME`): nothing is
+    /// recorded in it.
+    #[test]
+    fn an_unmarked_tmp_gets_no_index() {
+        let (_tmp, home) = home_with(&["go1.22.1"]);
+        std::fs::remove_file(gomux_home::fsx::FOLDER_MARKER.path(&home.tmp_dir())).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        for _ in 0..3 {
+            let (names, source) = imp::list_from(&home).unwrap();
+            assert_eq!((sorted(&names), source), (truth(&home), Source::Folder));
+        }
+        assert_eq!(std::fs::read_dir(home.tmp_dir()).unwrap().count(), 0);
+    }
+
     #[test]
     fn without_tmp_nothing_is_recorded_and_nothing_is_made() {
         let (_tmp, home) = home_with(&["go1.22.1"]);
-        std::fs::remove_dir(home.tmp_dir()).unwrap();
+        std::fs::remove_dir_all(home.tmp_dir()).unwrap();
         std::thread::sleep(Duration::from_millis(30));
         for _ in 0..3 {
             let (names, source) = imp::list_from(&home).unwrap();

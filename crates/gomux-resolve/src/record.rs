@@ -201,9 +201,14 @@ pub(crate) struct Pending {
 
 impl Pending {
     /// Begins a record, just before the source is read. `None` when `tmp` is missing, not
-    /// writable, on another filesystem than the source (`dev`; its clock granularity may
-    /// differ), or cannot make unnamed files: the source is then read on every call.
+    /// the folder gomux made (no `.gomux-folder` marker: with `GOMUX_HOME=$HOME` it is the
+    /// user's own `~/tmp`, where nothing of gomux's stays), not writable, on another
+    /// filesystem than the source (`dev`; its clock and granularity may differ), or cannot
+    /// make unnamed files: the source is then read on every call.
     pub(crate) fn start(tmp: &Path, dev: i128) -> Option<Pending> {
+        if !gomux_home::fsx::FOLDER_MARKER.is_on(tmp) {
+            return None;
+        }
         let file = rustix::fs::open(
             tmp,
             OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC,
