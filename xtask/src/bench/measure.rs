@@ -112,7 +112,10 @@ impl Variant {
 
     /// The system calls of one run, counted by `strace -f` (every process the run starts, the
     /// final program's `execve` and `exit` included: a direct exec of the trivial target is 2).
+    /// One untimed run first, so the count is of the state the timed rounds measure (the
+    /// proxy's records made, see `gomux_resolve::record`).
     pub fn count_syscalls(&self, strace: &Path, scratch: &Path) -> Result<usize> {
+        self.time_once()?;
         if let Some(p) = &self.prepare {
             p()?;
         }
