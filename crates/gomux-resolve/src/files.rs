@@ -195,10 +195,13 @@ const MODULE_CHUNK: usize = 64 * 1024;
 /// Reads a go.mod or go.work and scans it, in chunks of [`MODULE_CHUNK`] bytes into one
 /// buffer, and no further than the scan needs (both keys found ends it).
 ///
-/// `records`: the folder (`tmp/`) where the scans of large files are recorded (Linux): a file
-/// of [`RECORD_FROM`] bytes or more is then scanned once per change, and every other call
-/// reads the record, proven current by the file's `stat` (see [`crate::record`]).
-pub fn scan_module_file(path: &Path, records: Option<&Path>) -> Result<ModuleLines, ResolveError> {
+/// `records`: the home whose `tmp/` records the scans of large files (Linux): a file of
+/// [`RECORD_FROM`] bytes or more is then scanned once per change, and every other call reads
+/// the record, proven current by the file's `stat` (see [`crate::record`]).
+pub fn scan_module_file(
+    path: &Path,
+    records: Option<&gomux_home::Home>,
+) -> Result<ModuleLines, ResolveError> {
     let read_error = |e: std::io::Error| ResolveError::Read {
         path: path.to_path_buf(),
         message: gomux_home::fsx::describe(&e),
@@ -213,8 +216,8 @@ pub fn scan_module_file(path: &Path, records: Option<&Path>) -> Result<ModuleLin
     }
     let file = opts.open(path).map_err(read_error)?;
     #[cfg(target_os = "linux")]
-    if let Some(tmp) = records {
-        return recorded::scan(file, path, tmp).map_err(read_error);
+    if let Some(home) = records {
+        return recorded::scan(file, path, home).map_err(read_error);
     }
     let _ = records;
     scan_module_reader(file, MODULE_CHUNK).map_err(read_error)
@@ -245,7 +248,11 @@ mod recorded {
         tmp.join(format!("{}{hash:016x}", gomux_home::MODULE_SCAN_PREFIX))
     }
 
-    pub(super) fn scan(mut file: File, path: &Path, tmp: &Path) -> std::io::Result<ModuleLines> {
+    pub(super) fn scan(
+        mut file: File,
+        path: &Path,
+        home: &gomux_home::Home,
+    ) -> std::io::Result<ModuleLines> {
         use std::io::{Read as _, Seek as _};
         // Most module files are small: read whole by the first reads, they never pay a
         // `stat` (the same syscalls as without records).
@@ -273,7 +280,8 @@ mod recorded {
             return scan_module_reader(file, MODULE_CHUNK);
         }
         let key = Key::of(&st);
-        let at = record_path(tmp, path);
+        let tmp = home.tmp_dir();
+        let at = record_path(&tmp, path);
         let replace = match record::read(&at, HEADER, Source::File, &key) {
             Found::Current(body) => match decode(&body) {
                 Some(lines) => return Ok(lines),
@@ -283,7 +291,7 @@ mod recorded {
             Found::Foreign => false,
         };
         // The making's start comes before the reading (see `record::trusted`).
-        let pending = replace.then(|| Pending::start(tmp, key.dev)).flatten();
+        let pending = replace.then(|| Pending::start(&tmp, key.dev)).flatten();
         let lines = scan_module_reader(&file, MODULE_CHUNK)?;
         if let Some(pending) = pending {
             pending.finish(&file, Source::File, HEADER, &encode(&lines), &at);
@@ -785,8 +793,13 @@ mod record_tests {
         text
     }
 
+    /// The home whose `tmp/` is `tmp`.
+    fn home_of(tmp: &Path) -> gomux_home::Home {
+        gomux_home::Home::new(tmp.parent().unwrap())
+    }
+
     fn scans(path: &Path, tmp: &Path) -> ModuleLines {
-        let got = scan_module_file(path, Some(tmp)).unwrap();
+        let got = scan_module_file(path, Some(&home_of(tmp))).unwrap();
         assert_eq!(
             got,
             scan_module_file(path, None).unwrap(),
@@ -841,7 +854,10 @@ mod record_tests {
             format!("{HEADER}\n{key_line}\n{}end\n", encode(&forged)),
         )
         .unwrap();
-        assert_eq!(scan_module_file(&gomod, Some(&tmp)).unwrap(), forged);
+        assert_eq!(
+            scan_module_file(&gomod, Some(&home_of(&tmp))).unwrap(),
+            forged
+        );
         // Changes right away, with no pause: rewritten with the same size, then grown.
         std::fs::write(&gomod, big_gomod("go1.23.5")).unwrap();
         assert_eq!(scans(&gomod, &tmp).toolchain, lined("go1.23.5", 2508));

@@ -86,9 +86,9 @@ pub struct Input<'a> {
     pub default: &'a dyn Fn() -> Result<Option<(Request, PathBuf)>, ResolveError>,
     /// The best installed toolchain for a request (for comparing a family default with a go line).
     pub installed: &'a dyn Fn(&Request) -> Option<String>,
-    /// Where the scans of large module files are recorded (the home's `tmp/`), or `None` to
-    /// scan every time ([`files::scan_module_file`]).
-    pub records: Option<&'a Path>,
+    /// The home whose `tmp/` records the scans of large module files, or `None` to scan
+    /// every time ([`files::scan_module_file`]).
+    pub records: Option<&'a gomux_home::Home>,
 }
 
 /// The module file that governs the directory, as read for selection.

@@ -130,7 +130,6 @@ pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
         r.pick(names.iter()).map(str::to_string)
     };
     let default = || launch::default_toolchain(site.settings);
-    let records = site.home.tmp_dir();
     let selection = crate::resolve(&Input {
         cwd: site.cwd,
         args: site.args,
@@ -139,7 +138,7 @@ pub fn locate(site: &Site<'_>) -> Result<Located, LocateError> {
         env: site.env,
         default: &default,
         installed: &installed,
-        records: Some(&records),
+        records: Some(site.home),
     })?;
     let name = match &selection.request {
         Request::Exact(name) => Some(name.clone()),

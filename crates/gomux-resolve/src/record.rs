@@ -13,7 +13,6 @@
 //! source's times, and it is named only once whole: a crash leaves nothing behind, and no reader
 //! ever sees half a record. Failing to record only means the work is done again next time.
 
-use std::io::Read as _;
 use std::os::fd::{AsFd, AsRawFd as _, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
@@ -132,34 +131,17 @@ pub(crate) enum Found {
 /// Reads the record at `path`, of the kind its first line `header` names, for a source of
 /// `source` kind whose `stat` gives `now`.
 pub(crate) fn read(path: &Path, header: &str, source: Source, now: &Key) -> Found {
-    let mut file = match std::fs::OpenOptions::new()
+    let opened = std::fs::OpenOptions::new()
         .read(true)
-        // A link or a FIFO put there is not gomux's record, and never blocks the proxy.
+        // A link put there is not gomux's record; a FIFO never blocks the proxy.
         .custom_flags(flag(OFlags::NOFOLLOW) | flag(OFlags::NONBLOCK))
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Absent,
+        .open(path);
+    let bytes = match gomux_home::fsx::read_bounded_opened(opened, path, LIMIT as u64) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Found::Absent,
         Err(_) => return Found::Foreign,
     };
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut filled = 0;
-    loop {
-        if filled == buf.len() {
-            if buf.len() >= LIMIT {
-                return Found::Foreign;
-            }
-            buf.resize(buf.len() * 2, 0);
-        }
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return Found::Foreign,
-        }
-    }
-    buf.truncate(filled);
-    let Ok(mut text) = String::from_utf8(buf) else {
+    let Ok(mut text) = String::from_utf8(bytes) else {
         return Found::Foreign;
     };
     let Some((stored, made, body)) = split(&text, header) else {
